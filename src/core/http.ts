@@ -1,0 +1,189 @@
+/**
+ * The one HTTP policy every vendor uses, on top of got.
+ *
+ * - A request timeout is always set.
+ * - GET and DELETE are retried on 408, 429, 5xx and network errors, with exponential backoff that
+ *   honours `Retry-After`. POST is never retried unless the caller declares it `idempotent`: a
+ *   retried create could issue a second token.
+ * - Failures become the package's error classes; their `cause` is a scrubbed copy of got's error,
+ *   because got's own error carries the request options, headers included.
+ *
+ * @module
+ */
+import got, { type Got, type OptionsInit, RequestError } from "got";
+import { z } from "zod";
+import {
+  ApiNetworkError,
+  ApiResponseError,
+  ApiTimeoutError,
+  InvalidResponseError,
+  type RequestTarget,
+  TlsVerificationError,
+  type Vendor,
+} from "../errors.ts";
+import { redact, redactUrl } from "./redact.ts";
+
+/** How to reach one vendor's API. */
+export interface HttpClientOptions {
+  vendor: Vendor;
+  /** Base URL of the API, e.g. `https://api.netbird.io`. */
+  baseUrl: string;
+  /** Full `Authorization` header value sent on every request unless a request overrides it. */
+  authorization?: string | undefined;
+  /** PEM of the CA that signed the server certificate, for private endpoints. */
+  caCertificate?: string | undefined;
+  /** Skip server certificate verification. Dangerous; callers must warn. */
+  insecureSkipTlsVerify?: boolean | undefined;
+  /** Pulls the API's own message out of a JSON error body. */
+  describeError?: ((body: unknown) => string | undefined) | undefined;
+  /** Extra secrets (besides the Authorization value) that must be scrubbed from error text. */
+  secrets?: readonly (string | undefined)[] | undefined;
+  /** Per-attempt timeout. Default 15 000 ms. */
+  timeoutMs?: number | undefined;
+  /** Retries after the first attempt, for retryable requests. Default 3. */
+  retryLimit?: number | undefined;
+  /** First backoff delay; doubles on each retry, capped at 10 s. Default 500 ms. */
+  retryBaseDelayMs?: number | undefined;
+}
+
+/** One API call. */
+export interface HttpRequest<T> {
+  /** Human-readable action for error messages, e.g. "create personal access token". */
+  action: string;
+  method: "GET" | "POST" | "DELETE";
+  /** Path below the base URL, starting with "/". */
+  path: string;
+  json?: unknown;
+  form?: Record<string, string>;
+  searchParams?: URLSearchParams;
+  /** Overrides the client's `Authorization` value for this request. */
+  authorization?: string | undefined;
+  /** Schema of a successful body. Omit for bodies you ignore. */
+  schema?: z.ZodType<T>;
+  /** Statuses returned to the caller instead of thrown, e.g. `[404]` for a delete. */
+  accept?: readonly number[];
+  /** POST only: repeating the request has no lasting effect, so it may be retried. */
+  idempotent?: boolean;
+}
+
+/** The outcome of a call whose status was 2xx or in `accept`. */
+export interface HttpResponse<T> {
+  status: number;
+  /** The parsed body for a 2xx answer with a schema; undefined otherwise. */
+  body: T;
+}
+
+/** A configured client for one vendor. */
+export interface HttpClient {
+  request<T = undefined>(request: HttpRequest<T>): Promise<HttpResponse<T>>;
+}
+
+const RETRY_STATUSES = [408, 429, 500, 502, 503, 504, 521, 522, 524];
+const TLS_CODES = new Set([
+  "SELF_SIGNED_CERT_IN_CHAIN",
+  "DEPTH_ZERO_SELF_SIGNED_CERT",
+  "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+  "UNABLE_TO_GET_ISSUER_CERT",
+  "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
+  "CERT_SIGNATURE_FAILURE",
+  "CERT_HAS_EXPIRED",
+  "CERT_NOT_YET_VALID",
+  "ERR_TLS_CERT_ALTNAME_INVALID",
+]);
+
+/** Creates the got instance and error mapping for one vendor. */
+export function createHttpClient(options: HttpClientOptions): HttpClient {
+  const timeoutMs = options.timeoutMs ?? 15_000;
+  const baseDelayMs = options.retryBaseDelayMs ?? 500;
+  const base = options.baseUrl.replace(/\/+$/, "");
+  const instance: Got = got.extend({
+    timeout: { request: timeoutMs },
+    retry: {
+      limit: options.retryLimit ?? 3,
+      methods: ["GET", "DELETE"],
+      statusCodes: RETRY_STATUSES,
+      maxRetryAfter: 60_000,
+      calculateDelay: ({ computedValue, retryAfter, attemptCount }) => {
+        if (computedValue === 0) return 0;
+        if (retryAfter !== undefined) return Math.max(1, retryAfter);
+        return Math.min(baseDelayMs * 2 ** (attemptCount - 1), 10_000) + Math.random() * 50;
+      },
+    },
+    https: {
+      ...(options.caCertificate ? { certificateAuthority: options.caCertificate } : {}),
+      rejectUnauthorized: !options.insecureSkipTlsVerify,
+    },
+    headers: { "user-agent": "pulumi-tokens", accept: "application/json" },
+    responseType: "text",
+  });
+
+  return {
+    async request<T>(request: HttpRequest<T>): Promise<HttpResponse<T>> {
+      const url = `${base}${request.path}`;
+      const target: RequestTarget = {
+        vendor: options.vendor,
+        action: request.action,
+        method: request.method,
+        url: redactUrl(url),
+      };
+      const authorization = request.authorization ?? options.authorization;
+      const secrets = [authorization, authorization?.split(" ")[1], ...(options.secrets ?? [])];
+      const init: OptionsInit = {
+        method: request.method,
+        // got still runs its retry loop on non-2xx; this only makes it resolve with the last answer.
+        throwHttpErrors: false,
+        ...(authorization ? { headers: { authorization } } : {}),
+        ...(request.json !== undefined ? { json: request.json } : {}),
+        ...(request.form ? { form: request.form } : {}),
+        ...(request.searchParams ? { searchParams: request.searchParams } : {}),
+        ...(request.method === "POST" && request.idempotent ? { retry: { methods: ["POST"] } } : {}),
+      };
+      let response: { statusCode: number; body: string };
+      try {
+        response = (await instance(url, init)) as unknown as { statusCode: number; body: string };
+      } catch (error) {
+        throw toNetworkError(error, target, timeoutMs, secrets);
+      }
+      const { statusCode, body } = response;
+      if (statusCode >= 200 && statusCode < 300) {
+        return { status: statusCode, body: parseBody(request.schema, body, target) as T };
+      }
+      if (request.accept?.includes(statusCode)) return { status: statusCode, body: undefined as T };
+      const described = options.describeError?.(parseJsonOrUndefined(body));
+      throw new ApiResponseError(target, statusCode, described ? redact(described, secrets) : undefined);
+    },
+  };
+}
+
+function parseBody<T>(schema: z.ZodType<T> | undefined, text: string, target: RequestTarget): T | undefined {
+  if (!schema) return undefined;
+  let json: unknown;
+  try {
+    json = text === "" ? undefined : JSON.parse(text);
+  } catch {
+    throw new InvalidResponseError(target, "the body is not valid JSON");
+  }
+  const parsed = schema.safeParse(json);
+  if (!parsed.success) {
+    throw new InvalidResponseError(target, z.prettifyError(parsed.error).replace(/\s*\n\s*/g, " "));
+  }
+  return parsed.data;
+}
+
+function parseJsonOrUndefined(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function toNetworkError(error: unknown, target: RequestTarget, timeoutMs: number, secrets: readonly (string | undefined)[]): Error {
+  if (!(error instanceof RequestError)) return error instanceof Error ? error : new Error(String(error));
+  const cause = new Error(redact(error.message, secrets));
+  cause.name = error.name;
+  Object.assign(cause, { code: error.code });
+  if (error.name === "TimeoutError") return new ApiTimeoutError(target, timeoutMs, { cause });
+  if (TLS_CODES.has(error.code)) return new TlsVerificationError(target, error.code, { cause });
+  return new ApiNetworkError(target, error.code, { cause });
+}

@@ -1,0 +1,39 @@
+/**
+ * Scrubbing of secrets from any text that may reach an error message or a log line.
+ *
+ * @module
+ */
+
+const REDACTED = "[REDACTED]";
+
+/** Shapes of credentials that must never be shown, whoever's they are. */
+const SECRET_SHAPES: readonly RegExp[] = [
+  /eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*/g, // JWT
+  /nbp_[A-Za-z0-9]{8,}/g, // NetBird personal access token
+  /\b(Bearer|Token|APIKey|Basic)\s+[^\s"',;]+/gi, // Authorization header values
+];
+
+/**
+ * Replaces every known secret and every credential-shaped substring of `text` with `[REDACTED]`.
+ * Secrets shorter than 4 characters are ignored (they would blank out ordinary words).
+ */
+export function redact(text: string, secrets: readonly (string | undefined)[] = []): string {
+  let out = text;
+  for (const secret of secrets) {
+    if (secret && secret.length >= 4) out = out.split(secret).join(REDACTED);
+  }
+  for (const shape of SECRET_SHAPES) {
+    out = out.replace(shape, (_match, scheme?: string) => (typeof scheme === "string" ? `${scheme} ${REDACTED}` : REDACTED));
+  }
+  return out;
+}
+
+/** Origin and path of a URL, without credentials, query or fragment. */
+export function redactUrl(url: string | URL): string {
+  try {
+    const parsed = new URL(url);
+    return `${parsed.origin}${parsed.pathname}`;
+  } catch {
+    return "(invalid URL)";
+  }
+}

@@ -1,0 +1,422 @@
+/**
+ * Gcore IAM (api-notes §1): JWT login/refresh with rotation and blacklisting, the reseller "user token"
+ * endpoint, and the whoami-style reads. Auth: `APIKey <id>_<secret>` (or `<id>$<secret>`) and
+ * `Bearer <access JWT>`.
+ *
+ * Error bodies: the spec documents `{errors:{…}}` (400 validation), `{message}` (400 JSON parse error) and only the
+ * messages of 401/403/404. For those the service looks like Django REST Framework + simplejwt [api-notes: I], so
+ * they use DRF's shape `{"detail": "<message>"}`, plus `"code": "token_not_valid"` where simplejwt adds it.
+ */
+import { decodeJwt } from "jose";
+import { randomBase62, randomHex, safeEqual } from "./encoding.ts";
+import { generateRsaKeyPair, type RsaKeyPair, signRs256, verifyRs256 } from "./jwt.ts";
+import type { VendorApi } from "./route.ts";
+import {
+  headerValue,
+  isObject,
+  parseJsonBody,
+  type Route,
+  type RouteResponse,
+  reasonPhrase,
+  reply,
+} from "./route.ts";
+import type { EmulatorClock, EmulatorSeeds, GcoreControl } from "./types.ts";
+
+interface Group {
+  id: number;
+  name: string;
+}
+
+interface User {
+  id: number;
+  email: string;
+  name: string;
+  password: string | undefined;
+  userType: "common" | "reseller";
+  clientId: number;
+  groups: Group[];
+  deleted: boolean;
+}
+
+interface Client {
+  id: number;
+  name: string;
+  email: string;
+  /** The reseller's client id, for clients of a reseller. */
+  resellerClientId: number | undefined;
+}
+
+const ACCESS_LIFETIME_S = 3600;
+const REFRESH_LIFETIME_S = 86_400;
+const ADMINISTRATORS: Group = { id: 1, name: "Administrators" };
+
+const detail = (status: number, message: string, code?: string): RouteResponse =>
+  reply(status, code === undefined ? { detail: message } : { detail: message, code });
+const notProvided = () => detail(401, "Authentication credentials were not provided.");
+const notValidForAnyType = () => detail(401, "Given token not valid for any token type", "token_not_valid");
+const invalidOrExpired = () => detail(401, "Token is invalid or expired", "token_not_valid");
+
+/** DRF's messages for a required string field; undefined when the value is fine. */
+function fieldError(value: unknown): string | undefined {
+  if (value === undefined) return "This field is required.";
+  if (value === null) return "This field may not be null.";
+  if (typeof value !== "string") return "Not a valid string.";
+  if (value === "") return "This field may not be blank.";
+  return undefined;
+}
+
+/** Parses a DRF JSON body: `{ok, value}` or the 400 response (parse error or not a dictionary). */
+function parseDrfBody(body: Buffer): { value: Record<string, unknown> } | { response: RouteResponse } {
+  const parsed = parseJsonBody(body);
+  if (!parsed.ok) return { response: reply(400, { message: `JSON parse error - ${parsed.error}\n` }) };
+  if (!isObject(parsed.value)) {
+    const got = parsed.value === null ? "null" : Array.isArray(parsed.value) ? "list" : typeof parsed.value;
+    return {
+      response: reply(400, {
+        errors: { non_field_errors: [`Invalid data. Expected a dictionary, but got ${got}.`] },
+      }),
+    };
+  }
+  return { value: parsed.value };
+}
+
+const JWT_SHAPE = /^[\w-]+\.[\w-]+\.[\w-]+$/;
+
+/** Builds the Gcore IAM API with a reseller, its client and a common user. */
+export async function createGcore(clock: EmulatorClock): Promise<{
+  api: VendorApi<GcoreControl>;
+  seeds: EmulatorSeeds["gcore"];
+}> {
+  const key: RsaKeyPair = await generateRsaKeyPair();
+  const resellerClientId = 900;
+  const clientId = 5678;
+  const clients = new Map<number, Client>([
+    [
+      resellerClientId,
+      {
+        id: resellerClientId,
+        name: "Emulated Reseller",
+        email: "reseller@example.com",
+        resellerClientId: undefined,
+      },
+    ],
+    [clientId, { id: clientId, name: "Test Company", email: "user@example.com", resellerClientId }],
+  ]);
+  const userPassword = randomBase62(20);
+  const users = new Map<number, User>([
+    [
+      9001,
+      {
+        id: 9001,
+        email: "reseller@example.com",
+        name: "Reseller Admin",
+        password: undefined,
+        userType: "reseller",
+        clientId: resellerClientId,
+        groups: [ADMINISTRATORS],
+        deleted: false,
+      },
+    ],
+    [
+      1234,
+      {
+        id: 1234,
+        email: "user@example.com",
+        name: "Common User",
+        password: userPassword,
+        userType: "common",
+        clientId,
+        groups: [ADMINISTRATORS],
+        deleted: false,
+      },
+    ],
+  ]);
+  /** Permanent API tokens by token id. */
+  const apiKeys = new Map<string, { userId: number; secret: string }>();
+  const newApiKey = (tokenId: number, userId: number): string => {
+    const secret = randomHex(32);
+    apiKeys.set(String(tokenId), { userId, secret });
+    return `${tokenId}_${secret}`;
+  };
+  const resellerApiKey = newApiKey(77, 9001);
+  const commonApiKey = newApiKey(78, 1234);
+  const blacklist = new Set<string>();
+
+  const liveUser = (id: unknown): User | undefined => {
+    const user = typeof id === "number" ? users.get(id) : undefined;
+    return user === undefined || user.deleted ? undefined : user;
+  };
+
+  async function mintPair(user: User): Promise<{ refresh: string; access: string }> {
+    const now = Math.floor(clock.now().getTime() / 1000);
+    const client = clients.get(user.clientId);
+    const userClaims = {
+      user_id: user.id,
+      user_type: user.userType,
+      user_groups: user.groups.map((group) => group.name),
+      client_id: user.clientId,
+      email: user.email,
+      username: user.email,
+      sso_entity: null,
+      is_admin: false,
+      client_name: client?.name ?? "",
+      exchangeable: true,
+    };
+    const refreshJti = randomHex(16);
+    const refresh = await signRs256(
+      { token_type: "refresh", exp: now + REFRESH_LIFETIME_S, jti: refreshJti, ...userClaims },
+      key,
+    );
+    const access = await signRs256(
+      {
+        token_type: "access",
+        exp: now + ACCESS_LIFETIME_S,
+        jti: randomHex(16),
+        ...userClaims,
+        rjti: refreshJti,
+      },
+      key,
+    );
+    return { refresh, access };
+  }
+
+  /** Verifies a JWT of the given token_type; undefined when invalid, expired or of another type. */
+  async function verifyTyped(
+    token: string,
+    type: "access" | "refresh",
+  ): Promise<Record<string, unknown> | undefined> {
+    try {
+      const claims = await verifyRs256(token, key, clock.now());
+      return claims.token_type === type ? claims : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** DRF authentication: APIKey permanent tokens, then simplejwt Bearer access tokens. */
+  async function authenticate(headers: Parameters<typeof headerValue>[0]): Promise<User | RouteResponse> {
+    const header = headerValue(headers, "authorization")?.trim() ?? "";
+    if (header === "") return notProvided();
+    const space = header.indexOf(" ");
+    const scheme = (space < 0 ? header : header.slice(0, space)).toLowerCase();
+    const value = space < 0 ? "" : header.slice(space + 1).trim();
+    if (scheme === "apikey") {
+      if (JWT_SHAPE.test(value)) return notValidForAnyType(); // a JWT sent as APIKey: wrong scheme
+      const match = /^(\d+)(?:[_$](.*))?$/.exec(value);
+      if (match === null) return invalidOrExpired();
+      const [, tokenId = "", secret = ""] = match;
+      if (secret === "") return detail(401, `Bad token: ${tokenId}`); // truncated token (S4)
+      const apiKey = apiKeys.get(tokenId);
+      const user =
+        apiKey !== undefined && safeEqual(apiKey.secret, secret) ? liveUser(apiKey.userId) : undefined;
+      return user ?? invalidOrExpired();
+    }
+    if (scheme === "bearer") {
+      // simplejwt answers every Bearer failure (not a JWT, e.g. a permanent token; bad signature; expired;
+      // refresh instead of access; deleted user) with the same "Given token not valid for any token type".
+      const claims = JWT_SHAPE.test(value) ? await verifyTyped(value, "access") : undefined;
+      return liveUser(claims?.user_id) ?? notValidForAnyType();
+    }
+    // No authenticator recognises the scheme, so DRF treats the request as unauthenticated.
+    return notProvided();
+  }
+
+  const isResponse = (value: User | RouteResponse): value is RouteResponse => "status" in value;
+
+  const userPublic = (user: User) => ({
+    id: user.id,
+    email: user.email,
+    name: user.name,
+    lang: "en",
+    phone: null,
+    company: clients.get(user.clientId)?.name ?? "",
+    reseller: clients.get(user.clientId)?.resellerClientId ?? 0,
+    client: user.clientId,
+    deleted: false,
+    groups: user.groups,
+    activated: true,
+    sso_auth: false,
+    two_fa: false,
+    auth_types: ["password"],
+    user_type: user.userType,
+    is_active: true,
+  });
+
+  /** Users the caller may see: itself, its own client's users, and (resellers) users of their clients. */
+  const canSee = (caller: User, target: User): boolean =>
+    caller.id === target.id ||
+    caller.clientId === target.clientId ||
+    (caller.userType === "reseller" && clients.get(target.clientId)?.resellerClientId === caller.clientId);
+
+  const pathUser = (raw: string | undefined): User | undefined =>
+    raw !== undefined && /^\d{1,15}$/.test(raw) ? liveUser(Number(raw)) : undefined;
+
+  const routes: Route[] = [
+    {
+      name: "gcore.login",
+      method: "POST",
+      path: "/iam/auth/jwt/login",
+      async handle(request) {
+        const body = parseDrfBody(request.body);
+        if ("response" in body) return body.response;
+        const errors: Record<string, string[]> = {};
+        for (const field of ["username", "password"]) {
+          const message = fieldError(body.value[field]);
+          if (message !== undefined) errors[field] = [message];
+        }
+        if (Object.keys(errors).length > 0) return reply(400, { errors });
+        const user = [...users.values()].find(
+          (candidate) =>
+            !candidate.deleted &&
+            candidate.password !== undefined &&
+            candidate.email.toLowerCase() === String(body.value.username).toLowerCase() &&
+            safeEqual(candidate.password, String(body.value.password)),
+        );
+        if (user === undefined) {
+          return reply(400, { errors: { errors: ["No active account found with the given credentials."] } });
+        }
+        return reply(200, await mintPair(user));
+      },
+    },
+    {
+      name: "gcore.refresh",
+      method: "POST",
+      path: "/iam/auth/jwt/refresh",
+      async handle(request) {
+        const body = parseDrfBody(request.body);
+        if ("response" in body) return body.response;
+        const presented = body.value.refresh;
+        const message = fieldError(presented);
+        if (message !== undefined || typeof presented !== "string") {
+          return reply(400, { errors: { refresh: [message ?? "Not a valid string."] } });
+        }
+        // Inferred body (the spec documents the 401 without one): simplejwt's TokenRefreshView answer.
+        const claims = await verifyTyped(presented, "refresh");
+        const jti = claims?.jti;
+        const user = liveUser(claims?.user_id);
+        if (typeof jti !== "string" || blacklist.has(jti) || user === undefined) return invalidOrExpired();
+        blacklist.add(jti); // synchronous check-and-set: a concurrent second use sees it
+        return reply(200, await mintPair(user));
+      },
+    },
+    {
+      name: "gcore.userToken",
+      method: "GET",
+      path: "/iam/auth/jwt/users/:userId/token",
+      async handle(request) {
+        const caller = await authenticate(request.headers);
+        if (isResponse(caller)) return caller;
+        if (caller.userType !== "reseller")
+          return detail(403, "You do not have permission to perform this action.");
+        const target = pathUser(request.params.userId);
+        const isClientOfCaller =
+          target !== undefined &&
+          (target.id === caller.id || clients.get(target.clientId)?.resellerClientId === caller.clientId);
+        if (target === undefined || !isClientOfCaller) return detail(404, "Resource not found.");
+        return reply(200, await mintPair(target));
+      },
+    },
+    {
+      name: "gcore.usersMe",
+      method: "GET",
+      path: "/iam/users/me",
+      async handle(request) {
+        const caller = await authenticate(request.headers);
+        return isResponse(caller) ? caller : reply(200, userPublic(caller));
+      },
+    },
+    {
+      name: "gcore.getUser",
+      method: "GET",
+      path: "/iam/users/:userId",
+      async handle(request) {
+        const caller = await authenticate(request.headers);
+        if (isResponse(caller)) return caller;
+        const target = pathUser(request.params.userId);
+        if (target === undefined || !canSee(caller, target)) return detail(404, "User not found.");
+        return reply(200, userPublic(target));
+      },
+    },
+    {
+      name: "gcore.clientsMe",
+      method: "GET",
+      path: "/iam/clients/me",
+      async handle(request) {
+        const caller = await authenticate(request.headers);
+        if (isResponse(caller)) return caller;
+        const client = clients.get(caller.clientId);
+        return reply(200, {
+          id: caller.clientId,
+          email: client?.email ?? caller.email,
+          name: client?.name ?? "",
+          status: "active",
+          companyName: client?.name ?? "",
+          deleted: false,
+          is_test: false,
+          has_active_admin: true,
+          currentUser: caller.id,
+          capabilities: [],
+          serviceStatuses: {},
+          paidFeatures: {},
+          freeFeatures: {},
+          entryBaseDomain: null,
+          bill_type: "postpaid",
+          users: [...users.values()]
+            .filter((user) => user.clientId === caller.clientId && !user.deleted)
+            .map((user) => ({ id: user.id, email: user.email, name: user.name })),
+        });
+      },
+    },
+  ];
+
+  const jtiOf = (token: string): string | undefined => {
+    try {
+      const jti = decodeJwt(token).jti;
+      return typeof jti === "string" ? jti : undefined;
+    } catch {
+      return undefined;
+    }
+  };
+
+  const control: GcoreControl = {
+    deleteUser(userId) {
+      const user = users.get(userId);
+      if (user === undefined) throw new Error(`gcore.deleteUser: no user ${userId}`);
+      user.deleted = true;
+    },
+    blacklistRefreshToken(refreshToken) {
+      const jti = jtiOf(refreshToken);
+      if (jti === undefined) throw new Error("gcore.blacklistRefreshToken: not a JWT with a jti");
+      blacklist.add(jti);
+    },
+    isRefreshTokenBlacklisted(refreshToken) {
+      const jti = jtiOf(refreshToken);
+      return jti !== undefined && blacklist.has(jti);
+    },
+    async verifyAccessToken(token) {
+      const claims = await verifyRs256(token, key, clock.now());
+      if (claims.token_type !== "access")
+        throw new Error("gcore.verifyAccessToken: token_type is not access");
+      return claims;
+    },
+  };
+
+  return {
+    api: {
+      vendor: "gcore",
+      contentType: "application/json",
+      routes,
+      errorBody: (status) => ({ detail: reasonPhrase(status) }),
+      control,
+    },
+    seeds: {
+      resellerUserId: 9001,
+      resellerApiKey,
+      clientId,
+      userId: 1234,
+      userEmail: "user@example.com",
+      userPassword,
+      commonApiKey,
+    },
+  };
+}

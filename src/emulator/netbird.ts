@@ -1,0 +1,346 @@
+/**
+ * NetBird management API, personal access tokens (api-notes §2): `/api/users/current` and
+ * `/api/users/{userId}/tokens[/{tokenId}]`, PAT authentication, the validation/authorization order, and an
+ * optional per-PAT rate limit.
+ */
+
+import {
+  addDays,
+  goTime,
+  hashPlainToken,
+  isWellFormedPlainToken,
+  newPlainToken,
+  newXid,
+} from "./netbird-pat.ts";
+import type { VendorApi } from "./route.ts";
+import {
+  headerValue,
+  isObject,
+  parseJsonBody,
+  type Route,
+  type RouteResponse,
+  reasonPhrase,
+  reply,
+} from "./route.ts";
+import type { EmulatorClock, EmulatorSeeds, NetbirdControl, NetbirdTokenInfo } from "./types.ts";
+
+type Role = "owner" | "admin" | "user" | "auditor" | "network_admin";
+type Operation = "read" | "create" | "delete";
+
+interface User {
+  id: string;
+  accountId: string;
+  role: Role;
+  isServiceUser: boolean;
+  name: string;
+  email: string;
+}
+
+interface Pat {
+  id: string;
+  userId: string;
+  name: string;
+  hash: string;
+  expirationDate: Date;
+  createdBy: string;
+  createdAt: Date;
+  lastUsed: Date | undefined;
+}
+
+/** What the `pats` permission module allows per role (N7). Service users may additionally always read. */
+const ROLE_PERMISSIONS: Record<Role, readonly Operation[]> = {
+  owner: ["read", "create", "delete"],
+  admin: ["read", "create", "delete"],
+  network_admin: ["read", "create", "delete"],
+  auditor: ["read"],
+  user: [],
+};
+
+const error = (status: number, message: string): RouteResponse => reply(status, { message, code: status });
+
+/** Builds the NetBird API with its seeded account and users. */
+export function createNetbird(clock: EmulatorClock): {
+  api: VendorApi<NetbirdControl>;
+  seeds: EmulatorSeeds["netbird"];
+} {
+  const accountId = "acc-emulator";
+  const users = new Map<string, User>();
+  const addUser = (user: User) => users.set(user.id, user);
+  addUser({
+    id: "user-admin",
+    accountId,
+    role: "admin",
+    isServiceUser: false,
+    name: "Admin",
+    email: "admin@example.com",
+  });
+  addUser({ id: "svc-ci", accountId, role: "user", isServiceUser: true, name: "CI", email: "" });
+  addUser({
+    id: "user-plain",
+    accountId,
+    role: "user",
+    isServiceUser: false,
+    name: "Plain",
+    email: "plain@example.com",
+  });
+  addUser({
+    id: "user-foreign",
+    accountId: "acc-foreign",
+    role: "admin",
+    isServiceUser: false,
+    name: "Foreign",
+    email: "foreign@example.org",
+  });
+
+  const pats = new Map<string, Pat>(); // by id
+  const patsByHash = new Map<string, Pat>();
+
+  function issuePat(
+    userId: string,
+    name: string,
+    days: number,
+    createdBy: string,
+  ): { plain: string; pat: Pat } {
+    const now = clock.now();
+    const plain = newPlainToken();
+    const pat: Pat = {
+      id: newXid(now),
+      userId,
+      name,
+      hash: hashPlainToken(plain),
+      expirationDate: addDays(now, days),
+      createdBy,
+      createdAt: now,
+      lastUsed: undefined,
+    };
+    pats.set(pat.id, pat);
+    patsByHash.set(pat.hash, pat);
+    return { plain, pat };
+  }
+
+  function removePat(pat: Pat): void {
+    pats.delete(pat.id);
+    patsByHash.delete(pat.hash);
+  }
+
+  /** Format, checksum, existence and expiry (`now > expiration_date` rejects). */
+  function findValidPat(plain: string): Pat | undefined {
+    if (!isWellFormedPlainToken(plain)) return undefined;
+    const pat = patsByHash.get(hashPlainToken(plain));
+    if (pat === undefined || clock.now().getTime() > pat.expirationDate.getTime()) return undefined;
+    return pat;
+  }
+
+  // Per-PAT token bucket, refilled by the EMULATOR clock (deterministic under a frozen clock).
+  let rateLimit: { rpm: number; burst: number } | undefined;
+  const buckets = new Map<string, { tokens: number; at: number }>();
+  function takeRateToken(plain: string): boolean {
+    if (rateLimit === undefined) return true;
+    const now = clock.now().getTime();
+    const bucket = buckets.get(plain) ?? { tokens: rateLimit.burst, at: now };
+    const refill = (Math.max(0, now - bucket.at) / 60_000) * rateLimit.rpm;
+    bucket.tokens = Math.min(rateLimit.burst, bucket.tokens + refill);
+    bucket.at = now;
+    buckets.set(plain, bucket);
+    if (bucket.tokens < 1) return false;
+    bucket.tokens -= 1;
+    return true;
+  }
+
+  /** The auth middleware (N5). Returns the initiator, or the error response. */
+  function authenticate(headers: Parameters<typeof headerValue>[0]): User | RouteResponse {
+    const header = headerValue(headers, "authorization");
+    const parts = header?.split(" ") ?? [];
+    if (parts.length !== 2) return error(401, "no valid authentication provided");
+    const scheme = (parts[0] ?? "").toLowerCase();
+    const value = parts[1] ?? "";
+    if (scheme === "bearer" && !value.startsWith("nbp_")) {
+      // An IdP JWT: no IdP is emulated, so every JWT fails validation like a bad one does.
+      return error(401, "token invalid");
+    }
+    if (scheme !== "token" && scheme !== "bearer") return error(401, "no valid authentication provided");
+    const userAgent = headerValue(headers, "user-agent") ?? "";
+    if (!userAgent.toLowerCase().includes("terraform") && !takeRateToken(value)) {
+      return error(429, "too many requests");
+    }
+    // Deliberate choice: a well-formed but unknown (or deleted) PAT gives 401 "token invalid". The real server
+    // answers 404 "invalid token: pat: <hash> not found" (api-notes §2); 401 is what a client should treat it as,
+    // and it keeps every authentication failure on one status.
+    const pat = findValidPat(value);
+    const user = pat === undefined ? undefined : users.get(pat.userId);
+    if (pat === undefined || user === undefined) return error(401, "token invalid");
+    pat.lastUsed = clock.now();
+    return user;
+  }
+
+  /** Steps 4–6 of the validation order. Returns the target user or the error response. */
+  function authorize(initiator: User, targetId: string, operation: Operation): User | RouteResponse {
+    const allowed =
+      ROLE_PERMISSIONS[initiator.role].includes(operation) ||
+      (operation === "read" && initiator.isServiceUser);
+    if (!allowed) return error(403, "permission denied");
+    const target = users.get(targetId);
+    if (target === undefined) return error(404, `user: ${targetId} not found`);
+    if (target.accountId !== initiator.accountId) return error(403, "permission denied");
+    const isAdmin = initiator.role === "admin" || initiator.role === "owner";
+    if (initiator.id !== target.id && !(isAdmin && target.isServiceUser)) {
+      return error(403, "admin role required to perform this action");
+    }
+    return target;
+  }
+
+  const patJson = (pat: Pat) => ({
+    id: pat.id,
+    name: pat.name,
+    expiration_date: goTime(pat.expirationDate),
+    created_by: pat.createdBy,
+    created_at: goTime(pat.createdAt),
+    ...(pat.lastUsed === undefined ? {} : { last_used: goTime(pat.lastUsed) }),
+  });
+
+  const tokensOf = (userId: string) =>
+    [...pats.values()].filter((pat) => pat.userId === userId).sort((a, b) => +a.createdAt - +b.createdAt);
+
+  const isResponse = (value: User | RouteResponse): value is RouteResponse => "status" in value;
+
+  const routes: Route[] = [
+    {
+      name: "netbird.currentUser",
+      method: "GET",
+      path: "/api/users/current",
+      async handle(request) {
+        const user = authenticate(request.headers);
+        if (isResponse(user)) return user;
+        return reply(200, {
+          id: user.id,
+          email: user.email,
+          name: user.name,
+          role: user.role,
+          status: "active",
+          auto_groups: [],
+          is_current: true,
+          is_service_user: user.isServiceUser,
+          is_blocked: false,
+          issued: "api",
+        });
+      },
+    },
+    {
+      name: "netbird.listTokens",
+      method: "GET",
+      path: "/api/users/:userId/tokens",
+      async handle(request) {
+        const initiator = authenticate(request.headers);
+        if (isResponse(initiator)) return initiator;
+        const target = authorize(initiator, request.params.userId ?? "", "read");
+        if (isResponse(target)) return target;
+        const list = tokensOf(target.id);
+        return reply(200, list.length === 0 ? null : list.map(patJson)); // Go nil slice → null
+      },
+    },
+    {
+      name: "netbird.createToken",
+      method: "POST",
+      path: "/api/users/:userId/tokens",
+      async handle(request) {
+        const initiator = authenticate(request.headers);
+        if (isResponse(initiator)) return initiator;
+        const parsed = parseJsonBody(request.body);
+        const body = parsed.ok ? (parsed.value ?? {}) : undefined;
+        const name = isObject(body) ? (body.name ?? "") : undefined;
+        const expiresIn = isObject(body) ? (body.expires_in ?? 0) : undefined;
+        if (typeof name !== "string" || typeof expiresIn !== "number" || !Number.isInteger(expiresIn)) {
+          return error(400, "couldn't parse JSON request");
+        }
+        if (name === "") return error(422, "token name can't be empty");
+        if (expiresIn < 1 || expiresIn > 365) return error(422, "expiration has to be between 1 and 365");
+        const target = authorize(initiator, request.params.userId ?? "", "create");
+        if (isResponse(target)) return target;
+        const { plain, pat } = issuePat(target.id, name, expiresIn, initiator.id);
+        return reply(200, { plain_token: plain, personal_access_token: patJson(pat) });
+      },
+    },
+    {
+      name: "netbird.getToken",
+      method: "GET",
+      path: "/api/users/:userId/tokens/:tokenId",
+      async handle(request) {
+        const initiator = authenticate(request.headers);
+        if (isResponse(initiator)) return initiator;
+        const target = authorize(initiator, request.params.userId ?? "", "read");
+        if (isResponse(target)) return target;
+        const tokenId = request.params.tokenId ?? "";
+        const pat = pats.get(tokenId);
+        if (pat === undefined || pat.userId !== target.id) return error(404, `pat: ${tokenId} not found`);
+        return reply(200, patJson(pat));
+      },
+    },
+    {
+      name: "netbird.deleteToken",
+      method: "DELETE",
+      path: "/api/users/:userId/tokens/:tokenId",
+      async handle(request) {
+        const initiator = authenticate(request.headers);
+        if (isResponse(initiator)) return initiator;
+        const target = authorize(initiator, request.params.userId ?? "", "delete");
+        if (isResponse(target)) return target;
+        const tokenId = request.params.tokenId ?? "";
+        const pat = pats.get(tokenId);
+        if (pat === undefined || pat.userId !== target.id) return error(404, `pat: ${tokenId} not found`);
+        removePat(pat);
+        return reply(200, {});
+      },
+    },
+  ];
+
+  const adminToken = issuePat("user-admin", "admin-token", 365, "user-admin").plain;
+  const plainUserToken = issuePat("user-plain", "plain-token", 365, "user-plain").plain;
+
+  const control: NetbirdControl = {
+    tokens: (userId) =>
+      tokensOf(userId).map((pat): NetbirdTokenInfo => {
+        const json = patJson(pat);
+        return {
+          id: json.id,
+          name: json.name,
+          expirationDate: json.expiration_date,
+          createdAt: json.created_at,
+          createdBy: json.created_by,
+          ...(pat.lastUsed === undefined ? {} : { lastUsed: goTime(pat.lastUsed) }),
+        };
+      }),
+    deleteToken(userId, tokenId) {
+      const pat = pats.get(tokenId);
+      if (pat === undefined || pat.userId !== userId) return false;
+      removePat(pat);
+      return true;
+    },
+    authenticate: (plainToken) => findValidPat(plainToken) !== undefined,
+    setRateLimit(limit) {
+      if (limit !== undefined && !(limit.rpm > 0 && limit.burst >= 1)) {
+        throw new Error("setRateLimit needs rpm > 0 and burst >= 1");
+      }
+      rateLimit = limit === undefined ? undefined : { ...limit };
+      buckets.clear();
+    },
+  };
+
+  return {
+    api: {
+      vendor: "netbird",
+      contentType: "application/json; charset=UTF-8",
+      routes,
+      errorBody: (status) => ({ message: reasonPhrase(status).toLowerCase(), code: status }),
+      control,
+    },
+    seeds: {
+      accountId,
+      adminUserId: "user-admin",
+      adminToken,
+      serviceUserId: "svc-ci",
+      plainUserId: "user-plain",
+      plainUserToken,
+      foreignUserId: "user-foreign",
+    },
+  };
+}

@@ -1,0 +1,78 @@
+/**
+ * The small contract between the server and the three vendor modules: a vendor is a list of routes plus its
+ * content type and error shape; a route turns a fully read request into a JSON response.
+ */
+import type { IncomingHttpHeaders } from "node:http";
+import { STATUS_CODES } from "node:http";
+import type { EmulatorVendor } from "./types.ts";
+
+/** A request as a route handler sees it (body already read and capped by the server). */
+export interface RouteRequest {
+  readonly method: string;
+  /** URL path without query. */
+  readonly path: string;
+  /** Decoded path parameters (`:name` segments). */
+  readonly params: Readonly<Record<string, string>>;
+  readonly query: URLSearchParams;
+  readonly headers: IncomingHttpHeaders;
+  readonly body: Buffer;
+}
+
+/** A JSON response. `json` is serialized with JSON.stringify (so `null` is sent as `null`). */
+export interface RouteResponse {
+  status: number;
+  json: unknown;
+  headers?: Record<string, string>;
+}
+
+/** One emulated endpoint. `path` uses `:name` for a parameter segment. */
+export interface Route {
+  readonly name: string;
+  readonly method: "GET" | "POST" | "DELETE";
+  readonly path: string;
+  handle(request: RouteRequest): Promise<RouteResponse>;
+}
+
+/** One emulated vendor API. */
+export interface VendorApi<Control> {
+  readonly vendor: EmulatorVendor;
+  readonly contentType: string;
+  /** Routes, tried in order (put literal paths before parameterized ones). */
+  readonly routes: readonly Route[];
+  /** The vendor's error body for a status the vendor did not produce itself (faults, 413, 500). */
+  errorBody(status: number, route: string): unknown;
+  readonly control: Control;
+}
+
+/** Shorthand for a JSON response. */
+export function reply(status: number, json: unknown, headers?: Record<string, string>): RouteResponse {
+  return headers === undefined ? { status, json } : { status, json, headers };
+}
+
+/** The standard reason phrase of a status ("Service Unavailable"), or "Error". */
+export function reasonPhrase(status: number): string {
+  return STATUS_CODES[status] ?? "Error";
+}
+
+/** The single value of a header (first one if repeated). */
+export function headerValue(headers: IncomingHttpHeaders, name: string): string | undefined {
+  const value = headers[name.toLowerCase()];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/** Result of parsing a JSON body. */
+export type JsonBody = { ok: true; value: unknown } | { ok: false; error: string };
+
+/** Parses a JSON body; an empty body is a parse error (as in Go's decoder and DRF). */
+export function parseJsonBody(body: Buffer): JsonBody {
+  try {
+    return { ok: true, value: JSON.parse(body.toString("utf8")) };
+  } catch (error) {
+    return { ok: false, error: error instanceof Error ? error.message : String(error) };
+  }
+}
+
+/** True for a plain JSON object (not null, not an array). */
+export function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}

@@ -1,0 +1,241 @@
+/**
+ * The emulator server: one node:http(s) server on 127.0.0.1 serving NetBird (`/api/…`), Gcore (`/iam/…`) and ICP
+ * (`/idprovider/…`, `/image-manager/…`), with routing, the request log, fault injection and a body cap.
+ *
+ * Route names: netbird.currentUser, netbird.listTokens, netbird.createToken, netbird.getToken,
+ * netbird.deleteToken, gcore.login, gcore.refresh, gcore.userToken, gcore.getUser, gcore.usersMe,
+ * gcore.clientsMe, icp.identityToken, icp.registryToken; anything else is `unknown` (404).
+ */
+import {
+  createServer as createHttpServer,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from "node:http";
+import { createServer as createHttpsServer } from "node:https";
+import type { AddressInfo } from "node:net";
+import { setTimeout as sleep } from "node:timers/promises";
+import { createClock, initialNow } from "./clock.ts";
+import { createFaultQueue } from "./faults.ts";
+import { createGcore } from "./gcore.ts";
+import { createIcp } from "./icp.ts";
+import { createNetbird } from "./netbird.ts";
+import type { Route, RouteResponse, VendorApi } from "./route.ts";
+import { generateCertificateAuthority, issueServerCertificate } from "./tls.ts";
+import type { Emulator, EmulatorOptions, RequestLogEntry } from "./types.ts";
+
+/** Largest accepted request body; larger ones get 413. */
+export const MAX_BODY_BYTES = 64 * 1024;
+
+/** The body sent by a `bad-json` fault. */
+const MALFORMED_JSON = '{"truncated": [1, 2,';
+
+interface CompiledRoute {
+  route: Route;
+  api: VendorApi<unknown>;
+  segments: string[];
+}
+
+interface Match {
+  route: Route;
+  api: VendorApi<unknown>;
+  params: Record<string, string>;
+}
+
+function compile(apis: readonly VendorApi<unknown>[]): CompiledRoute[] {
+  return apis.flatMap((api) => api.routes.map((route) => ({ route, api, segments: route.path.split("/") })));
+}
+
+function match(table: readonly CompiledRoute[], method: string, path: string): Match | undefined {
+  const parts = path.split("/");
+  for (const { route, api, segments } of table) {
+    if (route.method !== method || segments.length !== parts.length) continue;
+    const params: Record<string, string> = {};
+    const ok = segments.every((segment, i) => {
+      const part = parts[i] ?? "";
+      if (!segment.startsWith(":")) return segment === part;
+      if (part === "") return false;
+      try {
+        params[segment.slice(1)] = decodeURIComponent(part);
+        return true;
+      } catch {
+        return false;
+      }
+    });
+    if (ok) return { route, api, params };
+  }
+  return undefined;
+}
+
+/** Reads the body up to `limit` bytes; "too-large" beyond it, "aborted" if the client went away. */
+async function readBody(req: IncomingMessage, limit: number): Promise<Buffer | "too-large" | "aborted"> {
+  const declared = Number(req.headers["content-length"] ?? 0);
+  if (declared > limit) return "too-large";
+  const chunks: Buffer[] = [];
+  let size = 0;
+  try {
+    for await (const chunk of req) {
+      const buffer = chunk as Buffer;
+      size += buffer.length;
+      if (size > limit) return "too-large";
+      chunks.push(buffer);
+    }
+  } catch {
+    return "aborted";
+  }
+  return Buffer.concat(chunks);
+}
+
+function send(res: ServerResponse, contentType: string, response: RouteResponse, raw?: string): number {
+  const payload = raw ?? JSON.stringify(response.json);
+  if (res.destroyed || res.headersSent) return 0;
+  res.writeHead(response.status, {
+    ...response.headers,
+    "content-type": contentType,
+    "content-length": Buffer.byteLength(payload),
+  });
+  res.end(payload);
+  return response.status;
+}
+
+/**
+ * Starts the emulator on 127.0.0.1 (port 0 unless `options.port`). The clock starts frozen at `options.now`,
+ * else at env PULUMI_TOKENS_NOW, else runs in real time; an invalid value throws.
+ */
+export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
+  const clock = createClock(initialNow(options.now));
+  const netbird = createNetbird(clock);
+  const [gcore, icp, tls] = await Promise.all([
+    createGcore(clock),
+    createIcp(clock),
+    options.tls
+      ? generateCertificateAuthority().then(async (ca) => ({ ca, cert: await issueServerCertificate(ca) }))
+      : undefined,
+  ]);
+  const apis: VendorApi<unknown>[] = [netbird.api, gcore.api, icp.api];
+  const table = compile(apis);
+  const faults = createFaultQueue([...table.map((entry) => entry.route.name), "unknown"]);
+  const log: RequestLogEntry[] = [];
+  const closing = new AbortController();
+
+  async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const method = req.method ?? "GET";
+    const url = new URL(req.url ?? "/", "http://127.0.0.1");
+    const path = url.pathname;
+    const found = match(table, method, path);
+    const entry: RequestLogEntry = {
+      vendor: found?.api.vendor ?? "unknown",
+      route: found?.route.name ?? "unknown",
+      method,
+      path,
+      status: 0,
+      at: clock.now().toISOString(),
+    };
+    log.push(entry);
+    const contentType = found?.api.contentType ?? "application/json";
+    const errorBody = (status: number): unknown =>
+      found === undefined
+        ? { message: status === 404 ? "not found" : "error", code: status }
+        : found.api.errorBody(status, entry.route);
+
+    const fault = faults.take(entry.route);
+    if (fault?.kind === "drop") {
+      req.socket.destroy();
+      return;
+    }
+    if (fault?.kind === "delay") {
+      try {
+        await sleep(fault.ms, undefined, { signal: closing.signal });
+      } catch {
+        return; // the emulator is closing
+      }
+    }
+    const body = await readBody(req, MAX_BODY_BYTES);
+    if (body === "aborted") return;
+    if (body === "too-large") {
+      entry.status = send(res, contentType, {
+        status: 413,
+        json: errorBody(413),
+        headers: { connection: "close" },
+      });
+      return;
+    }
+    if (fault?.kind === "status") {
+      const headers =
+        fault.retryAfter === undefined ? undefined : { "retry-after": String(fault.retryAfter) };
+      const json = "body" in fault && fault.body !== undefined ? fault.body : errorBody(fault.status);
+      entry.status = send(
+        res,
+        contentType,
+        headers === undefined ? { status: fault.status, json } : { status: fault.status, json, headers },
+      );
+      return;
+    }
+    if (found === undefined) {
+      entry.status = send(res, contentType, { status: 404, json: errorBody(404) });
+      return;
+    }
+    let response: RouteResponse;
+    try {
+      const request = {
+        method,
+        path,
+        params: found.params,
+        query: url.searchParams,
+        headers: req.headers,
+        body,
+      };
+      response = await found.route.handle(request);
+    } catch {
+      response = { status: 500, json: errorBody(500) }; // never echo internals
+    }
+    if (fault?.kind === "drop-after") {
+      req.socket.destroy();
+      return;
+    }
+    entry.status =
+      fault?.kind === "bad-json"
+        ? send(res, contentType, { status: 200, json: undefined }, MALFORMED_JSON)
+        : send(res, contentType, response);
+  }
+
+  const onRequest = (req: IncomingMessage, res: ServerResponse) => {
+    serve(req, res).catch(() => {
+      if (!res.headersSent) res.destroy();
+    });
+  };
+  const server: Server = tls
+    ? createHttpsServer({ key: tls.cert.privateKeyPem, cert: tls.cert.certificatePem }, onRequest)
+    : createHttpServer(onRequest);
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? 0, "127.0.0.1", () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+
+  return {
+    url: `${tls ? "https" : "http"}://127.0.0.1:${port}`,
+    caCertificate: tls?.ca.certificatePem,
+    seeds: { netbird: netbird.seeds, gcore: gcore.seeds, icp: icp.seeds },
+    clock,
+    get requests() {
+      return log.map((entry) => ({ ...entry }));
+    },
+    requestsFor: (vendor) => log.filter((entry) => entry.vendor === vendor).map((entry) => ({ ...entry })),
+    clearRequests() {
+      log.length = 0;
+    },
+    faults: { inject: faults.inject, clear: faults.clear },
+    netbird: netbird.api.control,
+    gcore: gcore.api.control,
+    icp: icp.api.control,
+    async close() {
+      closing.abort();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}

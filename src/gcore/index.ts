@@ -1,0 +1,2 @@
+// Placeholder: re-exports the gcore resource once it exists.
+export {};

@@ -1,0 +1,2 @@
+// Placeholder: re-exports the icp resource once it exists.
+export {};

@@ -1,0 +1,2 @@
+// Placeholder: re-exports the netbird resource once it exists.
+export {};

@@ -1,0 +1,18 @@
+/**
+ * The providers the serialized shims load at run time (`pulumi-tokens/providers`).
+ *
+ * Not for direct use: Pulumi programs use the resource classes from `pulumi-tokens`.
+ *
+ * @module
+ */
+import type { ProviderModule } from "./core/provider-shim.ts";
+import { gcoreProvider } from "./gcore/provider.ts";
+import { icpProvider } from "./icp/provider.ts";
+import { netbirdProvider } from "./netbird/provider.ts";
+
+/** Provider implementations by vendor; the key is the name each resource's shim asks for. */
+export const providers: ProviderModule["providers"] = {
+  netbird: netbirdProvider,
+  gcore: gcoreProvider,
+  icp: icpProvider,
+};

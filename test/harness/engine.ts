@@ -1,0 +1,148 @@
+/**
+ * Runs Pulumi programs through the real engine: the Automation API driving the `pulumi` CLI that
+ * scripts/ensure-pulumi.sh put in .pulumi/bin, with a file backend, a passphrase and an isolated
+ * PULUMI_HOME in a temp dir. Nothing reaches the network.
+ */
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import {
+  type ConfigMap,
+  LocalWorkspace,
+  type OutputMap,
+  PulumiCommand,
+  type PulumiFn,
+  type Stack,
+} from "@pulumi/pulumi/automation/index.js";
+
+const REPO_ROOT = resolve(import.meta.dirname, "../..");
+const TOOLS_ROOT = join(REPO_ROOT, ".pulumi");
+
+let command: Promise<PulumiCommand> | undefined;
+
+/** The CLI built or found by scripts/ensure-pulumi.sh. */
+export function pulumiCommand(): Promise<PulumiCommand> {
+  command ??= PulumiCommand.get({ root: TOOLS_ROOT });
+  return command;
+}
+
+/** What one engine operation printed and produced. */
+export interface OperationResult {
+  /** Everything the engine printed (plain text, no colour). */
+  output: string;
+  outputs: OutputMap;
+  /** Resource changes counted by the engine, e.g. `{ same: 1, update: 1 }`. */
+  changes: Record<string, number>;
+}
+
+/** Options for {@link openStack}. */
+export interface OpenStackOptions {
+  projectName: string;
+  program: PulumiFn;
+  config?: ConfigMap;
+  /** Extra environment for the CLI and the provider processes it starts. */
+  env?: Record<string, string>;
+}
+
+/** A stack on a throwaway file backend. */
+export class TestStack {
+  readonly stack: Stack;
+  /** Every line the engine printed across all operations, in order. */
+  readonly transcript: string[] = [];
+  readonly #dirs: string[];
+
+  private constructor(stack: Stack, dirs: string[]) {
+    this.stack = stack;
+    this.#dirs = dirs;
+  }
+
+  /** Creates the stack in fresh temp dirs. */
+  static async open(options: OpenStackOptions): Promise<TestStack> {
+    const backend = await mkdtemp(join(tmpdir(), "pt-backend-"));
+    const home = await mkdtemp(join(tmpdir(), "pt-home-"));
+    const stack = await LocalWorkspace.createOrSelectStack(
+      { stackName: "test", projectName: options.projectName, program: options.program },
+      {
+        pulumiCommand: await pulumiCommand(),
+        pulumiHome: home,
+        envVars: {
+          PULUMI_BACKEND_URL: `file://${backend}`,
+          PULUMI_CONFIG_PASSPHRASE: "pulumi-tokens-tests",
+          PULUMI_SKIP_UPDATE_CHECK: "true",
+          PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+          ...options.env,
+        },
+      },
+    );
+    if (options.config) await stack.setAllConfig(options.config);
+    return new TestStack(stack, [backend, home]);
+  }
+
+  /** Sets (or with undefined, clears) an environment variable for later operations. */
+  setEnv(name: string, value: string | undefined): void {
+    const env = this.stack.workspace.envVars as Record<string, string>;
+    if (value === undefined) delete env[name];
+    else env[name] = value;
+  }
+
+  /** Freezes the providers' clock (`PULUMI_TOKENS_NOW`) for later operations. */
+  setNow(at: Date): void {
+    this.setEnv("PULUMI_TOKENS_NOW", at.toISOString());
+  }
+
+  async up(options: { refresh?: boolean; diff?: boolean } = {}): Promise<OperationResult> {
+    const lines: string[] = [];
+    const result = await this.stack.up({ ...options, color: "never", onOutput: this.#collect(lines) });
+    return { output: lines.join(""), outputs: result.outputs, changes: { ...result.summary.resourceChanges } };
+  }
+
+  async preview(): Promise<OperationResult> {
+    const lines: string[] = [];
+    const result = await this.stack.preview({ color: "never", diff: true, onOutput: this.#collect(lines) });
+    return { output: lines.join(""), outputs: {}, changes: { ...result.changeSummary } };
+  }
+
+  async refresh(): Promise<OperationResult> {
+    const lines: string[] = [];
+    const result = await this.stack.refresh({ color: "never", onOutput: this.#collect(lines) });
+    return { output: lines.join(""), outputs: await this.stack.outputs(), changes: { ...result.summary.resourceChanges } };
+  }
+
+  async destroy(): Promise<OperationResult> {
+    const lines: string[] = [];
+    const result = await this.stack.destroy({ color: "never", onOutput: this.#collect(lines) });
+    return { output: lines.join(""), outputs: {}, changes: { ...result.summary.resourceChanges } };
+  }
+
+  /** `pulumi stack export` as text, secrets left encrypted: what is stored at rest. */
+  async exportedState(): Promise<string> {
+    // Not `stack.exportStack()`: the Automation API passes --show-secrets.
+    const workspace = this.stack.workspace;
+    const env = { PULUMI_HOME: workspace.pulumiHome ?? "", ...workspace.envVars };
+    const result = await (await pulumiCommand()).run(["stack", "export", "--stack", "test"], workspace.workDir, env);
+    return result.stdout;
+  }
+
+  /** The stored outputs of the one resource of `type` (e.g. "pulumi-nodejs:dynamic/netbird:PersonalAccessToken"). */
+  async resourceOutputs(type: string): Promise<Record<string, unknown>> {
+    const state = await this.stack.exportStack();
+    const resource = (state.deployment.resources as { type: string; outputs: Record<string, unknown> }[]).find(
+      (candidate) => candidate.type === type,
+    );
+    if (!resource) throw new Error(`no resource of type ${type} in the stack`);
+    return resource.outputs;
+  }
+
+  /** Removes the stack and its temp dirs. */
+  async dispose(): Promise<void> {
+    await this.stack.workspace.removeStack("test", { force: true }).catch(() => undefined);
+    await Promise.all(this.#dirs.map((dir) => rm(dir, { recursive: true, force: true })));
+  }
+
+  #collect(lines: string[]): (out: string) => void {
+    return (out) => {
+      lines.push(out);
+      this.transcript.push(out);
+    };
+  }
+}
