@@ -1,0 +1,188 @@
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { inspect } from "node:util";
+import { afterEach, describe, expect, it } from "vitest";
+import { z } from "zod";
+import { createHttpClient, type HttpClientOptions } from "../../src/core/http.ts";
+import { ApiNetworkError, ApiResponseError, ApiTimeoutError, InvalidResponseError } from "../../src/errors.ts";
+
+type Handler = (req: IncomingMessage, res: ServerResponse, hit: number) => void;
+
+interface TestServer {
+  url: string;
+  hits: { method: string; at: number; authorization: string | undefined }[];
+  close(): Promise<void>;
+}
+
+const servers: TestServer[] = [];
+afterEach(async () => {
+  await Promise.all(servers.splice(0).map((server) => server.close()));
+});
+
+async function serve(handler: Handler): Promise<TestServer> {
+  const hits: TestServer["hits"] = [];
+  const server = createServer((req, res) => {
+    hits.push({ method: req.method ?? "", at: performance.now(), authorization: req.headers.authorization });
+    req.resume();
+    req.on("end", () => handler(req, res, hits.length));
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  const testServer = {
+    url: `http://127.0.0.1:${port}`,
+    hits,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+  servers.push(testServer);
+  return testServer;
+}
+
+function json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { "content-type": "application/json", ...headers });
+  res.end(JSON.stringify(body));
+}
+
+const SECRET = "nbp_SuperSecretValue1234567890abcdefghij";
+
+function client(url: string, overrides: Partial<HttpClientOptions> = {}) {
+  return createHttpClient({
+    vendor: "netbird",
+    baseUrl: url,
+    authorization: `Token ${SECRET}`,
+    describeError: (body) => (body as { message?: string } | undefined)?.message,
+    retryBaseDelayMs: 20,
+    ...overrides,
+  });
+}
+
+const item = z.object({ id: z.string() });
+
+describe("createHttpClient", () => {
+  it("retries a GET on 503 and returns the later success", async () => {
+    const server = await serve((_req, res, hit) => (hit === 1 ? json(res, 503, { message: "busy" }) : json(res, 200, { id: "a" })));
+    const result = await client(server.url).request({ action: "get item", method: "GET", path: "/items/a", schema: item });
+    expect(result).toEqual({ status: 200, body: { id: "a" } });
+    expect(server.hits).toHaveLength(2);
+  });
+
+  it("waits for Retry-After on 429 before retrying", async () => {
+    const server = await serve((_req, res, hit) =>
+      hit === 1 ? json(res, 429, { message: "too many requests" }, { "retry-after": "1" }) : json(res, 200, { id: "a" }),
+    );
+    await client(server.url).request({ action: "get item", method: "GET", path: "/items/a", schema: item });
+    const [first, second] = server.hits;
+    expect(server.hits).toHaveLength(2);
+    expect((second?.at ?? 0) - (first?.at ?? 0)).toBeGreaterThanOrEqual(950);
+  });
+
+  it("does not retry when Retry-After exceeds a minute", async () => {
+    const server = await serve((_req, res) => json(res, 429, { message: "too many requests" }, { "retry-after": "3600" }));
+    await expect(client(server.url).request({ action: "get item", method: "GET", path: "/items/a" })).rejects.toThrow(
+      ApiResponseError,
+    );
+    expect(server.hits).toHaveLength(1);
+  });
+
+  it("never retries a POST on 503", async () => {
+    const server = await serve((_req, res) => json(res, 503, { message: "service unavailable" }));
+    const error = await client(server.url)
+      .request({ action: "create item", method: "POST", path: "/items", json: { name: "x" } })
+      .catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(ApiResponseError);
+    expect(error).toMatchObject({
+      code: "ERR_API_RESPONSE",
+      status: 503,
+      vendor: "netbird",
+      message: `netbird: create item failed with HTTP 503: service unavailable (POST ${server.url}/items)`,
+    });
+    expect(server.hits).toHaveLength(1);
+  });
+
+  it("retries a POST declared idempotent", async () => {
+    const server = await serve((_req, res, hit) => (hit === 1 ? json(res, 502, {}) : json(res, 200, { id: "b" })));
+    const result = await client(server.url).request({
+      action: "issue id token",
+      method: "POST",
+      path: "/token",
+      form: { grant_type: "password" },
+      idempotent: true,
+      schema: item,
+    });
+    expect(result.body).toEqual({ id: "b" });
+    expect(server.hits).toHaveLength(2);
+  });
+
+  it("turns a timeout into ApiTimeoutError after the retries", async () => {
+    const server = await serve(() => undefined); // never answers
+    const error = await client(server.url, { timeoutMs: 150, retryLimit: 1 })
+      .request({ action: "get item", method: "GET", path: "/items/a?secret=1" })
+      .catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(ApiTimeoutError);
+    expect(error).toMatchObject({
+      code: "ERR_API_TIMEOUT",
+      message: `netbird: get item timed out after 150 ms (GET ${server.url}/items/a)`,
+    });
+    expect(server.hits).toHaveLength(2);
+  });
+
+  it("turns a reset connection into ApiNetworkError after retrying the GET", async () => {
+    const server = await serve((req) => req.socket.destroy());
+    const error = await client(server.url, { retryLimit: 2 })
+      .request({ action: "get item", method: "GET", path: "/items/a" })
+      .catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(ApiNetworkError);
+    expect(error).toMatchObject({
+      code: "ERR_API_NETWORK",
+      networkCode: "ECONNRESET",
+      message: `netbird: get item failed: network error ECONNRESET (GET ${server.url}/items/a)`,
+    });
+    expect(server.hits).toHaveLength(3);
+  });
+
+  it("returns accepted statuses such as 404 on delete instead of throwing", async () => {
+    const server = await serve((_req, res) => json(res, 404, { message: "pat: x not found" }));
+    const result = await client(server.url).request({ action: "delete item", method: "DELETE", path: "/items/x", accept: [404] });
+    expect(result).toEqual({ status: 404, body: undefined });
+  });
+
+  it("rejects a 2xx body that does not match the schema, without echoing it", async () => {
+    const server = await serve((_req, res) => json(res, 200, { id: 42, token: SECRET }));
+    const error = await client(server.url)
+      .request({ action: "get item", method: "GET", path: "/items/a", schema: item })
+      .catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(InvalidResponseError);
+    expect(error).toMatchObject({
+      code: "ERR_INVALID_RESPONSE",
+      message: `netbird: get item returned an unexpected response: ✖ Invalid input: expected string, received number → at id (GET ${server.url}/items/a)`,
+    });
+    expect(String(error)).not.toContain(SECRET);
+  });
+
+  it("sends the credential and keeps it out of every rendering of the error", async () => {
+    const server = await serve((_req, res) => json(res, 403, { message: `token ${SECRET} is not allowed; Bearer ${SECRET}` }));
+    const error = await client(server.url)
+      .request({ action: "create item", method: "POST", path: "/items", json: { token: SECRET } })
+      .catch((caught: unknown) => caught);
+    expect(server.hits[0]?.authorization).toBe(`Token ${SECRET}`);
+    expect(error).toBeInstanceOf(ApiResponseError);
+    expect((error as ApiResponseError).apiMessage).toBe("token [REDACTED] is not allowed; Bearer [REDACTED]");
+    for (const rendering of [String(error), JSON.stringify(error), inspect(error, { depth: 10, showHidden: true })]) {
+      expect(rendering).not.toContain(SECRET);
+      expect(rendering).not.toContain("SuperSecret");
+    }
+  });
+
+  it("keeps the credential out of network errors too", async () => {
+    const server = await serve((req) => req.socket.destroy());
+    const error = await client(server.url, { retryLimit: 0 })
+      .request({ action: "get item", method: "GET", path: "/items/a" })
+      .catch((caught: unknown) => caught);
+    for (const rendering of [String(error), JSON.stringify(error), inspect(error, { depth: 10, showHidden: true })]) {
+      expect(rendering).not.toContain("SuperSecret");
+    }
+  });
+});
