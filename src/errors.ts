@@ -55,7 +55,12 @@ export class ApiResponseError extends TokenError {
   /** The API's own error text, when its body had one (already scrubbed of secrets). */
   readonly apiMessage: string | undefined;
 
-  constructor(target: RequestTarget, status: number, apiMessage: string | undefined, options?: { cause?: unknown }) {
+  constructor(
+    target: RequestTarget,
+    status: number,
+    apiMessage: string | undefined,
+    options?: { cause?: unknown },
+  ) {
     const detail = apiMessage ? `: ${apiMessage}` : "";
     super(
       `${target.vendor}: ${target.action} failed with HTTP ${status}${detail} (${target.method} ${target.url})`,
@@ -137,7 +142,10 @@ export class InvalidResponseError extends TokenError {
   readonly url: string;
 
   constructor(target: RequestTarget, problem: string) {
-    super(`${target.vendor}: ${target.action} returned an unexpected response: ${problem} (${target.method} ${target.url})`, target.vendor);
+    super(
+      `${target.vendor}: ${target.action} returned an unexpected response: ${problem} (${target.method} ${target.url})`,
+      target.vendor,
+    );
     this.action = target.action;
     this.url = target.url;
   }
@@ -159,7 +167,10 @@ export class InvalidClockError extends TokenError {
   readonly code = "ERR_INVALID_CLOCK";
 
   constructor(value: string) {
-    super(`PULUMI_TOKENS_NOW must be an RFC 3339 timestamp such as 2026-01-31T12:00:00Z, got ${JSON.stringify(value.slice(0, 40))}`, undefined);
+    super(
+      `PULUMI_TOKENS_NOW must be an RFC 3339 timestamp such as 2026-01-31T12:00:00Z, got ${JSON.stringify(value.slice(0, 40))}`,
+      undefined,
+    );
   }
 }
 

@@ -10,8 +10,9 @@
  *
  * @module
  */
+
+export { NOW_ENV } from "./core/clock.ts";
+export * from "./errors.ts";
 export * as gcore from "./gcore/index.ts";
 export * as icp from "./icp/index.ts";
 export * as netbird from "./netbird/index.ts";
-export { NOW_ENV } from "./core/clock.ts";
-export * from "./errors.ts";

@@ -178,7 +178,12 @@ function parseJsonOrUndefined(text: string): unknown {
   }
 }
 
-function toNetworkError(error: unknown, target: RequestTarget, timeoutMs: number, secrets: readonly (string | undefined)[]): Error {
+function toNetworkError(
+  error: unknown,
+  target: RequestTarget,
+  timeoutMs: number,
+  secrets: readonly (string | undefined)[],
+): Error {
   if (!(error instanceof RequestError)) return error instanceof Error ? error : new Error(String(error));
   const cause = new Error(redact(error.message, secrets));
   cause.name = error.name;

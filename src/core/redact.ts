@@ -23,7 +23,9 @@ export function redact(text: string, secrets: readonly (string | undefined)[] = 
     if (secret && secret.length >= 4) out = out.split(secret).join(REDACTED);
   }
   for (const shape of SECRET_SHAPES) {
-    out = out.replace(shape, (_match, scheme?: string) => (typeof scheme === "string" ? `${scheme} ${REDACTED}` : REDACTED));
+    out = out.replace(shape, (_match, scheme?: string) =>
+      typeof scheme === "string" ? `${scheme} ${REDACTED}` : REDACTED,
+    );
   }
   return out;
 }

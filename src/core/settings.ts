@@ -43,7 +43,8 @@ export function lookupSetting(source: SettingSource): string | undefined {
 /** Like {@link lookupSetting}, but throws {@link MissingCredentialsError} naming every source. */
 export function requireSetting(source: SettingSource): string {
   const value = lookupSetting(source);
-  if (value === undefined) throw new MissingCredentialsError(source.vendor, source.property, describeSources(source));
+  if (value === undefined)
+    throw new MissingCredentialsError(source.vendor, source.property, describeSources(source));
   return value;
 }
 

@@ -35,7 +35,10 @@ export type StoredToken<Inputs, State> = Inputs & State & { rotatesAt: string };
 export type Inspection<State> = "gone" | State;
 
 /** A vendor's token resource, in terms of its API. */
-export interface TokenSpec<Inputs extends { rotationTrigger?: string | undefined }, State extends TokenState> {
+export interface TokenSpec<
+  Inputs extends { rotationTrigger?: string | undefined },
+  State extends TokenState,
+> {
   vendor: Vendor;
   /** Zod object schema of the inputs. Built on first use, never at module load. */
   inputSchema(): z.ZodType<Inputs> & { shape: Record<string, unknown> };
@@ -65,12 +68,14 @@ export interface TokenSpec<Inputs extends { rotationTrigger?: string | undefined
 type Bag = Record<string, unknown>;
 
 /** Builds the Pulumi dynamic provider for a token spec. */
-export function createTokenProvider<Inputs extends { rotationTrigger?: string | undefined }, State extends TokenState>(
-  spec: TokenSpec<Inputs, State>,
-): pulumi.dynamic.ResourceProvider {
+export function createTokenProvider<
+  Inputs extends { rotationTrigger?: string | undefined },
+  State extends TokenState,
+>(spec: TokenSpec<Inputs, State>): pulumi.dynamic.ResourceProvider {
   const transient = new Set<string>(spec.transientInputs ?? []);
   const parse = (news: Bag): Inputs => spec.inputSchema().parse(userInputs(news));
-  const inputKeys = (): string[] => Object.keys(spec.inputSchema().shape).filter((key) => !transient.has(key));
+  const inputKeys = (): string[] =>
+    Object.keys(spec.inputSchema().shape).filter((key) => !transient.has(key));
   const stored = (olds: Bag) => olds as unknown as StoredToken<Inputs, State>;
 
   const outputsOf = (inputs: Inputs, state: State): Bag => {
@@ -82,7 +87,9 @@ export function createTokenProvider<Inputs extends { rotationTrigger?: string | 
   const rotationReason = (olds: Bag, inputs: Inputs): RotationReason | undefined => {
     if (!same(olds.rotationTrigger, inputs.rotationTrigger)) return "trigger-changed";
     const expiresAt = typeof olds.expiresAt === "string" ? new Date(olds.expiresAt) : new Date(Number.NaN);
-    const at = Number.isNaN(expiresAt.getTime()) ? undefined : rotatesAt(expiresAt, spec.rotateBeforeMs(inputs));
+    const at = Number.isNaN(expiresAt.getTime())
+      ? undefined
+      : rotatesAt(expiresAt, spec.rotateBeforeMs(inputs));
     return isDue(at?.toISOString(), now()) ? "due" : undefined;
   };
 

@@ -4,7 +4,12 @@ import { inspect } from "node:util";
 import { afterEach, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { createHttpClient, type HttpClientOptions } from "../../src/core/http.ts";
-import { ApiNetworkError, ApiResponseError, ApiTimeoutError, InvalidResponseError } from "../../src/errors.ts";
+import {
+  ApiNetworkError,
+  ApiResponseError,
+  ApiTimeoutError,
+  InvalidResponseError,
+} from "../../src/errors.ts";
 
 type Handler = (req: IncomingMessage, res: ServerResponse, hit: number) => void;
 
@@ -41,7 +46,12 @@ async function serve(handler: Handler): Promise<TestServer> {
   return testServer;
 }
 
-function json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+function json(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   res.writeHead(status, { "content-type": "application/json", ...headers });
   res.end(JSON.stringify(body));
 }
@@ -63,15 +73,24 @@ const item = z.object({ id: z.string() });
 
 describe("createHttpClient", () => {
   it("retries a GET on 503 and returns the later success", async () => {
-    const server = await serve((_req, res, hit) => (hit === 1 ? json(res, 503, { message: "busy" }) : json(res, 200, { id: "a" })));
-    const result = await client(server.url).request({ action: "get item", method: "GET", path: "/items/a", schema: item });
+    const server = await serve((_req, res, hit) =>
+      hit === 1 ? json(res, 503, { message: "busy" }) : json(res, 200, { id: "a" }),
+    );
+    const result = await client(server.url).request({
+      action: "get item",
+      method: "GET",
+      path: "/items/a",
+      schema: item,
+    });
     expect(result).toEqual({ status: 200, body: { id: "a" } });
     expect(server.hits).toHaveLength(2);
   });
 
   it("waits for Retry-After on 429 before retrying", async () => {
     const server = await serve((_req, res, hit) =>
-      hit === 1 ? json(res, 429, { message: "too many requests" }, { "retry-after": "1" }) : json(res, 200, { id: "a" }),
+      hit === 1
+        ? json(res, 429, { message: "too many requests" }, { "retry-after": "1" })
+        : json(res, 200, { id: "a" }),
     );
     await client(server.url).request({ action: "get item", method: "GET", path: "/items/a", schema: item });
     const [first, second] = server.hits;
@@ -80,10 +99,12 @@ describe("createHttpClient", () => {
   });
 
   it("does not retry when Retry-After exceeds a minute", async () => {
-    const server = await serve((_req, res) => json(res, 429, { message: "too many requests" }, { "retry-after": "3600" }));
-    await expect(client(server.url).request({ action: "get item", method: "GET", path: "/items/a" })).rejects.toThrow(
-      ApiResponseError,
+    const server = await serve((_req, res) =>
+      json(res, 429, { message: "too many requests" }, { "retry-after": "3600" }),
     );
+    await expect(
+      client(server.url).request({ action: "get item", method: "GET", path: "/items/a" }),
+    ).rejects.toThrow(ApiResponseError);
     expect(server.hits).toHaveLength(1);
   });
 
@@ -103,7 +124,9 @@ describe("createHttpClient", () => {
   });
 
   it("retries a POST declared idempotent", async () => {
-    const server = await serve((_req, res, hit) => (hit === 1 ? json(res, 502, {}) : json(res, 200, { id: "b" })));
+    const server = await serve((_req, res, hit) =>
+      hit === 1 ? json(res, 502, {}) : json(res, 200, { id: "b" }),
+    );
     const result = await client(server.url).request({
       action: "issue id token",
       method: "POST",
@@ -145,7 +168,12 @@ describe("createHttpClient", () => {
 
   it("returns accepted statuses such as 404 on delete instead of throwing", async () => {
     const server = await serve((_req, res) => json(res, 404, { message: "pat: x not found" }));
-    const result = await client(server.url).request({ action: "delete item", method: "DELETE", path: "/items/x", accept: [404] });
+    const result = await client(server.url).request({
+      action: "delete item",
+      method: "DELETE",
+      path: "/items/x",
+      accept: [404],
+    });
     expect(result).toEqual({ status: 404, body: undefined });
   });
 
@@ -163,14 +191,20 @@ describe("createHttpClient", () => {
   });
 
   it("sends the credential and keeps it out of every rendering of the error", async () => {
-    const server = await serve((_req, res) => json(res, 403, { message: `token ${SECRET} is not allowed; Bearer ${SECRET}` }));
+    const server = await serve((_req, res) =>
+      json(res, 403, { message: `token ${SECRET} is not allowed; Bearer ${SECRET}` }),
+    );
     const error = await client(server.url)
       .request({ action: "create item", method: "POST", path: "/items", json: { token: SECRET } })
       .catch((caught: unknown) => caught);
     expect(server.hits[0]?.authorization).toBe(`Token ${SECRET}`);
     expect(error).toBeInstanceOf(ApiResponseError);
     expect((error as ApiResponseError).apiMessage).toBe("token [REDACTED] is not allowed; Bearer [REDACTED]");
-    for (const rendering of [String(error), JSON.stringify(error), inspect(error, { depth: 10, showHidden: true })]) {
+    for (const rendering of [
+      String(error),
+      JSON.stringify(error),
+      inspect(error, { depth: 10, showHidden: true }),
+    ]) {
       expect(rendering).not.toContain(SECRET);
       expect(rendering).not.toContain("SuperSecret");
     }
@@ -181,7 +215,11 @@ describe("createHttpClient", () => {
     const error = await client(server.url, { retryLimit: 0 })
       .request({ action: "get item", method: "GET", path: "/items/a" })
       .catch((caught: unknown) => caught);
-    for (const rendering of [String(error), JSON.stringify(error), inspect(error, { depth: 10, showHidden: true })]) {
+    for (const rendering of [
+      String(error),
+      JSON.stringify(error),
+      inspect(error, { depth: 10, showHidden: true }),
+    ]) {
       expect(rendering).not.toContain("SuperSecret");
     }
   });

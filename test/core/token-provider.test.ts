@@ -59,7 +59,9 @@ afterEach(() => setStackConfig(undefined));
 describe("createTokenProvider", () => {
   it("check applies defaults and reports failures by property without calling the API", async () => {
     const { provider, calls } = fixture();
-    expect(await provider.check?.({}, { name: "a", __provider: "x" })).toEqual({ inputs: { name: "a", rotateBeforeMinutes: 10 } });
+    expect(await provider.check?.({}, { name: "a", __provider: "x" })).toEqual({
+      inputs: { name: "a", rotateBeforeMinutes: 10 },
+    });
     const failed = await provider.check?.({}, { name: "" });
     expect(failed?.failures).toEqual([{ property: "name", reason: '"name" must not be empty' }]);
     expect(calls).toEqual([]);
@@ -77,7 +79,13 @@ describe("createTokenProvider", () => {
     const created = await provider.create({ name: "a", rotateBeforeMinutes: 10, adopt: "secret" });
     expect(created).toEqual({
       id: "fixture/a",
-      outs: { name: "a", rotateBeforeMinutes: 10, value: "v1", expiresAt: "2030-01-01T01:00:00.000Z", rotatesAt: "2030-01-01T00:50:00.000Z" },
+      outs: {
+        name: "a",
+        rotateBeforeMinutes: 10,
+        value: "v1",
+        expiresAt: "2030-01-01T01:00:00.000Z",
+        rotatesAt: "2030-01-01T00:50:00.000Z",
+      },
     });
   });
 
@@ -101,15 +109,25 @@ describe("createTokenProvider", () => {
       replaces: ["name"],
       deleteBeforeReplace: false,
     });
-    expect(await provider.diff?.("fixture/a", outs, { name: "a", rotateBeforeMinutes: 10, adopt: "y" })).toEqual({ changes: false });
+    expect(
+      await provider.diff?.("fixture/a", outs, { name: "a", rotateBeforeMinutes: 10, adopt: "y" }),
+    ).toEqual({ changes: false });
   });
 
   it("update with a new window but nothing due rewrites outputs without any API call", async () => {
     process.env[NOW_ENV] = T0;
     const { provider, calls } = fixture();
     const { outs } = await provider.create({ name: "a", rotateBeforeMinutes: 10 });
-    const updated = await provider.update?.("fixture/a", { ...outs, __provider: "p" }, { name: "a", rotateBeforeMinutes: 20 });
-    expect(updated?.outs).toMatchObject({ value: "v1", rotateBeforeMinutes: 20, rotatesAt: "2030-01-01T00:40:00.000Z" });
+    const updated = await provider.update?.(
+      "fixture/a",
+      { ...outs, __provider: "p" },
+      { name: "a", rotateBeforeMinutes: 20 },
+    );
+    expect(updated?.outs).toMatchObject({
+      value: "v1",
+      rotateBeforeMinutes: 20,
+      rotatesAt: "2030-01-01T00:40:00.000Z",
+    });
     expect(updated?.outs).not.toHaveProperty("__provider");
     expect(calls).toEqual(["issue"]);
   });
@@ -118,10 +136,18 @@ describe("createTokenProvider", () => {
     process.env[NOW_ENV] = T0;
     const { provider, calls } = fixture();
     const { outs } = await provider.create({ name: "a", rotateBeforeMinutes: 10 });
-    const triggered = await provider.update?.("fixture/a", outs, { name: "a", rotateBeforeMinutes: 10, rotationTrigger: "2" });
+    const triggered = await provider.update?.("fixture/a", outs, {
+      name: "a",
+      rotateBeforeMinutes: 10,
+      rotationTrigger: "2",
+    });
     expect(triggered?.outs).toMatchObject({ value: "v2", rotationTrigger: "2" });
     process.env[NOW_ENV] = "2030-01-01T00:59:00Z";
-    const due = await provider.update?.("fixture/a", triggered?.outs, { name: "a", rotateBeforeMinutes: 10, rotationTrigger: "2" });
+    const due = await provider.update?.("fixture/a", triggered?.outs, {
+      name: "a",
+      rotateBeforeMinutes: 10,
+      rotationTrigger: "2",
+    });
     expect(due?.outs).toMatchObject({ value: "v3", expiresAt: "2030-01-01T01:59:00.000Z" });
     expect(calls).toEqual(["issue", "rotate:trigger-changed", "rotate:due"]);
   });
@@ -150,7 +176,12 @@ describe("clock", () => {
 });
 
 describe("settings", () => {
-  const source = { vendor: "netbird" as const, property: "apiToken", configKey: "netbird:apiToken", env: "PT_TEST_TOKEN" };
+  const source = {
+    vendor: "netbird" as const,
+    property: "apiToken",
+    configKey: "netbird:apiToken",
+    env: "PT_TEST_TOKEN",
+  };
 
   afterEach(() => {
     delete process.env.PT_TEST_TOKEN;

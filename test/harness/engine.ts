@@ -3,9 +3,11 @@
  * scripts/ensure-pulumi.sh put in .pulumi/bin, with a file backend, a passphrase and an isolated
  * PULUMI_HOME in a temp dir. Nothing reaches the network.
  */
+import { execFile } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { promisify } from "node:util";
 import {
   type ConfigMap,
   LocalWorkspace,
@@ -17,6 +19,7 @@ import {
 
 const REPO_ROOT = resolve(import.meta.dirname, "../..");
 const TOOLS_ROOT = join(REPO_ROOT, ".pulumi");
+const execFileAsync = promisify(execFile);
 
 let command: Promise<PulumiCommand> | undefined;
 
@@ -42,6 +45,10 @@ export interface OpenStackOptions {
   config?: ConfigMap;
   /** Extra environment for the CLI and the provider processes it starts. */
   env?: Record<string, string>;
+  /** Stack name; default "test". */
+  stackName?: string;
+  /** An existing file-backend directory to share (for StackReference); default: a new temp dir. */
+  backendDir?: string;
 }
 
 /** A stack on a throwaway file backend. */
@@ -49,19 +56,25 @@ export class TestStack {
   readonly stack: Stack;
   /** Every line the engine printed across all operations, in order. */
   readonly transcript: string[] = [];
+  /** The file backend directory (pass it as `backendDir` to open a second stack beside this one). */
+  readonly backendDir: string;
+  /** The fully qualified name a StackReference uses, e.g. "organization/demo/test". */
+  readonly qualifiedName: string;
   readonly #dirs: string[];
 
-  private constructor(stack: Stack, dirs: string[]) {
+  private constructor(stack: Stack, projectName: string, backendDir: string, dirs: string[]) {
     this.stack = stack;
+    this.backendDir = backendDir;
+    this.qualifiedName = `organization/${projectName}/${stack.name}`;
     this.#dirs = dirs;
   }
 
   /** Creates the stack in fresh temp dirs. */
   static async open(options: OpenStackOptions): Promise<TestStack> {
-    const backend = await mkdtemp(join(tmpdir(), "pt-backend-"));
+    const backend = options.backendDir ?? (await mkdtemp(join(tmpdir(), "pt-backend-")));
     const home = await mkdtemp(join(tmpdir(), "pt-home-"));
     const stack = await LocalWorkspace.createOrSelectStack(
-      { stackName: "test", projectName: options.projectName, program: options.program },
+      { stackName: options.stackName ?? "test", projectName: options.projectName, program: options.program },
       {
         pulumiCommand: await pulumiCommand(),
         pulumiHome: home,
@@ -75,7 +88,7 @@ export class TestStack {
       },
     );
     if (options.config) await stack.setAllConfig(options.config);
-    return new TestStack(stack, [backend, home]);
+    return new TestStack(stack, options.projectName, backend, options.backendDir ? [home] : [backend, home]);
   }
 
   /** Sets (or with undefined, clears) an environment variable for later operations. */
@@ -93,7 +106,11 @@ export class TestStack {
   async up(options: { refresh?: boolean; diff?: boolean } = {}): Promise<OperationResult> {
     const lines: string[] = [];
     const result = await this.stack.up({ ...options, color: "never", onOutput: this.#collect(lines) });
-    return { output: lines.join(""), outputs: result.outputs, changes: { ...result.summary.resourceChanges } };
+    return {
+      output: lines.join(""),
+      outputs: result.outputs,
+      changes: { ...result.summary.resourceChanges },
+    };
   }
 
   async preview(): Promise<OperationResult> {
@@ -105,7 +122,11 @@ export class TestStack {
   async refresh(): Promise<OperationResult> {
     const lines: string[] = [];
     const result = await this.stack.refresh({ color: "never", onOutput: this.#collect(lines) });
-    return { output: lines.join(""), outputs: await this.stack.outputs(), changes: { ...result.summary.resourceChanges } };
+    return {
+      output: lines.join(""),
+      outputs: await this.stack.outputs(),
+      changes: { ...result.summary.resourceChanges },
+    };
   }
 
   async destroy(): Promise<OperationResult> {
@@ -118,24 +139,31 @@ export class TestStack {
   async exportedState(): Promise<string> {
     // Not `stack.exportStack()`: the Automation API passes --show-secrets.
     const workspace = this.stack.workspace;
-    const env = { PULUMI_HOME: workspace.pulumiHome ?? "", ...workspace.envVars };
-    const result = await (await pulumiCommand()).run(["stack", "export", "--stack", "test"], workspace.workDir, env);
-    return result.stdout;
+    const { stdout } = await execFileAsync(
+      join(TOOLS_ROOT, "bin", "pulumi"),
+      ["stack", "export", "--stack", this.stack.name],
+      {
+        cwd: workspace.workDir,
+        env: { ...process.env, PULUMI_HOME: workspace.pulumiHome ?? "", ...workspace.envVars },
+        maxBuffer: 64 * 1024 * 1024,
+      },
+    );
+    return stdout;
   }
 
   /** The stored outputs of the one resource of `type` (e.g. "pulumi-nodejs:dynamic/netbird:PersonalAccessToken"). */
   async resourceOutputs(type: string): Promise<Record<string, unknown>> {
     const state = await this.stack.exportStack();
-    const resource = (state.deployment.resources as { type: string; outputs: Record<string, unknown> }[]).find(
-      (candidate) => candidate.type === type,
-    );
+    const resource = (
+      state.deployment.resources as { type: string; outputs: Record<string, unknown> }[]
+    ).find((candidate) => candidate.type === type);
     if (!resource) throw new Error(`no resource of type ${type} in the stack`);
     return resource.outputs;
   }
 
   /** Removes the stack and its temp dirs. */
   async dispose(): Promise<void> {
-    await this.stack.workspace.removeStack("test", { force: true }).catch(() => undefined);
+    await this.stack.workspace.removeStack(this.stack.name, { force: true }).catch(() => undefined);
     await Promise.all(this.#dirs.map((dir) => rm(dir, { recursive: true, force: true })));
   }
 
