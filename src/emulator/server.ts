@@ -120,7 +120,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 
   async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const method = req.method ?? "GET";
-    const url = new URL(req.url ?? "/", "http://127.0.0.1");
+    // Prefix instead of a base URL, so that a path like "//host/x" stays a path.
+    const url = new URL(`http://emulator${req.url?.startsWith("/") ? req.url : "/"}`);
     const path = url.pathname;
     const found = match(table, method, path);
     const entry: RequestLogEntry = {
@@ -163,7 +164,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     if (fault?.kind === "status") {
       const headers =
         fault.retryAfter === undefined ? undefined : { "retry-after": String(fault.retryAfter) };
-      const json = "body" in fault && fault.body !== undefined ? fault.body : errorBody(fault.status);
+      const json = fault.body !== undefined ? fault.body : errorBody(fault.status);
       entry.status = send(
         res,
         contentType,
