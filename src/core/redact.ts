@@ -10,7 +10,9 @@ const REDACTED = "[REDACTED]";
 const SECRET_SHAPES: readonly RegExp[] = [
   /eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*/g, // JWT
   /nbp_[A-Za-z0-9]{8,}/g, // NetBird personal access token
-  /\b(Bearer|Token|APIKey|Basic)\s+[^\s"',;]+/gi, // Authorization header values
+  // Authorization header values: the scheme as headers spell it, then a credential-shaped value
+  // (long, token alphabet), so prose such as "Token is invalid or expired" stays readable.
+  /\b(Bearer|Token|APIKey|apikey|Basic)\s+[A-Za-z0-9._~+/=$-]{12,}/g,
 ];
 
 /**

@@ -1,2 +1,6 @@
-// Placeholder: re-exports the gcore resource once it exists.
-export {};
+/**
+ * Gcore: `UserToken`, a user's JWT pair issued by a reseller and renewed through the refresh endpoint.
+ *
+ * @module
+ */
+export { UserToken, type UserTokenArgs } from "./user-token.ts";

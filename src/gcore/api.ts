@@ -1,0 +1,237 @@
+/**
+ * Typed calls to the Gcore IAM API (api-notes §1), on the shared HTTP client.
+ *
+ * - GET `/iam/auth/jwt/users/{userId}/token` (reseller, `APIKey`): a new JWT pair for a user.
+ * - POST `/iam/auth/jwt/refresh` (no auth): a new pair for a refresh token, which the API then
+ *   blacklists. Never retried: a retry would present a token the first attempt may have used up.
+ * - GET `/iam/users/{userId}` (`APIKey`): does the user still exist?
+ *
+ * snake_case stays in this file.
+ *
+ * @module
+ */
+import { decodeJwt } from "jose";
+import { createHttpClient, type HttpClient } from "../core/http.ts";
+import { redactUrl } from "../core/redact.ts";
+import { describeSources, lookupSetting, requireSetting, type SettingSource } from "../core/settings.ts";
+import { InvalidResponseError } from "../errors.ts";
+import { claimsSchema, tokenPairSchema, userSchema } from "./schemas.ts";
+
+/** The public Gcore API. */
+export const DEFAULT_API_URL = "https://api.gcore.com";
+
+/** Where the API URL comes from when the `apiUrl` input is not set. */
+export function apiUrlSource(input: string | undefined): SettingSource {
+  return { vendor: "gcore", property: "apiUrl", input, configKey: "gcore:apiUrl", env: "GCORE_API_URL" };
+}
+
+/** Where the reseller API key comes from when the `apiKey` input is not set. */
+export function apiKeySource(input: string | undefined): SettingSource {
+  return { vendor: "gcore", property: "apiKey", input, configKey: "gcore:apiKey", env: "GCORE_API_KEY" };
+}
+
+/** "the "apiKey" input, the stack config "gcore:apiKey" or the environment variable GCORE_API_KEY". */
+export function apiKeySources(): string {
+  return describeSources(apiKeySource(undefined));
+}
+
+/** Connection settings, resolved at call time (never captured in the serialized provider). */
+export interface GcoreConnection {
+  apiUrl: string;
+  apiKey: string;
+}
+
+/** Resolves the API URL and key: input, then stack config, then environment (then the default URL). */
+export function resolveConnection(inputs: {
+  apiUrl?: string | undefined;
+  apiKey?: string | undefined;
+}): GcoreConnection {
+  return {
+    apiUrl: lookupSetting(apiUrlSource(inputs.apiUrl)) ?? DEFAULT_API_URL,
+    apiKey: requireSetting(apiKeySource(inputs.apiKey)),
+  };
+}
+
+/** A JWT pair with the facts the provider needs, decoded (not verified) from the tokens. */
+export interface UserTokenPair {
+  accessToken: string;
+  refreshToken: string;
+  /** RFC 3339, from the access token's `exp`. */
+  accessExpiresAt: string;
+  /** RFC 3339, from the refresh token's `exp`. */
+  refreshExpiresAt: string;
+  /** Identity claims of the access token. */
+  claims: UserClaims;
+}
+
+/** The identity claims users need, read from the access token. */
+export interface UserClaims {
+  userId: number | undefined;
+  clientId: number | undefined;
+  userType: string | undefined;
+  username: string | undefined;
+  email: string | undefined;
+  userGroups: string[] | undefined;
+  clientName: string | undefined;
+}
+
+/**
+ * Decodes the `exp` claim of a JWT without verifying it (the provider has no Gcore public key,
+ * and it only needs the expiry it was told). Undefined when the text is not a JWT with `exp`.
+ */
+export function decodeExpiry(token: string): Date | undefined {
+  const claims = decodeClaims(token);
+  return claims === undefined ? undefined : new Date(claims.exp * 1000);
+}
+
+function decodeClaims(token: string) {
+  try {
+    const parsed = claimsSchema().safeParse(decodeJwt(token));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Turns Gcore's error bodies into one readable line (see api-notes §1, "Schemas"). */
+export function describeError(body: unknown): string | undefined {
+  if (!isRecord(body)) return undefined;
+  if (body.errors !== undefined) {
+    const text = flattenErrors(body.errors, "");
+    if (text !== "") return text;
+  }
+  for (const key of ["message", "detail"] as const) {
+    const value = body[key];
+    if (typeof value === "string" && value.trim() !== "") return value.trim();
+  }
+  return undefined;
+}
+
+/** `{field:[msgs]}` → `field: msg`; nested objects get dotted names; `errors` / `non_field_errors` keep only the messages. */
+function flattenErrors(value: unknown, path: string): string {
+  if (typeof value === "string") return path === "" ? value : `${path}: ${value}`;
+  if (Array.isArray(value)) {
+    return value
+      .map((item) => flattenErrors(item, path))
+      .filter((text) => text !== "")
+      .join("; ");
+  }
+  if (!isRecord(value)) return "";
+  return Object.entries(value)
+    .map(([key, inner]) => {
+      const unnamed = key === "errors" || key === "non_field_errors";
+      return flattenErrors(inner, unnamed ? path : path === "" ? key : `${path}.${key}`);
+    })
+    .filter((text) => text !== "")
+    .join("; ");
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** Options for tests: shorter timeouts and backoff. */
+export interface ClientTuning {
+  timeoutMs?: number;
+  retryBaseDelayMs?: number;
+}
+
+let tuning: ClientTuning = {};
+
+/** Overrides timeouts and backoff of the Gcore clients (tests only); returns a restore function. */
+export function tuneClients(next: ClientTuning): () => void {
+  const previous = tuning;
+  tuning = next;
+  return () => {
+    tuning = previous;
+  };
+}
+
+function client(apiUrl: string, authorization: string | undefined, secrets: readonly string[]): HttpClient {
+  return createHttpClient({
+    vendor: "gcore",
+    baseUrl: apiUrl,
+    authorization,
+    describeError,
+    secrets,
+    timeoutMs: tuning.timeoutMs,
+    retryBaseDelayMs: tuning.retryBaseDelayMs,
+  });
+}
+
+/** The "APIKey <key>" authorization value. */
+const apiKeyAuthorization = (apiKey: string) => `APIKey ${apiKey}`;
+
+/** Validates and decodes a pair returned by `action`; a pair without readable `exp` claims is an invalid response. */
+function toPair(
+  pair: { access: string; refresh: string },
+  target: { action: string; method: string; url: string },
+): UserTokenPair {
+  const access = decodeClaims(pair.access);
+  const refresh = decodeClaims(pair.refresh);
+  if (access === undefined || refresh === undefined) {
+    throw new InvalidResponseError(
+      { vendor: "gcore", ...target },
+      `the ${access === undefined ? "access" : "refresh"} token is not a JWT with an "exp" claim`,
+    );
+  }
+  return {
+    accessToken: pair.access,
+    refreshToken: pair.refresh,
+    accessExpiresAt: new Date(access.exp * 1000).toISOString(),
+    refreshExpiresAt: new Date(refresh.exp * 1000).toISOString(),
+    claims: {
+      userId: access.user_id,
+      clientId: access.client_id,
+      userType: access.user_type,
+      username: access.username,
+      email: access.email,
+      userGroups: access.user_groups,
+      clientName: access.client_name,
+    },
+  };
+}
+
+const endpoint = (apiUrl: string, path: string) => redactUrl(`${apiUrl.replace(/\/+$/, "")}${path}`);
+
+/** Reseller endpoint: GET /iam/auth/jwt/users/{userId}/token. Retried like every GET. */
+export async function issueUserToken(connection: GcoreConnection, userId: number): Promise<UserTokenPair> {
+  const path = `/iam/auth/jwt/users/${userId}/token`;
+  const action = "issue user token";
+  const { body } = await client(connection.apiUrl, apiKeyAuthorization(connection.apiKey), []).request({
+    action,
+    method: "GET",
+    path,
+    schema: tokenPairSchema(),
+  });
+  return toPair(body, { action, method: "GET", url: endpoint(connection.apiUrl, path) });
+}
+
+/**
+ * POST /iam/auth/jwt/refresh `{refresh}`: a new pair; the presented refresh token is blacklisted.
+ * Sent without `Authorization` (the endpoint needs none) and never retried.
+ */
+export async function refreshUserToken(apiUrl: string, refreshToken: string): Promise<UserTokenPair> {
+  const path = "/iam/auth/jwt/refresh";
+  const action = "refresh user token";
+  const { body } = await client(apiUrl, undefined, [refreshToken]).request({
+    action,
+    method: "POST",
+    path,
+    json: { refresh: refreshToken },
+    schema: tokenPairSchema(),
+  });
+  return toPair(body, { action, method: "POST", url: endpoint(apiUrl, path) });
+}
+
+/** GET /iam/users/{userId}: true when the user exists, false on 404. */
+export async function userExists(connection: GcoreConnection, userId: number): Promise<boolean> {
+  const { status } = await client(connection.apiUrl, apiKeyAuthorization(connection.apiKey), []).request({
+    action: "read user",
+    method: "GET",
+    path: `/iam/users/${userId}`,
+    schema: userSchema(),
+    accept: [404],
+  });
+  return status !== 404;
+}

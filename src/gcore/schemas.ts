@@ -1,0 +1,114 @@
+/**
+ * Zod schemas of the Gcore user token: the resource inputs and the API bodies.
+ *
+ * Every schema is built inside a function: a module-level zod value would be captured by closure
+ * serialization and break it.
+ *
+ * @module
+ */
+import { z } from "zod";
+
+/** Access tokens live 60 minutes, so the rotate-before window must be shorter. */
+export const MAX_ROTATE_BEFORE_MINUTES = 59;
+
+/** Default rotate-before window, in minutes. */
+export const DEFAULT_ROTATE_BEFORE_MINUTES = 10;
+
+/** The validated inputs of `gcore.UserToken`. */
+export interface UserTokenInputs {
+  userId: number;
+  rotateBeforeMinutes: number;
+  rotationTrigger?: string | undefined;
+  apiUrl?: string | undefined;
+  apiKey?: string | undefined;
+}
+
+/** Why an API URL is unusable, or undefined when it is fine. Never echoes the value. */
+export function apiUrlProblem(value: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return "must be an http(s) URL such as https://api.gcore.com";
+  }
+  if (url.protocol !== "https:" && url.protocol !== "http:") {
+    return "must be an http(s) URL such as https://api.gcore.com";
+  }
+  if (url.username !== "" || url.password !== "") return "must not contain credentials";
+  if (url.search !== "" || url.hash !== "") return "must not contain a query or a fragment";
+  return undefined;
+}
+
+/** Why an API key is unusable, or undefined when it is fine. Never echoes the value. */
+export function apiKeyProblem(value: string): string | undefined {
+  if (value.trim() === "") return "must not be empty";
+  if (/^apikey\s/i.test(value)) return 'must be the key itself, without the "APIKey " prefix';
+  if (/\s/.test(value)) return "must not contain whitespace";
+  return undefined;
+}
+
+/** The input schema of `gcore.UserToken`. */
+export function inputSchema() {
+  return z.object({
+    userId: z
+      .number({ error: '"userId" must be a positive integer (the numeric Gcore user id)' })
+      .int({ error: '"userId" must be a positive integer (the numeric Gcore user id)' })
+      .positive({ error: '"userId" must be a positive integer (the numeric Gcore user id)' }),
+    rotateBeforeMinutes: z
+      .number({
+        error: `"rotateBeforeMinutes" must be an integer between 1 and ${MAX_ROTATE_BEFORE_MINUTES} (access tokens live 60 minutes)`,
+      })
+      .int({
+        error: `"rotateBeforeMinutes" must be an integer between 1 and ${MAX_ROTATE_BEFORE_MINUTES} (access tokens live 60 minutes)`,
+      })
+      .min(1, {
+        error: `"rotateBeforeMinutes" must be an integer between 1 and ${MAX_ROTATE_BEFORE_MINUTES} (access tokens live 60 minutes)`,
+      })
+      .max(MAX_ROTATE_BEFORE_MINUTES, {
+        error: `"rotateBeforeMinutes" must be an integer between 1 and ${MAX_ROTATE_BEFORE_MINUTES} (access tokens live 60 minutes)`,
+      })
+      .default(DEFAULT_ROTATE_BEFORE_MINUTES),
+    rotationTrigger: z.string({ error: '"rotationTrigger" must be a string' }).optional(),
+    apiUrl: z
+      .string({ error: '"apiUrl" must be a string' })
+      .superRefine((value, ctx) => {
+        const problem = apiUrlProblem(value);
+        if (problem !== undefined) ctx.addIssue({ code: "custom", message: `"apiUrl" ${problem}` });
+      })
+      .optional(),
+    apiKey: z
+      .string({ error: '"apiKey" must be a string' })
+      .superRefine((value, ctx) => {
+        const problem = apiKeyProblem(value);
+        if (problem !== undefined) ctx.addIssue({ code: "custom", message: `"apiKey" ${problem}` });
+      })
+      .optional(),
+  });
+}
+
+/** `Token`: the pair returned by the reseller user-token and refresh endpoints. */
+export function tokenPairSchema() {
+  return z.object({ access: z.string().min(1), refresh: z.string().min(1) });
+}
+
+/** The part of `UserPublic` (GET /iam/users/{userId}) the provider reads. */
+export function userSchema() {
+  return z.looseObject({ id: z.number() });
+}
+
+/**
+ * The JWT claims the provider reads (decoded, not verified). Only `exp` is required; the identity
+ * claims are optional so that a token without them still works.
+ */
+export function claimsSchema() {
+  return z.looseObject({
+    exp: z.number(),
+    user_id: z.number().optional(),
+    client_id: z.number().optional(),
+    user_type: z.string().optional(),
+    username: z.string().optional(),
+    email: z.string().optional(),
+    user_groups: z.array(z.string()).optional(),
+    client_name: z.string().optional(),
+  });
+}
