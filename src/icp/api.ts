@@ -1,0 +1,181 @@
+/**
+ * Typed calls to IBM Cloud Private (api-notes §3): the OIDC password grant of the identity
+ * provider and the image-manager registry token endpoint (Docker registry v2 token protocol).
+ * The API's snake_case stays in this file.
+ *
+ * @module
+ */
+import { z } from "zod";
+import { createHttpClient, type HttpClient } from "../core/http.ts";
+import { notice } from "../core/log.ts";
+import { redactUrl } from "../core/redact.ts";
+import { describeSources, lookupSetting, type SettingSource } from "../core/settings.ts";
+import { SETTINGS, type SettingName } from "./schemas.ts";
+
+/** The registry token service name of ICP's token endpoint (`service=token-service`). */
+export const TOKEN_SERVICE = "token-service";
+
+/** The settings source of `property`, for {@link lookupSetting} and messages. */
+export function settingSource(property: SettingName, input: string | undefined): SettingSource {
+  return { vendor: "icp", property, input, ...SETTINGS[property] };
+}
+
+/** A setting's value and a description of where it came from. */
+export interface ResolvedSetting {
+  value: string;
+  /** e.g. `the "password" input`, `the stack config "icp:password"`, `the environment variable ICP_PASSWORD`. */
+  from: string;
+}
+
+/** Resolves a setting (input → stack config → environment) and says where it was found. */
+export function resolveSetting(
+  property: SettingName,
+  input: string | undefined,
+): ResolvedSetting | undefined {
+  const source = settingSource(property, input);
+  const value = lookupSetting(source);
+  if (value === undefined) return undefined;
+  if (input !== undefined && input !== "") return { value, from: `the "${property}" input` };
+  // Probing with no environment variable tells a stack config value from an environment one.
+  const fromConfig = lookupSetting({ ...source, input: undefined, env: "" });
+  return fromConfig !== undefined
+    ? { value, from: `the stack config "${source.configKey}"` }
+    : { value, from: `the environment variable ${source.env}` };
+}
+
+/** Where a setting may be given, for messages. */
+export function settingSources(property: SettingName): string {
+  return describeSources(settingSource(property, undefined));
+}
+
+/** How to reach the cluster. */
+export interface Connection {
+  /** `https://<master>:8443`, no trailing slash. */
+  clusterUrl: string;
+  caCertificate: string | undefined;
+  insecureSkipTlsVerify: boolean;
+}
+
+/** The HTTP client for one cluster; warns in the engine log when TLS verification is off. */
+export function icpClient(connection: Connection, secrets: readonly (string | undefined)[]): HttpClient {
+  if (connection.insecureSkipTlsVerify) {
+    notice(
+      "icp",
+      `WARNING: "insecureSkipTlsVerify" is set: the TLS certificate of ${redactUrl(connection.clusterUrl).replace(/\/$/, "")} is NOT verified; ` +
+        'set "caCertificate" to the cluster CA instead',
+    );
+  }
+  return createHttpClient({
+    vendor: "icp",
+    baseUrl: connection.clusterUrl,
+    caCertificate: connection.caCertificate,
+    insecureSkipTlsVerify: connection.insecureSkipTlsVerify,
+    describeError,
+    secrets,
+  });
+}
+
+/**
+ * The API's message from an error body: OAuth-style `{error, error_description}` (identity
+ * provider), registry-style `{errors:[{code, message}]}` (token endpoint) or `{message}`.
+ */
+export function describeError(body: unknown): string | undefined {
+  if (typeof body !== "object" || body === null) return undefined;
+  const record = body as Record<string, unknown>;
+  const text = (value: unknown) => (typeof value === "string" && value !== "" ? value : undefined);
+  const oauth = [text(record.error), text(record.error_description)].filter((part) => part !== undefined);
+  if (oauth.length > 0) return oauth.join(": ").slice(0, 300);
+  if (Array.isArray(record.errors)) {
+    const parts = record.errors
+      .map((entry: unknown) => {
+        if (typeof entry !== "object" || entry === null) return undefined;
+        const { code, message } = entry as Record<string, unknown>;
+        return [text(code), text(message)].filter((part) => part !== undefined).join(": ") || undefined;
+      })
+      .filter((part) => part !== undefined);
+    if (parts.length > 0) return parts.join("; ").slice(0, 300);
+  }
+  return text(record.message)?.slice(0, 300);
+}
+
+function idTokenAnswer() {
+  return z.object({
+    id_token: z
+      .string({ error: "the answer has no id_token (the request asked for scope=openid)" })
+      .min(1, { error: "the id_token is empty" }),
+  });
+}
+
+/**
+ * OIDC password grant: `POST /idprovider/v1/auth/identitytoken` (form, scope=openid) → the ID token.
+ */
+export async function requestIdToken(
+  client: HttpClient,
+  username: string,
+  password: string,
+): Promise<string> {
+  const { body } = await client.request({
+    action: "request ID token",
+    method: "POST",
+    path: "/idprovider/v1/auth/identitytoken",
+    form: { grant_type: "password", username, password, scope: "openid" },
+    schema: idTokenAnswer(),
+    // Repeating the password grant only issues another short-lived ID token, which nothing
+    // stores or tracks: no lasting effect, so a lost answer or a 5xx may be retried.
+    idempotent: true,
+  });
+  return body.id_token;
+}
+
+function registryTokenAnswer() {
+  return z
+    .object({
+      token: z.string({ error: "token must be a string" }).optional(),
+      access_token: z.string({ error: "access_token must be a string" }).optional(),
+      expires_in: z.number({ error: "expires_in must be a number" }).optional(),
+      issued_at: z.string({ error: "issued_at must be a string" }).optional(),
+    })
+    .refine((body) => Boolean(body.token || body.access_token), {
+      error: "the answer has neither token nor access_token",
+    });
+}
+
+/** A registry token as the endpoint returned it. */
+export interface RegistryTokenAnswer {
+  /** The registry JWT. */
+  token: string;
+  /** Seconds; the protocol's default is 60 when absent. */
+  expiresIn: number | undefined;
+  /** RFC 3339, when the endpoint said. */
+  issuedAt: string | undefined;
+}
+
+/**
+ * `GET /image-manager/api/v1/auth/token` with `Authorization: Bearer <ID token>`; with a scope,
+ * `service=token-service` and one `scope` parameter per resource scope (the protocol's GET form).
+ */
+export async function requestRegistryToken(
+  client: HttpClient,
+  idToken: string,
+  scope: string | undefined,
+): Promise<RegistryTokenAnswer> {
+  const searchParams = new URLSearchParams();
+  if (scope !== undefined) {
+    searchParams.set("service", TOKEN_SERVICE);
+    for (const part of scope.split(" ")) searchParams.append("scope", part);
+  }
+  const { body } = await client.request({
+    action: "request registry token",
+    method: "GET",
+    path: "/image-manager/api/v1/auth/token",
+    authorization: `Bearer ${idToken}`,
+    ...(scope !== undefined ? { searchParams } : {}),
+    schema: registryTokenAnswer(),
+  });
+  return {
+    // The protocol allows `access_token` instead of (or equal to) `token`.
+    token: body.token || body.access_token || "",
+    expiresIn: body.expires_in,
+    issuedAt: body.issued_at,
+  };
+}

@@ -1,0 +1,214 @@
+/**
+ * Input validation of `icp.RegistryToken`: the zod schema (built on call, never at module load)
+ * and the value checks that `check` also applies to settings taken from stack config or the
+ * environment. Every failure names its property in double quotes and never echoes a secret.
+ *
+ * @module
+ */
+import { X509Certificate } from "node:crypto";
+import { decodeJwt } from "jose";
+import { z } from "zod";
+import { lookupSetting } from "../core/settings.ts";
+
+/** Default of `rotateBeforeMinutes`. */
+export const DEFAULT_ROTATE_BEFORE_MINUTES = 5;
+/** Lifetime of an image-manager registry token (api-notes §3: `expires_in: 1800`). */
+export const TOKEN_LIFETIME_MINUTES = 30;
+/** Port of the ICP image registry on the cluster host (api-notes §3). */
+export const REGISTRY_PORT = 8500;
+
+/** The inputs after `check` (defaults applied, `clusterUrl` and `registry` resolved when possible). */
+export interface RegistryTokenInputs {
+  clusterUrl?: string | undefined;
+  username?: string | undefined;
+  password?: string | undefined;
+  idToken?: string | undefined;
+  scope?: string | undefined;
+  registry?: string | undefined;
+  caCertificate?: string | undefined;
+  insecureSkipTlsVerify?: boolean | undefined;
+  rotateBeforeMinutes: number;
+  rotationTrigger?: string | undefined;
+}
+
+/** One resource scope of the registry token protocol, requested or granted. */
+export interface ResourceScope {
+  type: string;
+  class?: string;
+  name: string;
+  actions: string[];
+}
+
+/** Where each setting comes from when it is not a resource input: stack config, then environment. */
+export const SETTINGS = {
+  clusterUrl: { configKey: "icp:clusterUrl", env: "ICP_CLUSTER_URL" },
+  username: { configKey: "icp:username", env: "ICP_USERNAME" },
+  password: { configKey: "icp:password", env: "ICP_PASSWORD" },
+  idToken: { configKey: "icp:idToken", env: "ICP_ID_TOKEN" },
+  caCertificate: { configKey: "icp:caCertificate", env: "ICP_CA_CERT" },
+} as const;
+
+/** A setting that can come from an input, the stack config or the environment. */
+export type SettingName = keyof typeof SETTINGS;
+
+const ROTATE_BEFORE_REASON = `"rotateBeforeMinutes" must be an integer between 1 and ${TOKEN_LIFETIME_MINUTES - 1} (registry tokens live ${TOKEN_LIFETIME_MINUTES} minutes)`;
+
+const nonEmpty = (property: string) =>
+  z
+    .string({ error: `"${property}" must be a string` })
+    .min(1, { error: `"${property}" must not be empty` })
+    .optional();
+
+const withProblem = (property: string, problem: (value: string) => string | undefined) =>
+  z
+    .string({ error: `"${property}" must be a string` })
+    .superRefine((value, ctx) => {
+      const reason = problem(value);
+      if (reason !== undefined) ctx.addIssue({ code: "custom", message: reason });
+    })
+    .optional();
+
+/**
+ * The input schema. Its transform fills `clusterUrl` from stack config / environment and
+ * `registry` from the cluster host, so both are stored as inputs: a changed `icp:clusterUrl`
+ * config then replaces the token exactly like a changed input would.
+ */
+export function inputSchema() {
+  const base = z.object({
+    clusterUrl: withProblem("clusterUrl", (value) => clusterUrlProblem(value)),
+    username: nonEmpty("username"),
+    password: nonEmpty("password"),
+    idToken: withProblem("idToken", (value) => idTokenProblem(value)),
+    scope: withProblem("scope", scopeProblem),
+    registry: withProblem("registry", registryProblem),
+    caCertificate: withProblem("caCertificate", (value) => caCertificateProblem(value)),
+    insecureSkipTlsVerify: z.boolean({ error: '"insecureSkipTlsVerify" must be a boolean' }).optional(),
+    rotateBeforeMinutes: z
+      .number({ error: ROTATE_BEFORE_REASON })
+      .int({ error: ROTATE_BEFORE_REASON })
+      .min(1, { error: ROTATE_BEFORE_REASON })
+      .max(TOKEN_LIFETIME_MINUTES - 1, { error: ROTATE_BEFORE_REASON })
+      .default(DEFAULT_ROTATE_BEFORE_MINUTES),
+    rotationTrigger: z.string({ error: '"rotationTrigger" must be a string' }).optional(),
+  });
+  const schema = base.transform((inputs): RegistryTokenInputs => resolveAddresses(inputs));
+  return Object.assign(schema, { shape: base.shape });
+}
+
+function resolveAddresses(inputs: RegistryTokenInputs): RegistryTokenInputs {
+  const clusterUrl =
+    inputs.clusterUrl ??
+    lookupSetting({ vendor: "icp", property: "clusterUrl", input: undefined, ...SETTINGS.clusterUrl });
+  // An invalid or missing URL from config/env is left for checkEnvironment to report.
+  if (clusterUrl === undefined || clusterUrlProblem(clusterUrl) !== undefined) return inputs;
+  const normalized = clusterUrl.replace(/\/+$/, "");
+  return { ...inputs, clusterUrl: normalized, registry: inputs.registry ?? defaultRegistry(normalized) };
+}
+
+/** The registry of a cluster: its host on port 8500, e.g. `mycluster.icp:8500`. */
+export function defaultRegistry(clusterUrl: string): string {
+  return `${new URL(clusterUrl).hostname}:${REGISTRY_PORT}`;
+}
+
+/** Why a cluster URL is unusable, or undefined. `from` names a non-input source. */
+export function clusterUrlProblem(value: string, from?: string): string | undefined {
+  const where = from ? ` (from ${from})` : "";
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return `"clusterUrl" must be an https URL such as https://mycluster.icp:8443${where}`;
+  }
+  if (url.protocol !== "https:")
+    return `"clusterUrl" must be an https URL such as https://mycluster.icp:8443${where}`;
+  if (url.username !== "" || url.password !== "")
+    return `"clusterUrl" must not contain a user name or password${where}`;
+  if (url.search !== "" || url.hash !== "")
+    return `"clusterUrl" must not contain a query or fragment${where}`;
+  return undefined;
+}
+
+/** Why an ID token is unusable (not a JWT, or no `sub` to name the Docker user), or undefined. */
+export function idTokenProblem(value: string, from?: string): string | undefined {
+  const where = from ? ` (from ${from})` : "";
+  let claims: Record<string, unknown>;
+  try {
+    claims = decodeJwt(value); // decoded, not verified: only the cluster can verify it
+  } catch {
+    return `"idToken" must be a JWT (three base64url parts separated by dots)${where}`;
+  }
+  if (typeof claims.sub !== "string" || claims.sub === "") {
+    return `"idToken" must carry a "sub" claim (the ICP user name)${where}`;
+  }
+  return undefined;
+}
+
+/** Why a CA certificate setting is unusable, or undefined. */
+export function caCertificateProblem(value: string, from?: string): string | undefined {
+  const where = from ? ` (from ${from})` : "";
+  const blocks = value.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+  if (blocks.length === 0) {
+    return `"caCertificate" must be PEM text with a -----BEGIN CERTIFICATE----- block (the certificate, not a file path)${where}`;
+  }
+  for (const block of blocks) {
+    try {
+      new X509Certificate(block);
+    } catch {
+      return `"caCertificate" holds a PEM block that is not a valid X.509 certificate${where}`;
+    }
+  }
+  return undefined;
+}
+
+const HOST =
+  "(?:\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*)";
+const REGISTRY_PATTERN = new RegExp(`^${HOST}(?::\\d{1,5})?$`);
+
+function registryProblem(value: string): string | undefined {
+  return REGISTRY_PATTERN.test(value)
+    ? undefined
+    : '"registry" must be a registry host with an optional port, such as mycluster.icp:8500 (no scheme or path)';
+}
+
+// Docker registry scope grammar (distribution docs/spec/auth/scope.md).
+const HOST_COMPONENT = "(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])";
+const COMPONENT = "[a-z0-9]+(?:(?:[_.]|__|-+)[a-z0-9]+)*";
+const RESOURCE_NAME = new RegExp(
+  `^(?:${HOST_COMPONENT}(?:\\.${HOST_COMPONENT})*(?::[0-9]+)?/)?${COMPONENT}(?:/${COMPONENT})*$`,
+);
+const RESOURCE_TYPE = /^([a-z0-9]+)(?:\(([a-z0-9]+)\))?$/;
+// The grammar allows an empty action; an empty action grants nothing, so it is refused here.
+const ACTION = /^[a-z*]+$/;
+
+/**
+ * Parses one resource scope `type[(class)]:name:action[,action]`. The name may hold a
+ * `host:port/` prefix, so the type ends at the first ':' and the actions start after the last.
+ */
+export function parseScope(text: string): ResourceScope | undefined {
+  const first = text.indexOf(":");
+  const last = text.lastIndexOf(":");
+  if (first < 0 || last === first) return undefined;
+  const type = RESOURCE_TYPE.exec(text.slice(0, first));
+  const name = text.slice(first + 1, last);
+  const actions = text.slice(last + 1).split(",");
+  if (!type || !RESOURCE_NAME.test(name) || !actions.every((action) => ACTION.test(action))) return undefined;
+  const [, resourceType = "", resourceClass] = type;
+  return resourceClass === undefined
+    ? { type: resourceType, name, actions }
+    : { type: resourceType, class: resourceClass, name, actions };
+}
+
+/** The scopes of a `scope` input (separated by single spaces); undefined if any is malformed. */
+export function parseScopes(text: string): ResourceScope[] | undefined {
+  const scopes = text.split(" ").map(parseScope);
+  return scopes.every((scope) => scope !== undefined) ? scopes : undefined;
+}
+
+function scopeProblem(value: string): string | undefined {
+  const bad = value.split(" ").find((part) => parseScope(part) === undefined);
+  if (bad === undefined) return undefined;
+  return (
+    `"scope" has an invalid entry ${JSON.stringify(bad.slice(0, 120))}: expected type[(class)]:name:action[,action], ` +
+    "e.g. repository:ns/app:pull, several separated by single spaces"
+  );
+}
