@@ -1,2 +1,10 @@
-// Placeholder: re-exports the netbird resource once it exists.
-export {};
+/**
+ * NetBird: personal access tokens of the management API.
+ *
+ * @module
+ */
+export {
+  PersonalAccessToken,
+  type PersonalAccessTokenArgs,
+  type PersonalAccessTokenPendingRevocation,
+} from "./personal-access-token.ts";

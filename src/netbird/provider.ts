@@ -1,9 +1,431 @@
-// Placeholder: replaced by the netbird implementation.
+/**
+ * The NetBird personal access token provider: the policy on top of the shared token machinery.
+ *
+ * - issue: POST a token, or adopt an existing one (`adoptTokenId` + `adoptToken`). A create whose answer
+ *   was lost (network error, timeout, 5xx, unreadable body) is reconciled: the tokens it may have left are
+ *   found by name and creation time and deleted, then the POST is tried once more. Nothing is left behind.
+ * - rotate: POST a new token first; the old current one becomes `previous…` (or is revoked at once with
+ *   `revokePrevious`), and the one that was previous before is revoked. Once the new token exists this
+ *   never throws: a failed revocation is kept in `pendingRevocations` and retried at the next rotation or
+ *   destroy.
+ * - inspect (refresh): GET the current token. When it is gone but a previous token is still valid (or a
+ *   revocation is pending), keep tracking and force a rotation; when nothing is left, report "gone".
+ * - revoke (destroy): DELETE current, previous and pending; 404 counts as done.
+ *
+ * @module
+ */
 import type * as pulumi from "@pulumi/pulumi";
+import { type CheckFailure, hasUnknowns } from "../core/check.ts";
+import { now } from "../core/clock.ts";
+import { notice } from "../core/log.ts";
+import { DAY_MS, MINUTE_MS } from "../core/rotation.ts";
+import { describeSources, lookupSetting } from "../core/settings.ts";
+import { createTokenProvider, type StoredToken, type TokenSpec } from "../core/token-provider.ts";
+import { ApiNetworkError, ApiResponseError, ApiTimeoutError, InvalidResponseError } from "../errors.ts";
+import {
+  apiTokenSource,
+  apiTokenSources,
+  caCertificateSource,
+  connect,
+  type IssuedPat,
+  managementUrlSource,
+  type NetbirdApi,
+  type PatInfo,
+  resolveManagementUrl,
+} from "./api.ts";
+import {
+  caCertificateProblem,
+  defaultRotateBeforeDays,
+  inputSchema,
+  managementUrlProblem,
+  type PersonalAccessTokenInputs,
+} from "./schemas.ts";
 
-/** The netbird token provider (loaded by the shim in the provider process). */
+/** A token whose revocation failed; it is retried at the next rotation or destroy. */
+export interface PendingRevocation {
+  tokenId: string;
+  /** RFC 3339. */
+  expiresAt: string;
+}
+
+/** What the provider stores besides the inputs (all of it is also an output). */
+export interface PersonalAccessTokenState {
+  tokenId: string;
+  /** The plain `nbp_` token: returned once by the API, carried over from state ever after. */
+  token: string;
+  expiresAt: string;
+  createdAt: string;
+  createdBy: string;
+  lastUsed?: string | undefined;
+  /** "missing": the current token was deleted outside Pulumi; the next update issues a new one. */
+  status: "active" | "missing";
+  previousTokenId?: string | undefined;
+  previousToken?: string | undefined;
+  previousExpiresAt?: string | undefined;
+  pendingRevocations?: PendingRevocation[] | undefined;
+}
+
+/** Creating or adopting a token failed a check of this package (not an HTTP error). */
+export class AdoptionError extends Error {
+  /** Stable machine-readable code. */
+  readonly code = "ERR_ADOPTION";
+  /** The vendor. */
+  readonly vendor = "netbird";
+
+  constructor(message: string) {
+    super(message);
+    this.name = "AdoptionError";
+  }
+}
+
+type Inputs = PersonalAccessTokenInputs;
+type State = PersonalAccessTokenState;
+type Stored = StoredToken<Inputs, State>;
+type Bag = Record<string, unknown>;
+
+/** How far the API's clock may be behind ours when a lost create is reconciled by creation time. */
+const CLOCK_SKEW_MS = MINUTE_MS;
+/** Network errors that mean the request never reached the server. */
+const NEVER_SENT = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH"]);
+
+/** The keys whose change replaces the resource. */
+const REPLACE_ON = ["userId", "name", "expiresInDays", "managementUrl"] as const;
+
+const spec: TokenSpec<Inputs, State> = {
+  vendor: "netbird",
+  inputSchema,
+  checkEnvironment,
+  id: (inputs) => `${inputs.userId}/${inputs.name}`,
+  replaceOn: REPLACE_ON,
+  transientInputs: ["adoptTokenId", "adoptToken"],
+  rotateBeforeMs: (inputs) =>
+    Math.round((inputs.rotateBeforeDays ?? defaultRotateBeforeDays(inputs.expiresInDays)) * DAY_MS),
+  issue,
+  rotate,
+  inspect,
+  revoke,
+};
+
+const base = createTokenProvider<Inputs, State>(spec);
+
+/**
+ * The netbird token provider (loaded by the shim in the provider process). On top of the shared
+ * machinery:
+ * - `check` stores the resolved `managementUrl` (so refresh and destroy reach the server that issued the
+ *   token, and a changed stack config replaces the token) and refuses adoption inputs on a replacement;
+ * - `read`, `create` and `update` drop keys whose value is undefined: the dynamic provider host turns
+ *   results into protobuf Structs, which reject undefined ("Unexpected struct type"), and an undefined
+ *   value in the state `inspect` returns is how a field (e.g. a revoked `previous…`) is removed.
+ */
 export const netbirdProvider: pulumi.dynamic.ResourceProvider = {
-  async create() {
-    throw new Error("not implemented");
+  ...base,
+  async check(olds: Bag, news: Bag) {
+    const checked = await (base.check as NonNullable<typeof base.check>)(olds, news);
+    if ((checked.failures?.length ?? 0) > 0 || hasUnknowns(news)) return checked;
+    const inputs = { ...checked.inputs, managementUrl: resolveManagementUrl(checked.inputs.managementUrl) };
+    const failure = adoptionOnReplace(olds, inputs);
+    return failure ? { inputs: news, failures: [failure] } : { inputs };
+  },
+  async create(news: Bag) {
+    const result = await base.create(news);
+    return { ...result, outs: defined(result.outs) };
+  },
+  async update(id: string, olds: Bag, news: Bag) {
+    const result = await (base.update as NonNullable<typeof base.update>)(id, olds, news);
+    return { ...result, outs: defined(result.outs) };
+  },
+  async read(id: string, props: Bag) {
+    const result = await (base.read as NonNullable<typeof base.read>)(id, props);
+    return result.props === undefined ? result : { ...result, props: defined(result.props) };
   },
 };
+
+/** The bag without undefined values. */
+function defined(bag: Bag | undefined): Bag {
+  return Object.fromEntries(Object.entries(bag ?? {}).filter(([, value]) => value !== undefined));
+}
+
+/** Settings that come from outside the inputs: the credential must exist, config values must be usable. */
+function checkEnvironment(inputs: Inputs): CheckFailure[] {
+  const failures: CheckFailure[] = [];
+  if (lookupSetting(apiTokenSource(inputs.apiToken)) === undefined) {
+    failures.push({ property: "apiToken", reason: `no NetBird API token found: set ${apiTokenSources()}` });
+  }
+  const url = lookupSetting(managementUrlSource(inputs.managementUrl));
+  const urlProblem = url === undefined ? undefined : managementUrlProblem(url);
+  if (urlProblem) {
+    const from = describeSources(managementUrlSource(undefined));
+    failures.push({ property: "managementUrl", reason: `"managementUrl" (from ${from}) ${urlProblem}` });
+  }
+  const ca = lookupSetting(caCertificateSource(inputs.caCertificate));
+  const caProblem = ca === undefined ? undefined : caCertificateProblem(ca);
+  if (caProblem) {
+    const from = describeSources(caCertificateSource(undefined));
+    failures.push({ property: "caCertificate", reason: `"caCertificate" (from ${from}) ${caProblem}` });
+  }
+  return failures;
+}
+
+/** A replacement would adopt the very token that deleting the old resource revokes. */
+function adoptionOnReplace(olds: Bag, news: Bag): CheckFailure | undefined {
+  if (news.adoptTokenId === undefined || Object.keys(olds).length === 0) return undefined;
+  const changed = REPLACE_ON.find((key) => olds[key] !== undefined && olds[key] !== news[key]);
+  if (changed === undefined) return undefined;
+  return {
+    property: "adoptTokenId",
+    reason: `remove "adoptTokenId" and "adoptToken" before changing "${changed}": the replacement would adopt the token that deleting the old resource revokes`,
+  };
+}
+
+async function issue(inputs: Inputs): Promise<State> {
+  const api = connect(inputs);
+  if (inputs.adoptTokenId !== undefined && inputs.adoptToken !== undefined) {
+    return adopt(api, inputs, inputs.adoptTokenId, inputs.adoptToken);
+  }
+  return activeState(await issueFresh(api, inputs, new Set()));
+}
+
+async function rotate(inputs: Inputs, stored: Stored): Promise<State> {
+  const api = connect(inputs);
+  const pending = stored.pendingRevocations ?? [];
+  const tracked = new Set([stored.tokenId, ...pending.map((entry) => entry.tokenId)]);
+  if (stored.previousTokenId !== undefined) tracked.add(stored.previousTokenId);
+  const fresh = await issueFresh(api, inputs, tracked);
+
+  // The new token exists: from here on nothing may throw, or state would lose it.
+  const at = now().getTime();
+  const candidates: { tokenId: string; token: string | undefined; expiresAt: string }[] = [];
+  if (stored.status !== "missing") {
+    candidates.push({ tokenId: stored.tokenId, token: stored.token, expiresAt: stored.expiresAt });
+  }
+  if (stored.previousTokenId !== undefined) {
+    candidates.push({
+      tokenId: stored.previousTokenId,
+      token: stored.previousToken,
+      expiresAt: stored.previousExpiresAt ?? stored.expiresAt,
+    });
+  }
+  const keep = inputs.revokePrevious
+    ? undefined
+    : candidates.find((candidate) => candidate.token !== undefined && Date.parse(candidate.expiresAt) > at);
+  // A "missing" current token was found deleted by refresh: nothing to revoke there.
+  const toRevoke = [...candidates.filter((candidate) => candidate !== keep), ...pending];
+  const failed = await revokeAll(api, inputs.userId, toRevoke);
+  for (const { entry, error } of failed) {
+    notice(
+      "netbird",
+      `could not revoke PAT ${entry.tokenId} of user "${inputs.userId}" after rotating "${inputs.name}" ` +
+        `(${describe(error)}); it is kept in "pendingRevocations" and retried at the next rotation or destroy`,
+    );
+  }
+  return {
+    ...activeState(fresh),
+    ...(keep
+      ? { previousTokenId: keep.tokenId, previousToken: keep.token, previousExpiresAt: keep.expiresAt }
+      : {}),
+    ...(failed.length > 0 ? { pendingRevocations: failed.map(({ entry }) => entry) } : {}),
+  };
+}
+
+async function inspect(stored: Stored): Promise<State | "gone"> {
+  const api = connect(stored);
+  const current = await api.getToken(stored.userId, stored.tokenId);
+  const previous =
+    stored.previousTokenId === undefined
+      ? undefined
+      : await api.getToken(stored.userId, stored.previousTokenId);
+  const previousState = previous
+    ? {
+        previousTokenId: previous.id,
+        previousToken: stored.previousToken,
+        previousExpiresAt: previous.expiresAt,
+      }
+    : { previousTokenId: undefined, previousToken: undefined, previousExpiresAt: undefined };
+  const kept = {
+    tokenId: stored.tokenId,
+    token: stored.token,
+    createdAt: stored.createdAt,
+    createdBy: stored.createdBy,
+    pendingRevocations: stored.pendingRevocations,
+  };
+  if (current) {
+    return {
+      ...kept,
+      expiresAt: current.expiresAt,
+      createdAt: current.createdAt,
+      createdBy: current.createdBy,
+      lastUsed: current.lastUsed,
+      status: "active",
+      ...previousState,
+    };
+  }
+
+  // The current token was deleted outside Pulumi. Whatever is still at the API must stay tracked.
+  const at = now();
+  const previousLive = previous !== undefined && Date.parse(previous.expiresAt) > at.getTime();
+  const pending = [...(stored.pendingRevocations ?? [])];
+  if (previous && !previousLive) pending.push({ tokenId: previous.id, expiresAt: previous.expiresAt });
+  if (!previousLive && pending.length === 0) return "gone";
+  return {
+    ...kept,
+    expiresAt: at.toISOString(),
+    lastUsed: undefined,
+    status: "missing",
+    ...(previousLive
+      ? previousState
+      : { previousTokenId: undefined, previousToken: undefined, previousExpiresAt: undefined }),
+    pendingRevocations: pending.length > 0 ? pending : undefined,
+  };
+}
+
+async function revoke(stored: Stored): Promise<void> {
+  const api = connect(stored);
+  const targets = [
+    { tokenId: stored.tokenId, expiresAt: stored.expiresAt },
+    ...(stored.previousTokenId === undefined
+      ? []
+      : [{ tokenId: stored.previousTokenId, expiresAt: stored.previousExpiresAt ?? stored.expiresAt }]),
+    ...(stored.pendingRevocations ?? []),
+  ];
+  const failed = await revokeAll(api, stored.userId, targets);
+  const at = now().getTime();
+  // An expired token cannot authenticate: failing to delete it must not block the destroy.
+  const blocking = failed.filter(({ entry }) => Date.parse(entry.expiresAt) > at);
+  for (const { entry, error } of failed) {
+    if (blocking[0]?.entry === entry) continue;
+    notice(
+      "netbird",
+      `could not revoke PAT ${entry.tokenId} of user "${stored.userId}" (${describe(error)})`,
+    );
+  }
+  if (blocking[0]) throw blocking[0].error;
+}
+
+/** Issues a token; a create whose answer was lost is cleaned up and tried once more. */
+async function issueFresh(api: NetbirdApi, inputs: Inputs, tracked: ReadonlySet<string>): Promise<IssuedPat> {
+  for (let attempt = 1; ; attempt++) {
+    const startedAt = now().getTime();
+    try {
+      return await api.createToken(inputs.userId, inputs.name, inputs.expiresInDays);
+    } catch (error) {
+      if (!mayHaveCreated(error)) throw error;
+      await removeStrays(api, inputs, startedAt, tracked, error);
+      if (attempt >= 2) throw error;
+    }
+  }
+}
+
+/** The POST may have taken effect although we got no usable answer. */
+function mayHaveCreated(error: unknown): boolean {
+  if (error instanceof ApiTimeoutError || error instanceof InvalidResponseError) return true;
+  if (error instanceof ApiNetworkError) return !NEVER_SENT.has(error.networkCode ?? "");
+  return error instanceof ApiResponseError && error.status >= 500;
+}
+
+/** Deletes the tokens a lost create left: our name, not tracked, created since the request started. */
+async function removeStrays(
+  api: NetbirdApi,
+  inputs: Inputs,
+  startedAt: number,
+  tracked: ReadonlySet<string>,
+  cause: unknown,
+): Promise<void> {
+  try {
+    const strays = (await api.listTokens(inputs.userId)).filter(
+      (token) =>
+        token.name === inputs.name &&
+        !tracked.has(token.id) &&
+        Date.parse(token.createdAt) >= startedAt - CLOCK_SKEW_MS,
+    );
+    for (const stray of strays) await api.deleteToken(inputs.userId, stray.id);
+    if (strays.length > 0) {
+      notice(
+        "netbird",
+        `the answer to creating PAT "${inputs.name}" for user "${inputs.userId}" was lost (${describe(cause)}); ` +
+          `deleted the ${strays.length} PAT(s) it had created: ${strays.map((stray) => stray.id).join(", ")}`,
+      );
+    }
+  } catch (error) {
+    notice(
+      "netbird",
+      `the answer to creating PAT "${inputs.name}" for user "${inputs.userId}" was lost (${describe(cause)}) and the ` +
+        `check for a PAT it may have created failed (${describe(error)}): look for a PAT named "${inputs.name}" ` +
+        `created at about ${new Date(startedAt).toISOString()} and delete it in NetBird`,
+    );
+    throw cause;
+  }
+}
+
+/** DELETEs each token once (404 = done); returns the ones that failed, never throws. */
+async function revokeAll(
+  api: NetbirdApi,
+  userId: string,
+  entries: readonly PendingRevocation[],
+): Promise<{ entry: PendingRevocation; error: unknown }[]> {
+  const seen = new Set<string>();
+  const failed: { entry: PendingRevocation; error: unknown }[] = [];
+  for (const entry of entries) {
+    if (seen.has(entry.tokenId)) continue;
+    seen.add(entry.tokenId);
+    try {
+      await api.deleteToken(userId, entry.tokenId);
+    } catch (error) {
+      failed.push({ entry: { tokenId: entry.tokenId, expiresAt: entry.expiresAt }, error });
+    }
+  }
+  return failed;
+}
+
+/** Verifies and takes over an existing token instead of issuing one. */
+async function adopt(api: NetbirdApi, inputs: Inputs, tokenId: string, plainToken: string): Promise<State> {
+  const subject = `netbird: cannot adopt personal access token ${tokenId} of user "${inputs.userId}"`;
+  const info = await api.getToken(inputs.userId, tokenId);
+  if (!info) throw new AdoptionError(`${subject}: the user has no token with that id`);
+  if (info.name !== inputs.name) {
+    throw new AdoptionError(`${subject}: its name is "${info.name}", but "name" is "${inputs.name}"`);
+  }
+  const startedAt = now().getTime();
+  if (Date.parse(info.expiresAt) <= startedAt)
+    throw new AdoptionError(`${subject}: it expired at ${info.expiresAt}`);
+  let owner: string;
+  try {
+    owner = await api.whoAmI(plainToken);
+  } catch (error) {
+    if (error instanceof ApiResponseError && error.status === 401) {
+      throw new AdoptionError(`${subject}: "adoptToken" does not authenticate (HTTP 401)`);
+    }
+    throw error;
+  }
+  if (owner !== inputs.userId) throw new AdoptionError(`${subject}: "adoptToken" belongs to another user`);
+  // Authenticating marks the token used: if "adoptToken" is the token behind this id, its last_used moved.
+  const after = await api.getToken(inputs.userId, tokenId);
+  if (!after?.lastUsed || Date.parse(after.lastUsed) < startedAt - CLOCK_SKEW_MS) {
+    throw new AdoptionError(`${subject}: "adoptToken" is a different token of that user`);
+  }
+  return activeState({ plainToken, info: after });
+}
+
+function activeState(issued: { plainToken: string; info: PatInfo }): State {
+  return {
+    tokenId: issued.info.id,
+    token: issued.plainToken,
+    expiresAt: issued.info.expiresAt,
+    createdAt: issued.info.createdAt,
+    createdBy: issued.info.createdBy,
+    ...(issued.info.lastUsed ? { lastUsed: issued.info.lastUsed } : {}),
+    status: "active",
+  };
+}
+
+/**
+ * A short account of an error for a notice. Notices avoid the word "token" before another word: the
+ * log's redaction takes "token <word>" for an Authorization value.
+ */
+function describe(error: unknown): string {
+  if (error instanceof ApiResponseError)
+    return `HTTP ${error.status}${error.apiMessage ? `: ${error.apiMessage}` : ""}`;
+  if (error instanceof ApiNetworkError) return `network error ${error.networkCode ?? "(unknown)"}`;
+  if (error instanceof ApiTimeoutError) return "timed out";
+  if (error instanceof InvalidResponseError) return "unreadable answer";
+  return error instanceof Error ? error.name : "unknown error";
+}

@@ -1,0 +1,225 @@
+/**
+ * Zod schemas of the NetBird personal access token: the resource inputs and the API bodies, plus the
+ * local checks of a plain `nbp_` token (format and CRC32 checksum, api-notes §2).
+ *
+ * Every schema is built inside a function: a module-level zod value would be captured by closure
+ * serialization and break it. Failure messages name the property in double quotes and never echo a value.
+ *
+ * @module
+ */
+import { X509Certificate } from "node:crypto";
+import { crc32 } from "node:zlib";
+import { z } from "zod";
+import { DAY_MS, defaultWindow } from "../core/rotation.ts";
+
+/** The default management API (NetBird cloud). */
+export const DEFAULT_MANAGEMENT_URL = "https://api.netbird.io";
+
+/** Preferred rotate-before window, in days, when `rotateBeforeDays` is not set. */
+export const DEFAULT_ROTATE_BEFORE_DAYS = 7;
+
+/** The validated inputs of `netbird.PersonalAccessToken` (after `check`: defaults applied). */
+export interface PersonalAccessTokenInputs {
+  userId: string;
+  name: string;
+  expiresInDays: number;
+  /** Resolved by `check`; optional only for state written without it. */
+  rotateBeforeDays?: number | undefined;
+  revokePrevious: boolean;
+  rotationTrigger?: string | undefined;
+  managementUrl?: string | undefined;
+  apiToken?: string | undefined;
+  caCertificate?: string | undefined;
+  adoptTokenId?: string | undefined;
+  adoptToken?: string | undefined;
+}
+
+/** `min(7 days, a third of the lifetime)`, in days (may be fractional for very short lifetimes). */
+export function defaultRotateBeforeDays(expiresInDays: number): number {
+  return defaultWindow(DEFAULT_ROTATE_BEFORE_DAYS * DAY_MS, expiresInDays * DAY_MS) / DAY_MS;
+}
+
+const PAT_PREFIX = "nbp_";
+const PAT_SECRET_LENGTH = 30;
+const PAT_CHECKSUM_LENGTH = 6;
+const BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+
+/**
+ * True when `token` has the shape NetBird issues: `nbp_`, 30 base62 characters, then the 6-character
+ * base62 CRC32 (IEEE) of those 30 characters, left-padded with "0". No API call.
+ */
+export function isWellFormedPlainToken(token: string): boolean {
+  if (token.length !== PAT_PREFIX.length + PAT_SECRET_LENGTH + PAT_CHECKSUM_LENGTH) return false;
+  if (!token.startsWith(PAT_PREFIX)) return false;
+  const secret = token.slice(PAT_PREFIX.length, PAT_PREFIX.length + PAT_SECRET_LENGTH);
+  if (!/^[0-9A-Za-z]+$/.test(secret)) return false;
+  let checksum = 0;
+  for (const char of token.slice(PAT_PREFIX.length + PAT_SECRET_LENGTH)) {
+    const digit = BASE62.indexOf(char);
+    if (digit < 0) return false;
+    checksum = checksum * 62 + digit;
+  }
+  return checksum === crc32(secret) >>> 0;
+}
+
+/** Why a management URL is unusable, or undefined when it is fine. Never echoes the value. */
+export function managementUrlProblem(value: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return `must be an http(s) URL such as ${DEFAULT_MANAGEMENT_URL}`;
+  }
+  if (url.protocol !== "https:" && url.protocol !== "http:") {
+    return `must be an http(s) URL such as ${DEFAULT_MANAGEMENT_URL}`;
+  }
+  if (url.username !== "" || url.password !== "") return "must not contain credentials";
+  if (url.search !== "" || url.hash !== "") return "must not contain a query or a fragment";
+  if (/\/api\/?$/.test(url.pathname)) return 'must be the server\'s base URL, without the "/api" path';
+  return undefined;
+}
+
+/** The URL without trailing slashes, so that "https://x/" and "https://x" are the same server. */
+export function normalizeManagementUrl(value: string): string {
+  return value.replace(/\/+$/, "");
+}
+
+/** Why a CA certificate is unusable, or undefined when it is fine. */
+export function caCertificateProblem(value: string): string | undefined {
+  if (!value.includes("-----BEGIN CERTIFICATE-----"))
+    return 'must be a PEM certificate ("-----BEGIN CERTIFICATE-----…")';
+  try {
+    new X509Certificate(value);
+    return undefined;
+  } catch {
+    return "must be a PEM certificate that can be parsed";
+  }
+}
+
+/** "is required" when the value is missing, else `wrongType`. */
+const typeError =
+  (property: string, wrongType: string) =>
+  (issue: { input?: unknown }): string =>
+    issue.input === undefined ? `"${property}" is required` : `"${property}" ${wrongType}`;
+
+/** A string input with no whitespace and no "/" (it becomes a URL path segment). */
+function pathSegment(property: string, what: string) {
+  return z
+    .string({ error: typeError(property, "must be a string") })
+    .min(1, { error: `"${property}" must not be empty`, abort: true })
+    .regex(/^[^\s/]+$/, { error: `"${property}" must be ${what} without "/" or whitespace` });
+}
+
+/** The input schema of `netbird.PersonalAccessToken`. */
+export function inputSchema() {
+  const lifetime = '"expiresInDays" must be an integer between 1 and 365';
+  const window = '"rotateBeforeDays" must be a number of days, 0 or more';
+  return z
+    .object({
+      userId: pathSegment("userId", "a NetBird user id"),
+      name: z
+        .string({ error: typeError("name", "must be a string") })
+        .refine((value) => value.trim() !== "", { error: '"name" must not be empty' }),
+      expiresInDays: z
+        .number({ error: (issue) => (issue.input === undefined ? '"expiresInDays" is required' : lifetime) })
+        .int({ error: lifetime, abort: true })
+        .min(1, { error: lifetime })
+        .max(365, { error: lifetime }),
+      rotateBeforeDays: z.number({ error: window }).min(0, { error: window }).optional(),
+      revokePrevious: z.boolean({ error: '"revokePrevious" must be a boolean' }).default(false),
+      rotationTrigger: z.string({ error: '"rotationTrigger" must be a string' }).optional(),
+      managementUrl: z
+        .string({ error: '"managementUrl" must be a string' })
+        .superRefine((value, ctx) => {
+          const problem = managementUrlProblem(value);
+          if (problem) ctx.addIssue({ code: "custom", message: `"managementUrl" ${problem}` });
+        })
+        .optional(),
+      apiToken: z
+        .string({ error: '"apiToken" must be a string' })
+        .min(1, { error: '"apiToken" must not be empty', abort: true })
+        .refine((value) => !/\s/.test(value), {
+          error: '"apiToken" must be the token itself, without a "Token " or "Bearer " prefix',
+        })
+        .optional(),
+      caCertificate: z
+        .string({ error: '"caCertificate" must be a string' })
+        .superRefine((value, ctx) => {
+          const problem = caCertificateProblem(value);
+          if (problem) ctx.addIssue({ code: "custom", message: `"caCertificate" ${problem}` });
+        })
+        .optional(),
+      adoptTokenId: pathSegment("adoptTokenId", "a NetBird token id").optional(),
+      adoptToken: z
+        .string({ error: '"adoptToken" must be a string' })
+        .refine(isWellFormedPlainToken, {
+          error:
+            '"adoptToken" must be a NetBird personal access token ("nbp_…", 40 characters, valid checksum)',
+        })
+        .optional(),
+    })
+    .superRefine((inputs, ctx) => {
+      if (inputs.rotateBeforeDays !== undefined && inputs.rotateBeforeDays >= inputs.expiresInDays) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["rotateBeforeDays"],
+          message: `"rotateBeforeDays" must be less than "expiresInDays" (${inputs.expiresInDays})`,
+        });
+      }
+      if (inputs.adoptTokenId !== undefined && inputs.adoptToken === undefined) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["adoptToken"],
+          message: '"adoptToken" is required when "adoptTokenId" is set',
+        });
+      }
+      if (inputs.adoptToken !== undefined && inputs.adoptTokenId === undefined) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["adoptTokenId"],
+          message: '"adoptTokenId" is required when "adoptToken" is set',
+        });
+      }
+    })
+    .overwrite(
+      (inputs): PersonalAccessTokenInputs => ({
+        ...inputs,
+        rotateBeforeDays: inputs.rotateBeforeDays ?? defaultRotateBeforeDays(inputs.expiresInDays),
+        ...(inputs.managementUrl === undefined
+          ? {}
+          : { managementUrl: normalizeManagementUrl(inputs.managementUrl) }),
+      }),
+    );
+}
+
+/** `PersonalAccessToken` as the API returns it (get, list, and inside create). */
+export function patSchema() {
+  return z.object({
+    id: z.string().min(1),
+    name: z.string(),
+    expiration_date: z.iso.datetime({ offset: true }),
+    created_by: z.string(),
+    created_at: z.iso.datetime({ offset: true }),
+    last_used: z.iso.datetime({ offset: true }).nullish(),
+  });
+}
+
+/** The body of a successful create: the only time the plain token is ever returned. */
+export function patGeneratedSchema() {
+  return z.object({ plain_token: z.string().min(1), personal_access_token: patSchema() });
+}
+
+/** The list body: `null` when the user has no tokens (a Go nil slice). */
+export function patListSchema() {
+  return z.array(patSchema()).nullable();
+}
+
+/** `GET /api/users/current`: only the id matters here. */
+export function currentUserSchema() {
+  return z.object({ id: z.string().min(1) });
+}
+
+/** NetBird's error body: `{"message": "...", "code": <status>}`. */
+export function errorBodySchema() {
+  return z.object({ message: z.string() });
+}

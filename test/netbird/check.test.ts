@@ -1,0 +1,190 @@
+// The invalid-input table: every bad input fails in `check`, naming the property, before any API call.
+import type * as pulumi from "@pulumi/pulumi";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { UNKNOWN_VALUE } from "../../src/core/check.ts";
+import { setStackConfig } from "../../src/core/settings.ts";
+import { type Emulator, startEmulator } from "../../src/emulator/index.ts";
+import { netbirdProvider } from "../../src/netbird/provider.ts";
+
+type Bag = Record<string, unknown>;
+
+let emu: Emulator;
+const LIFETIME = '"expiresInDays" must be an integer between 1 and 365';
+const WINDOW = '"rotateBeforeDays" must be a number of days, 0 or more';
+const URL_SHAPE = '"managementUrl" must be an http(s) URL such as https://api.netbird.io';
+const SOURCES =
+  'the "apiToken" input, the stack config "netbird:apiToken" or the environment variable NB_PAT';
+// A well-formed token whose checksum is wrong (last character changed).
+const BAD_CHECKSUM = "nbp_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAA000000";
+
+beforeAll(async () => {
+  emu = await startEmulator({ now: "2030-01-01T00:00:00Z" });
+});
+afterAll(async () => emu.close());
+beforeEach(() => emu.clearRequests());
+afterEach(() => {
+  setStackConfig(undefined);
+  delete process.env.NB_PAT;
+  delete process.env.NB_MANAGEMENT_URL;
+});
+
+const valid = (): Bag => ({
+  userId: "svc-ci",
+  name: "ci-pipeline",
+  expiresInDays: 90,
+  managementUrl: emu.url,
+  apiToken: emu.seeds.netbird.adminToken,
+});
+
+function configure(values: Record<string, string>): void {
+  const request = {
+    config: { get: (key: string) => values[key] },
+  } as unknown as pulumi.dynamic.ConfigureRequest;
+  void netbirdProvider.configure?.(request);
+}
+
+describe("check", () => {
+  it.each<[string, Bag, string, string]>([
+    ["userId missing", { userId: undefined }, "userId", '"userId" is required'],
+    ["userId empty", { userId: "" }, "userId", '"userId" must not be empty'],
+    [
+      "userId with a slash",
+      { userId: "svc/ci" },
+      "userId",
+      '"userId" must be a NetBird user id without "/" or whitespace',
+    ],
+    ["userId not a string", { userId: 42 }, "userId", '"userId" must be a string'],
+    ["name missing", { name: undefined }, "name", '"name" is required'],
+    ["name empty", { name: "" }, "name", '"name" must not be empty'],
+    ["name only spaces", { name: "   " }, "name", '"name" must not be empty'],
+    ["expiresInDays missing", { expiresInDays: undefined }, "expiresInDays", '"expiresInDays" is required'],
+    ["expiresInDays zero", { expiresInDays: 0 }, "expiresInDays", LIFETIME],
+    ["expiresInDays above 365", { expiresInDays: 366 }, "expiresInDays", LIFETIME],
+    ["expiresInDays fractional", { expiresInDays: 1.5 }, "expiresInDays", LIFETIME],
+    ["expiresInDays as a string", { expiresInDays: "90" }, "expiresInDays", LIFETIME],
+    ["rotateBeforeDays negative", { rotateBeforeDays: -1 }, "rotateBeforeDays", WINDOW],
+    ["rotateBeforeDays as a string", { rotateBeforeDays: "7" }, "rotateBeforeDays", WINDOW],
+    [
+      "rotateBeforeDays equal to expiresInDays",
+      { rotateBeforeDays: 90 },
+      "rotateBeforeDays",
+      '"rotateBeforeDays" must be less than "expiresInDays" (90)',
+    ],
+    [
+      "revokePrevious not a boolean",
+      { revokePrevious: "yes" },
+      "revokePrevious",
+      '"revokePrevious" must be a boolean',
+    ],
+    [
+      "rotationTrigger not a string",
+      { rotationTrigger: 7 },
+      "rotationTrigger",
+      '"rotationTrigger" must be a string',
+    ],
+    ["managementUrl not a URL", { managementUrl: "api.netbird.io" }, "managementUrl", URL_SHAPE],
+    ["managementUrl not http(s)", { managementUrl: "ftp://api.netbird.io" }, "managementUrl", URL_SHAPE],
+    [
+      "managementUrl with credentials",
+      { managementUrl: "https://u:p@api.netbird.io" },
+      "managementUrl",
+      '"managementUrl" must not contain credentials',
+    ],
+    [
+      "managementUrl with a query",
+      { managementUrl: "https://api.netbird.io/?x=1" },
+      "managementUrl",
+      '"managementUrl" must not contain a query or a fragment',
+    ],
+    [
+      "managementUrl ending in /api",
+      { managementUrl: "https://netbird.example.com/api" },
+      "managementUrl",
+      '"managementUrl" must be the server\'s base URL, without the "/api" path',
+    ],
+    ["apiToken empty", { apiToken: "" }, "apiToken", '"apiToken" must not be empty'],
+    [
+      "apiToken with the scheme prefix",
+      { apiToken: "Token nbp_abc" },
+      "apiToken",
+      '"apiToken" must be the token itself, without a "Token " or "Bearer " prefix',
+    ],
+    [
+      "caCertificate not PEM",
+      { caCertificate: "not a certificate" },
+      "caCertificate",
+      '"caCertificate" must be a PEM certificate ("-----BEGIN CERTIFICATE-----…")',
+    ],
+    [
+      "caCertificate unparsable",
+      { caCertificate: "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n" },
+      "caCertificate",
+      '"caCertificate" must be a PEM certificate that can be parsed',
+    ],
+    [
+      "adoptTokenId without adoptToken",
+      { adoptTokenId: "abc" },
+      "adoptToken",
+      '"adoptToken" is required when "adoptTokenId" is set',
+    ],
+    [
+      "adoptToken with a bad checksum",
+      { adoptTokenId: "abc", adoptToken: BAD_CHECKSUM },
+      "adoptToken",
+      '"adoptToken" must be a NetBird personal access token ("nbp_…", 40 characters, valid checksum)',
+    ],
+  ])("rejects %s", async (_title, change, property, reason) => {
+    const result = await netbirdProvider.check?.({}, { ...valid(), ...change });
+    expect(result?.failures).toEqual([{ property, reason }]);
+    expect(emu.requestsFor("netbird")).toEqual([]);
+  });
+
+  it("rejects adoptToken without adoptTokenId, without echoing the token", async () => {
+    const token = emu.seeds.netbird.plainUserToken;
+    const result = await netbirdProvider.check?.({}, { ...valid(), adoptToken: token });
+    expect(result?.failures).toEqual([
+      { property: "adoptTokenId", reason: '"adoptTokenId" is required when "adoptToken" is set' },
+    ]);
+    expect(JSON.stringify(result?.failures)).not.toContain(token);
+  });
+
+  it("fails without a credential, naming apiToken and its three sources, and calls nothing", async () => {
+    const result = await netbirdProvider.check?.({}, { ...valid(), apiToken: undefined });
+    expect(result?.failures).toEqual([
+      { property: "apiToken", reason: `no NetBird API token found: set ${SOURCES}` },
+    ]);
+    expect(emu.requestsFor("netbird")).toEqual([]);
+  });
+
+  it("checks a management URL that comes from stack config", async () => {
+    configure({ "netbird:managementUrl": "netbird.example.com" });
+    const result = await netbirdProvider.check?.({}, { ...valid(), managementUrl: undefined });
+    expect(result?.failures).toEqual([
+      {
+        property: "managementUrl",
+        reason:
+          '"managementUrl" (from the "managementUrl" input, the stack config "netbird:managementUrl" or the environment variable NB_MANAGEMENT_URL) must be an http(s) URL such as https://api.netbird.io',
+      },
+    ]);
+  });
+
+  it("accepts the credential from NB_PAT and applies the defaults", async () => {
+    process.env.NB_PAT = emu.seeds.netbird.adminToken;
+    const result = await netbirdProvider.check?.({}, { ...valid(), apiToken: undefined });
+    expect(result?.failures).toBeUndefined();
+    expect(result?.inputs).toEqual({
+      userId: "svc-ci",
+      name: "ci-pipeline",
+      expiresInDays: 90,
+      rotateBeforeDays: 7,
+      revokePrevious: false,
+      managementUrl: emu.url,
+    });
+  });
+
+  it("does not judge values that are not known yet (preview)", async () => {
+    const news = { ...valid(), name: UNKNOWN_VALUE };
+    const result = await netbirdProvider.check?.({}, news);
+    expect(result).toEqual({ inputs: news });
+  });
+});

@@ -1,0 +1,690 @@
+// netbirdProvider's methods called directly against the emulator: the fast layer.
+import { inspect } from "node:util";
+import type * as pulumi from "@pulumi/pulumi";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { captureNotices } from "../../src/core/log.ts";
+import { setStackConfig } from "../../src/core/settings.ts";
+import { type Emulator, startEmulator } from "../../src/emulator/index.ts";
+import {
+  ApiNetworkError,
+  ApiResponseError,
+  ApiTimeoutError,
+  InvalidResponseError,
+  MissingCredentialsError,
+  TlsVerificationError,
+} from "../../src/errors.ts";
+import { authorizationHeader, describeError, tuneClients } from "../../src/netbird/api.ts";
+import { AdoptionError, netbirdProvider } from "../../src/netbird/provider.ts";
+import { isWellFormedPlainToken } from "../../src/netbird/schemas.ts";
+
+type Bag = Record<string, unknown>;
+
+const T0 = new Date("2030-01-01T00:00:00Z");
+const DAY = 86_400_000;
+const days = (n: number) => new Date(T0.getTime() + n * DAY);
+const ID = "svc-ci/ci-pipeline";
+
+let emu: Emulator;
+let restoreTuning: () => void;
+let notices: string[];
+let restoreNotices: () => void;
+
+beforeAll(async () => {
+  emu = await startEmulator({ now: T0 });
+  restoreTuning = tuneClients({ timeoutMs: 1_000, retryBaseDelayMs: 5 });
+});
+afterAll(async () => {
+  restoreTuning();
+  await emu.close();
+});
+beforeEach(() => {
+  setAt(T0);
+  for (const token of emu.netbird.tokens("svc-ci")) emu.netbird.deleteToken("svc-ci", token.id);
+  emu.clearRequests();
+  emu.faults.clear();
+  notices = [];
+  restoreNotices = captureNotices((line) => notices.push(line));
+});
+afterEach(() => {
+  restoreNotices();
+  setStackConfig(undefined);
+  delete process.env.NB_PAT;
+  delete process.env.NB_MANAGEMENT_URL;
+});
+
+/** Moves the provider clock and the emulator clock together. */
+function setAt(at: Date): void {
+  process.env.PULUMI_TOKENS_NOW = at.toISOString();
+  emu.clock.set(at);
+}
+
+const routes = () => emu.requestsFor("netbird").map((entry) => `${entry.route} ${entry.status}`);
+const tokenIds = () => emu.netbird.tokens("svc-ci").map((token) => token.id);
+
+function inputs(extra: Bag = {}): Bag {
+  return {
+    userId: "svc-ci",
+    name: "ci-pipeline",
+    expiresInDays: 90,
+    rotateBeforeDays: 30,
+    managementUrl: emu.url,
+    apiToken: emu.seeds.netbird.adminToken,
+    ...extra,
+  };
+}
+
+async function check(raw: Bag, olds: Bag = {}): Promise<Bag> {
+  const checked = await netbirdProvider.check?.(olds, raw);
+  expect(checked?.failures).toBeUndefined();
+  return checked?.inputs as Bag;
+}
+
+/** check + create, as the engine does. */
+async function create(extra: Bag = {}): Promise<{ id: string; outs: Bag; news: Bag }> {
+  const news = await check(inputs(extra));
+  const created = await netbirdProvider.create(news);
+  return { id: created.id, outs: created.outs as Bag, news };
+}
+
+async function update(olds: Bag, news: Bag): Promise<Bag> {
+  const result = await netbirdProvider.update?.(ID, olds, news);
+  return result?.outs as Bag;
+}
+
+async function read(props: Bag): Promise<{ id?: string; props?: Bag }> {
+  return (await netbirdProvider.read?.(ID, props)) as { id?: string; props?: Bag };
+}
+
+function configure(values: Record<string, string>): void {
+  const request = {
+    config: { get: (key: string) => values[key] },
+  } as unknown as pulumi.dynamic.ConfigureRequest;
+  void netbirdProvider.configure?.(request);
+}
+
+/** Issues a token straight through the API (as someone outside Pulumi would). */
+async function issueOutside(name: string, userId = "svc-ci"): Promise<{ id: string; plain: string }> {
+  const response = await fetch(`${emu.url}/api/users/${userId}/tokens`, {
+    method: "POST",
+    headers: { authorization: `Token ${emu.seeds.netbird.adminToken}`, "content-type": "application/json" },
+    body: JSON.stringify({ name, expires_in: 30 }),
+  });
+  const body = (await response.json()) as { plain_token: string; personal_access_token: { id: string } };
+  return { id: body.personal_access_token.id, plain: body.plain_token };
+}
+
+/** Authenticates with a token through the API, which marks it used. */
+async function use(token: string): Promise<number> {
+  const response = await fetch(`${emu.url}/api/users/current`, {
+    headers: { authorization: `Token ${token}` },
+  });
+  return response.status;
+}
+
+describe("create", () => {
+  it("issues a token with one POST and reports it", async () => {
+    const { id, outs } = await create();
+    expect(id).toBe(ID);
+    expect(routes()).toEqual(["netbird.createToken 200"]);
+    expect(outs).toMatchObject({
+      userId: "svc-ci",
+      name: "ci-pipeline",
+      expiresInDays: 90,
+      rotateBeforeDays: 30,
+      revokePrevious: false,
+      managementUrl: emu.url,
+      expiresAt: days(90).toISOString(),
+      rotatesAt: days(60).toISOString(),
+      createdAt: T0.toISOString(),
+      createdBy: "user-admin",
+      status: "active",
+    });
+    expect(outs.previousTokenId).toBeUndefined();
+    expect(outs.adoptToken).toBeUndefined();
+    expect(isWellFormedPlainToken(String(outs.token))).toBe(true);
+    expect(emu.netbird.authenticate(String(outs.token))).toBe(true);
+    expect(tokenIds()).toEqual([outs.tokenId]);
+  });
+
+  it("resolves the rotate-before default in check, so it is stored", async () => {
+    const defaults = async (expiresInDays: number) =>
+      (await check(inputs({ expiresInDays, rotateBeforeDays: undefined }))).rotateBeforeDays;
+    expect(await defaults(90)).toBe(7);
+    expect(await defaults(9)).toBe(3);
+    expect(await defaults(1)).toBeCloseTo(1 / 3, 10);
+    const { outs } = await create({ expiresInDays: 1, rotateBeforeDays: undefined });
+    expect(outs.rotatesAt).toBe(new Date(T0.getTime() + (2 / 3) * DAY).toISOString());
+  });
+
+  it("takes the management URL and credential from stack config, and stores only the URL", async () => {
+    configure({ "netbird:managementUrl": `${emu.url}/`, "netbird:apiToken": emu.seeds.netbird.adminToken });
+    const { outs, news } = await create({ managementUrl: undefined, apiToken: undefined });
+    expect(news.managementUrl).toBe(emu.url);
+    expect(outs.managementUrl).toBe(emu.url);
+    expect(outs.apiToken).toBeUndefined();
+    expect(tokenIds()).toEqual([outs.tokenId]);
+  });
+
+  it("falls back to NB_MANAGEMENT_URL and NB_PAT", async () => {
+    process.env.NB_MANAGEMENT_URL = emu.url;
+    process.env.NB_PAT = emu.seeds.netbird.adminToken;
+    const { outs } = await create({ managementUrl: undefined, apiToken: undefined });
+    expect(outs.managementUrl).toBe(emu.url);
+    expect(tokenIds()).toEqual([outs.tokenId]);
+  });
+
+  it("defaults to NetBird cloud when no management URL is set anywhere", async () => {
+    const news = await check(inputs({ managementUrl: undefined }));
+    expect(news.managementUrl).toBe("https://api.netbird.io");
+    expect(routes()).toEqual([]);
+  });
+
+  it.each([
+    ["the answer is lost after the token was created", { kind: "drop-after" } as const, 1],
+    ["the answer is unreadable", { kind: "bad-json" } as const, 1],
+    ["the API answers 503 without creating anything", { kind: "status", status: 503 } as const, 0],
+  ])("reconciles when %s: one token, no duplicate", async (_title, fault, strays) => {
+    emu.faults.inject("netbird.createToken", fault);
+    const { outs } = await create();
+    expect(tokenIds()).toEqual([outs.tokenId]);
+    expect(emu.netbird.authenticate(String(outs.token))).toBe(true);
+    expect(routes()).toEqual([
+      `netbird.createToken ${fault.kind === "status" ? 503 : fault.kind === "bad-json" ? 200 : 0}`,
+      "netbird.listTokens 200",
+      ...(strays ? ["netbird.deleteToken 200"] : []),
+      "netbird.createToken 200",
+    ]);
+    expect(notices.some((line) => line.includes("deleted the 1 PAT(s) it had created"))).toBe(strays === 1);
+  });
+
+  it("leaves nothing behind when the create keeps losing its answer", async () => {
+    emu.faults.inject("netbird.createToken", { kind: "drop-after" }, 2);
+    const error = await netbirdProvider.create(await check(inputs())).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(ApiNetworkError);
+    expect(error).toMatchObject({ code: "ERR_API_NETWORK", action: "create personal access token" });
+    expect(tokenIds()).toEqual([]);
+    expect(routes().filter((route) => route.startsWith("netbird.deleteToken"))).toHaveLength(2);
+  });
+
+  it("deletes the new token when its answer fails the schema, then fails", async () => {
+    emu.faults.inject("netbird.createToken", { kind: "bad-json" }, Number.POSITIVE_INFINITY);
+    const error = await netbirdProvider.create(await check(inputs())).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(InvalidResponseError);
+    expect(error).toMatchObject({
+      code: "ERR_INVALID_RESPONSE",
+      message: `netbird: create personal access token returned an unexpected response: the body is not valid JSON (POST ${emu.url}/api/users/svc-ci/tokens)`,
+    });
+    expect(tokenIds()).toEqual([]);
+  });
+
+  it("does not touch other tokens while reconciling: other names and older tokens stay", async () => {
+    const other = await issueOutside("other");
+    const older = await issueOutside("ci-pipeline");
+    setAt(new Date(T0.getTime() + 5 * 60_000));
+    emu.faults.inject("netbird.createToken", { kind: "drop-after" });
+    const { outs } = await create();
+    expect(tokenIds().sort()).toEqual([other.id, older.id, outs.tokenId].sort());
+  });
+
+  it("says when the cleanup after a lost answer failed, and does not retry blindly", async () => {
+    emu.faults.inject("netbird.createToken", { kind: "drop-after" });
+    emu.faults.inject("netbird.listTokens", { kind: "status", status: 403 });
+    const error = await netbirdProvider.create(await check(inputs())).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(ApiNetworkError);
+    expect(routes().map((route) => route.split(" ")[0])).toEqual([
+      "netbird.createToken",
+      "netbird.listTokens",
+    ]);
+    expect(notices).toHaveLength(1);
+    expect(notices[0]).toContain(
+      'look for a PAT named "ci-pipeline" created at about 2030-01-01T00:00:00.000Z',
+    );
+  });
+
+  it("fails with a typed 403 naming the API's message, without the credential anywhere", async () => {
+    const plain = emu.seeds.netbird.plainUserToken;
+    const error = await netbirdProvider
+      .create(await check(inputs({ apiToken: plain })))
+      .catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(ApiResponseError);
+    expect(error).toMatchObject({
+      code: "ERR_API_RESPONSE",
+      status: 403,
+      apiMessage: "permission denied",
+      message: `netbird: create personal access token failed with HTTP 403: permission denied (POST ${emu.url}/api/users/svc-ci/tokens)`,
+    });
+    for (const text of [
+      String(error),
+      JSON.stringify(error),
+      inspect(error, { depth: 5, showHidden: true }),
+    ]) {
+      expect(text).not.toContain(plain);
+      expect(text).not.toMatch(/nbp_[A-Za-z0-9]{8,}/);
+    }
+    expect(routes()).toEqual(["netbird.createToken 403"]);
+  });
+
+  it("reports NetBird's cross-user rule as it is", async () => {
+    const error = await netbirdProvider
+      .create(await check(inputs({ userId: "user-plain" })))
+      .catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(ApiResponseError);
+    expect(error).toMatchObject({
+      code: "ERR_API_RESPONSE",
+      message: `netbird: create personal access token failed with HTTP 403: admin role required to perform this action (POST ${emu.url}/api/users/user-plain/tokens)`,
+    });
+  });
+
+  it("without a credential at run time, fails naming every source", async () => {
+    const { outs } = await create();
+    const props = { ...outs, apiToken: undefined };
+    const error = await netbirdProvider.delete?.(ID, props).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(MissingCredentialsError);
+    expect(error).toMatchObject({
+      code: "ERR_MISSING_CREDENTIALS",
+      message:
+        'netbird: no apiToken found: set the "apiToken" input, the stack config "netbird:apiToken" or the environment variable NB_PAT',
+    });
+  });
+});
+
+describe("diff and update", () => {
+  it("reports no change and calls nothing while not due", async () => {
+    const { outs, news } = await create();
+    emu.clearRequests();
+    setAt(days(59));
+    expect(await netbirdProvider.diff?.(ID, outs, news)).toEqual({ changes: false });
+    expect(routes()).toEqual([]);
+  });
+
+  it("rotates at rotatesAt: a new token, the old one kept as previous and still valid", async () => {
+    const first = await create();
+    setAt(days(60));
+    expect(await netbirdProvider.diff?.(ID, first.outs, first.news)).toEqual({ changes: true });
+    emu.clearRequests();
+    const outs = await update(first.outs, first.news);
+    expect(routes()).toEqual(["netbird.createToken 200"]);
+    expect(outs.tokenId).not.toBe(first.outs.tokenId);
+    expect(outs).toMatchObject({
+      previousTokenId: first.outs.tokenId,
+      previousToken: first.outs.token,
+      previousExpiresAt: days(90).toISOString(),
+      expiresAt: days(150).toISOString(),
+      rotatesAt: days(120).toISOString(),
+      status: "active",
+    });
+    expect(emu.netbird.authenticate(String(first.outs.token))).toBe(true);
+    expect(emu.netbird.authenticate(String(outs.token))).toBe(true);
+  });
+
+  it("revokes the oldest token at the next rotation", async () => {
+    const first = await create();
+    setAt(days(60));
+    const second = await update(first.outs, first.news);
+    setAt(days(120));
+    emu.clearRequests();
+    const third = await update(second, first.news);
+    expect(routes()).toEqual(["netbird.createToken 200", "netbird.deleteToken 200"]);
+    expect(third.previousTokenId).toBe(second.tokenId);
+    expect(tokenIds()).toEqual([second.tokenId, third.tokenId]);
+    expect(emu.netbird.authenticate(String(first.outs.token))).toBe(false);
+  });
+
+  it("with revokePrevious, revokes the old token at once and keeps no previous", async () => {
+    const first = await create({ revokePrevious: true });
+    setAt(days(60));
+    const outs = await update(first.outs, first.news);
+    expect(outs.previousTokenId).toBeUndefined();
+    expect(outs.previousToken).toBeUndefined();
+    expect(tokenIds()).toEqual([outs.tokenId]);
+    expect(emu.netbird.authenticate(String(first.outs.token))).toBe(false);
+  });
+
+  it("rotates before it is due when rotationTrigger changes", async () => {
+    const first = await create({ rotationTrigger: "a" });
+    const news = await check(inputs({ rotationTrigger: "b" }), first.news);
+    expect(await netbirdProvider.diff?.(ID, first.outs, news)).toEqual({ changes: true });
+    const outs = await update(first.outs, news);
+    expect(outs.previousTokenId).toBe(first.outs.tokenId);
+    expect(outs.rotationTrigger).toBe("b");
+  });
+
+  it.each([
+    ["name", { name: "other" }],
+    ["userId", { userId: "user-admin" }],
+    ["expiresInDays", { expiresInDays: 30, rotateBeforeDays: 5 }],
+    ["managementUrl", { managementUrl: "https://netbird.example.com" }],
+  ])("replaces when %s changes", async (key, change) => {
+    const first = await create();
+    const news = await check(inputs(change), first.news);
+    expect(await netbirdProvider.diff?.(ID, first.outs, news)).toEqual({
+      changes: true,
+      replaces: [key],
+      deleteBeforeReplace: false,
+    });
+  });
+
+  it("updates other inputs in place without any API call", async () => {
+    const first = await create();
+    const news = await check(inputs({ rotateBeforeDays: 10, revokePrevious: true }), first.news);
+    expect(await netbirdProvider.diff?.(ID, first.outs, news)).toEqual({ changes: true });
+    emu.clearRequests();
+    const outs = await update(first.outs, news);
+    expect(routes()).toEqual([]);
+    expect(outs).toMatchObject({
+      tokenId: first.outs.tokenId,
+      token: first.outs.token,
+      rotatesAt: days(80).toISOString(),
+    });
+  });
+
+  it("keeps a failed revocation pending, says so, and retries it at the next rotation", async () => {
+    const first = await create();
+    setAt(days(60));
+    const second = await update(first.outs, first.news);
+    setAt(days(120));
+    emu.faults.inject("netbird.deleteToken", { kind: "status", status: 403 });
+    const third = await update(second, first.news);
+    expect(third.pendingRevocations).toEqual([
+      { tokenId: first.outs.tokenId, expiresAt: days(90).toISOString() },
+    ]);
+    expect(notices).toEqual([
+      `pulumi-tokens: netbird: could not revoke PAT ${first.outs.tokenId} of user "svc-ci" after rotating "ci-pipeline" (HTTP 403: forbidden); it is kept in "pendingRevocations" and retried at the next rotation or destroy`,
+    ]);
+    expect(tokenIds()).toContain(first.outs.tokenId);
+
+    setAt(days(180));
+    const fourth = await update(third, first.news);
+    expect(fourth.pendingRevocations).toBeUndefined();
+    expect(tokenIds()).toEqual([third.tokenId, fourth.tokenId]);
+  });
+
+  it("retries a DELETE that failed with 503 before giving up on it", async () => {
+    const first = await create({ revokePrevious: true });
+    setAt(days(60));
+    emu.faults.inject("netbird.deleteToken", { kind: "status", status: 503 }, 2);
+    const outs = await update(first.outs, first.news);
+    expect(outs.pendingRevocations).toBeUndefined();
+    expect(tokenIds()).toEqual([outs.tokenId]);
+  });
+
+  it("a rotation whose answer is lost keeps every tracked token and leaves no duplicate", async () => {
+    const first = await create();
+    setAt(days(60));
+    const second = await update(first.outs, first.news);
+    setAt(days(120));
+    emu.faults.inject("netbird.createToken", { kind: "drop-after" });
+    const third = await update(second, first.news);
+    expect(third.previousTokenId).toBe(second.tokenId);
+    expect(tokenIds()).toEqual([second.tokenId, third.tokenId]);
+  });
+
+  it("a rotation whose POST fails throws and changes nothing", async () => {
+    const first = await create();
+    setAt(days(60));
+    emu.faults.inject("netbird.createToken", { kind: "status", status: 429 });
+    const error = await update(first.outs, first.news).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(ApiResponseError);
+    expect(error).toMatchObject({ code: "ERR_API_RESPONSE", status: 429 });
+    expect(tokenIds()).toEqual([first.outs.tokenId]);
+  });
+});
+
+describe("read", () => {
+  it("updates lastUsed and expiresAt from the API and carries the secret over", async () => {
+    const { outs } = await create();
+    setAt(days(3));
+    expect(await use(String(outs.token))).toBe(200);
+    emu.clearRequests();
+    const refreshed = await read(outs);
+    expect(routes()).toEqual(["netbird.getToken 200"]);
+    expect(refreshed.id).toBe(ID);
+    expect(refreshed.props).toMatchObject({
+      tokenId: outs.tokenId,
+      token: outs.token,
+      lastUsed: days(3).toISOString(),
+      expiresAt: days(90).toISOString(),
+      rotatesAt: days(60).toISOString(),
+      status: "active",
+    });
+  });
+
+  it("keeps tracking a valid previous token when the current one is gone, and forces a rotation", async () => {
+    const first = await create();
+    setAt(days(60));
+    const second = await update(first.outs, first.news);
+    setAt(days(61));
+    emu.netbird.deleteToken("svc-ci", String(second.tokenId));
+    const refreshed = (await read(second)).props as Bag;
+    expect(refreshed).toMatchObject({
+      status: "missing",
+      expiresAt: days(61).toISOString(),
+      previousTokenId: first.outs.tokenId,
+      previousToken: first.outs.token,
+    });
+    expect(await netbirdProvider.diff?.(ID, refreshed, first.news)).toEqual({ changes: true });
+    const third = await update(refreshed, first.news);
+    expect(third).toMatchObject({ status: "active", previousTokenId: first.outs.tokenId });
+    expect(tokenIds()).toEqual([first.outs.tokenId, third.tokenId]);
+    expect(emu.netbird.authenticate(String(first.outs.token))).toBe(true);
+  });
+
+  it("reports the resource gone when nothing it tracks is left", async () => {
+    const { outs } = await create();
+    emu.netbird.deleteToken("svc-ci", String(outs.tokenId));
+    expect(await read(outs)).toEqual({});
+  });
+
+  it("keeps an expired previous token tracked for revocation when the current one is gone", async () => {
+    const first = await create();
+    setAt(days(60));
+    const second = await update(first.outs, first.news);
+    setAt(days(91));
+    emu.netbird.deleteToken("svc-ci", String(second.tokenId));
+    const refreshed = (await read(second)).props as Bag;
+    expect(refreshed.previousTokenId).toBeUndefined();
+    expect(refreshed.pendingRevocations).toEqual([
+      { tokenId: first.outs.tokenId, expiresAt: days(90).toISOString() },
+    ]);
+    const third = await update(refreshed, first.news);
+    expect(third.pendingRevocations).toBeUndefined();
+    expect(tokenIds()).toEqual([third.tokenId]);
+  });
+
+  it("forgets a previous token that was deleted outside Pulumi", async () => {
+    const first = await create();
+    setAt(days(60));
+    const second = await update(first.outs, first.news);
+    emu.netbird.deleteToken("svc-ci", String(first.outs.tokenId));
+    const refreshed = (await read(second)).props as Bag;
+    expect(refreshed).toMatchObject({ tokenId: second.tokenId, status: "active" });
+    // Removed, not set to undefined: the provider host cannot send undefined values to the engine.
+    expect(Object.keys(refreshed)).not.toContain("previousTokenId");
+    expect(Object.keys(refreshed)).not.toContain("previousToken");
+    expect(Object.values(refreshed)).not.toContain(undefined);
+  });
+});
+
+describe("delete", () => {
+  it("revokes current, previous and pending tokens; 404 counts as done", async () => {
+    const first = await create();
+    setAt(days(60));
+    const second = await update(first.outs, first.news);
+    const extra = await issueOutside("ci-pipeline");
+    emu.netbird.deleteToken("svc-ci", String(first.outs.tokenId));
+    const props = {
+      ...second,
+      pendingRevocations: [{ tokenId: extra.id, expiresAt: days(90).toISOString() }],
+    };
+    emu.clearRequests();
+    await netbirdProvider.delete?.(ID, props);
+    expect(routes()).toEqual([
+      "netbird.deleteToken 200",
+      "netbird.deleteToken 404",
+      "netbird.deleteToken 200",
+    ]);
+    expect(tokenIds()).toEqual([]);
+  });
+
+  it("fails the destroy when a valid token cannot be revoked", async () => {
+    const { outs } = await create();
+    emu.faults.inject("netbird.deleteToken", { kind: "status", status: 403 });
+    const error = await netbirdProvider.delete?.(ID, outs).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(ApiResponseError);
+    expect(error).toMatchObject({ code: "ERR_API_RESPONSE", status: 403 });
+    expect(tokenIds()).toEqual([outs.tokenId]);
+  });
+
+  it("does not let an expired token that cannot be revoked block the destroy", async () => {
+    const { outs } = await create();
+    setAt(days(91));
+    emu.faults.inject("netbird.deleteToken", { kind: "status", status: 403 });
+    await netbirdProvider.delete?.(ID, outs);
+    expect(notices).toHaveLength(1);
+    expect(notices).toEqual([
+      `pulumi-tokens: netbird: could not revoke PAT ${outs.tokenId} of user "svc-ci" (HTTP 403: forbidden)`,
+    ]);
+  });
+});
+
+describe("adopt", () => {
+  it("verifies and takes over an existing token without issuing one", async () => {
+    const existing = await issueOutside("ci-pipeline");
+    emu.clearRequests();
+    const { outs } = await create({ adoptTokenId: existing.id, adoptToken: existing.plain });
+    expect(routes()).toEqual(["netbird.getToken 200", "netbird.currentUser 200", "netbird.getToken 200"]);
+    expect(outs).toMatchObject({ tokenId: existing.id, token: existing.plain, lastUsed: T0.toISOString() });
+    expect(outs.adoptTokenId).toBeUndefined();
+    expect(outs.adoptToken).toBeUndefined();
+    expect(tokenIds()).toEqual([existing.id]);
+    await netbirdProvider.delete?.(ID, outs);
+    expect(tokenIds()).toEqual([]);
+  });
+
+  it.each<[string, () => Promise<Bag>, string]>([
+    [
+      "an unknown token id",
+      async () => ({
+        adoptTokenId: "d0000000000000000000",
+        adoptToken: (await issueOutside("ci-pipeline")).plain,
+      }),
+      "the user has no token with that id",
+    ],
+    [
+      "a token with another name",
+      async () => {
+        const other = await issueOutside("other");
+        return { adoptTokenId: other.id, adoptToken: other.plain };
+      },
+      'its name is "other", but "name" is "ci-pipeline"',
+    ],
+    [
+      "a plain token that no longer authenticates",
+      async () => {
+        const target = await issueOutside("ci-pipeline");
+        const dead = await issueOutside("dead");
+        emu.netbird.deleteToken("svc-ci", dead.id);
+        return { adoptTokenId: target.id, adoptToken: dead.plain };
+      },
+      '"adoptToken" does not authenticate (HTTP 401)',
+    ],
+    [
+      "a plain token of another user",
+      async () => ({
+        adoptTokenId: (await issueOutside("ci-pipeline")).id,
+        adoptToken: emu.seeds.netbird.adminToken,
+      }),
+      '"adoptToken" belongs to another user',
+    ],
+    [
+      "another token of the same user",
+      async () => {
+        const target = await issueOutside("ci-pipeline");
+        const sibling = await issueOutside("sibling");
+        return { adoptTokenId: target.id, adoptToken: sibling.plain };
+      },
+      '"adoptToken" is a different token of that user',
+    ],
+  ])("refuses %s", async (_title, arrange, reason) => {
+    const adopt = await arrange();
+    emu.clearRequests();
+    const error = await netbirdProvider.create(await check(inputs(adopt))).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(AdoptionError);
+    expect(error).toMatchObject({
+      code: "ERR_ADOPTION",
+      message: `netbird: cannot adopt personal access token ${adopt.adoptTokenId} of user "svc-ci": ${reason}`,
+    });
+    expect(String(error)).not.toContain(String(adopt.adoptToken));
+    expect(emu.requestsFor("netbird").some((entry) => entry.route === "netbird.createToken")).toBe(false);
+  });
+
+  it("refuses adoption inputs on a replacement, in check", async () => {
+    const existing = await issueOutside("ci-pipeline");
+    const olds = await check(inputs({ adoptTokenId: existing.id, adoptToken: existing.plain }));
+    const checked = await netbirdProvider.check?.(
+      olds,
+      inputs({
+        adoptTokenId: existing.id,
+        adoptToken: existing.plain,
+        expiresInDays: 30,
+        rotateBeforeDays: 5,
+      }),
+    );
+    expect(checked?.failures).toEqual([
+      {
+        property: "adoptTokenId",
+        reason:
+          'remove "adoptTokenId" and "adoptToken" before changing "expiresInDays": the replacement would adopt the token that deleting the old resource revokes',
+      },
+    ]);
+  });
+});
+
+describe("connection", () => {
+  it("needs caCertificate for a server signed by a private CA, and then works", async () => {
+    const tls = await startEmulator({ tls: true, now: T0 });
+    try {
+      const plain = inputs({ managementUrl: tls.url, apiToken: tls.seeds.netbird.adminToken });
+      const error = await netbirdProvider.create(await check(plain)).catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(TlsVerificationError);
+      expect(error).toMatchObject({ code: "ERR_TLS_VERIFICATION" });
+      expect((error as Error).message).toContain('set "caCertificate" to the PEM of the CA that signed it');
+      const created = await netbirdProvider.create(
+        await check({ ...plain, caCertificate: String(tls.caCertificate) }),
+      );
+      expect(tls.netbird.tokens("svc-ci").map((token) => token.id)).toEqual([(created.outs as Bag).tokenId]);
+    } finally {
+      await tls.close();
+    }
+  });
+
+  it("sends a PAT as Token and a JWT as Bearer", () => {
+    expect(authorizationHeader("nbp_abc")).toBe("Token nbp_abc");
+    expect(authorizationHeader("eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln")).toBe(
+      "Bearer eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln",
+    );
+  });
+
+  it("reads NetBird's error message from its JSON body", () => {
+    expect(describeError({ message: "token invalid", code: 401 })).toBe("token invalid");
+    expect(describeError("oops")).toBeUndefined();
+  });
+
+  it("a timeout on a GET is a typed error naming the action", async () => {
+    const { outs } = await create();
+    emu.faults.inject("netbird.getToken", { kind: "delay", ms: 300 }, Number.POSITIVE_INFINITY);
+    tuneClients({ timeoutMs: 100, retryBaseDelayMs: 5 });
+    try {
+      const error = await read(outs).catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(ApiTimeoutError);
+      expect(error).toMatchObject({
+        code: "ERR_API_TIMEOUT",
+        message: `netbird: get personal access token timed out after 100 ms (GET ${emu.url}/api/users/svc-ci/tokens/${outs.tokenId})`,
+      });
+    } finally {
+      tuneClients({ timeoutMs: 1_000, retryBaseDelayMs: 5 });
+      emu.faults.clear();
+      await new Promise((resolve) => setTimeout(resolve, 400)); // let the delayed handlers finish
+    }
+  });
+});
