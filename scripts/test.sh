@@ -5,8 +5,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PWD/node_modules/.bin:$PWD/.pulumi/bin:$PATH"
 
-echo "== lint (biome)"
-biome check .
+echo "== lint (eslint, prettier)"
+eslint .
+prettier --check . --log-level warn
 echo "== typecheck (tsc)"
 tsc -p tsconfig.json
 echo "== tests (vitest)"

@@ -19,6 +19,7 @@ export type ErrorCode =
   | "ERR_TLS_VERIFICATION"
   | "ERR_INVALID_RESPONSE"
   | "ERR_MISSING_CREDENTIALS"
+  | "ERR_ADOPTION"
   | "ERR_INVALID_CLOCK";
 
 /** Base class of every error this package throws. */
@@ -160,6 +161,11 @@ export class MissingCredentialsError extends TokenError {
     super(`${vendor}: no ${property} found: set ${sources}`, vendor);
     this.property = property;
   }
+}
+
+/** An existing token could not be adopted (it does not exist, does not match, or does not authenticate). */
+export class AdoptionError extends TokenError {
+  readonly code = "ERR_ADOPTION";
 }
 
 /** `PULUMI_TOKENS_NOW` is set but is not an RFC 3339 timestamp. */

@@ -11,6 +11,7 @@
  *   stored outputs (e.g. a new `rotateBefore…` window) without any API call.
  * - `read` asks the vendor what is live. "gone" drops the resource so that `up --refresh` creates
  *   it again in the same run.
+ * - Results never carry undefined values: a vendor removes an output by setting it to undefined.
  *
  * @module
  */
@@ -81,7 +82,11 @@ export function createTokenProvider<
   const outputsOf = (inputs: Inputs, state: State): Bag => {
     const kept = Object.fromEntries(Object.entries(inputs).filter(([key]) => !transient.has(key)));
     const expiresAt = new Date(state.expiresAt);
-    return { ...kept, ...state, rotatesAt: rotatesAt(expiresAt, spec.rotateBeforeMs(inputs)).toISOString() };
+    return defined({
+      ...kept,
+      ...state,
+      rotatesAt: rotatesAt(expiresAt, spec.rotateBeforeMs(inputs)).toISOString(),
+    });
   };
 
   const rotationReason = (olds: Bag, inputs: Inputs): RotationReason | undefined => {
@@ -142,13 +147,19 @@ export function createTokenProvider<
       const merged = { ...kept, ...inspection } as Bag;
       const expiresAt = new Date(String(merged.expiresAt));
       const window = spec.rotateBeforeMs(merged as Inputs);
-      return { id, props: { ...merged, rotatesAt: rotatesAt(expiresAt, window).toISOString() } };
+      return { id, props: defined({ ...merged, rotatesAt: rotatesAt(expiresAt, window).toISOString() }) };
     },
 
     async delete(_id: string, props: Bag) {
       await spec.revoke(stored(props));
     },
   };
+}
+
+// The dynamic provider host turns results into protobuf Structs, which reject undefined
+// ("Unexpected struct type"); an undefined value in vendor state is how a field is removed.
+function defined(bag: Bag): Bag {
+  return Object.fromEntries(Object.entries(bag).filter(([, value]) => value !== undefined));
 }
 
 function same(a: unknown, b: unknown): boolean {

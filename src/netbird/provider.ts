@@ -21,7 +21,13 @@ import { notice } from "../core/log.ts";
 import { DAY_MS, MINUTE_MS } from "../core/rotation.ts";
 import { describeSources, lookupSetting } from "../core/settings.ts";
 import { createTokenProvider, type StoredToken, type TokenSpec } from "../core/token-provider.ts";
-import { ApiNetworkError, ApiResponseError, ApiTimeoutError, InvalidResponseError } from "../errors.ts";
+import {
+  AdoptionError,
+  ApiNetworkError,
+  ApiResponseError,
+  ApiTimeoutError,
+  InvalidResponseError,
+} from "../errors.ts";
 import {
   apiTokenSource,
   apiTokenSources,
@@ -65,19 +71,6 @@ export interface PersonalAccessTokenState {
   pendingRevocations?: PendingRevocation[] | undefined;
 }
 
-/** Creating or adopting a token failed a check of this package (not an HTTP error). */
-export class AdoptionError extends Error {
-  /** Stable machine-readable code. */
-  readonly code = "ERR_ADOPTION";
-  /** The vendor. */
-  readonly vendor = "netbird";
-
-  constructor(message: string) {
-    super(message);
-    this.name = "AdoptionError";
-  }
-}
-
 type Inputs = PersonalAccessTokenInputs;
 type State = PersonalAccessTokenState;
 type Stored = StoredToken<Inputs, State>;
@@ -113,9 +106,6 @@ const base = createTokenProvider<Inputs, State>(spec);
  * machinery:
  * - `check` stores the resolved `managementUrl` (so refresh and destroy reach the server that issued the
  *   token, and a changed stack config replaces the token) and refuses adoption inputs on a replacement;
- * - `read`, `create` and `update` drop keys whose value is undefined: the dynamic provider host turns
- *   results into protobuf Structs, which reject undefined ("Unexpected struct type"), and an undefined
- *   value in the state `inspect` returns is how a field (e.g. a revoked `previous…`) is removed.
  */
 export const netbirdProvider: pulumi.dynamic.ResourceProvider = {
   ...base,
@@ -126,24 +116,7 @@ export const netbirdProvider: pulumi.dynamic.ResourceProvider = {
     const failure = adoptionOnReplace(olds, inputs);
     return failure ? { inputs: news, failures: [failure] } : { inputs };
   },
-  async create(news: Bag) {
-    const result = await base.create(news);
-    return { ...result, outs: defined(result.outs) };
-  },
-  async update(id: string, olds: Bag, news: Bag) {
-    const result = await (base.update as NonNullable<typeof base.update>)(id, olds, news);
-    return { ...result, outs: defined(result.outs) };
-  },
-  async read(id: string, props: Bag) {
-    const result = await (base.read as NonNullable<typeof base.read>)(id, props);
-    return result.props === undefined ? result : { ...result, props: defined(result.props) };
-  },
 };
-
-/** The bag without undefined values. */
-function defined(bag: Bag | undefined): Bag {
-  return Object.fromEntries(Object.entries(bag ?? {}).filter(([, value]) => value !== undefined));
-}
 
 /** Settings that come from outside the inputs: the credential must exist, config values must be usable. */
 function checkEnvironment(inputs: Inputs): CheckFailure[] {
@@ -380,27 +353,31 @@ async function revokeAll(
 async function adopt(api: NetbirdApi, inputs: Inputs, tokenId: string, plainToken: string): Promise<State> {
   const subject = `netbird: cannot adopt personal access token ${tokenId} of user "${inputs.userId}"`;
   const info = await api.getToken(inputs.userId, tokenId);
-  if (!info) throw new AdoptionError(`${subject}: the user has no token with that id`);
+  if (!info) throw new AdoptionError(`${subject}: the user has no token with that id`, "netbird");
   if (info.name !== inputs.name) {
-    throw new AdoptionError(`${subject}: its name is "${info.name}", but "name" is "${inputs.name}"`);
+    throw new AdoptionError(
+      `${subject}: its name is "${info.name}", but "name" is "${inputs.name}"`,
+      "netbird",
+    );
   }
   const startedAt = now().getTime();
   if (Date.parse(info.expiresAt) <= startedAt)
-    throw new AdoptionError(`${subject}: it expired at ${info.expiresAt}`);
+    throw new AdoptionError(`${subject}: it expired at ${info.expiresAt}`, "netbird");
   let owner: string;
   try {
     owner = await api.whoAmI(plainToken);
   } catch (error) {
     if (error instanceof ApiResponseError && error.status === 401) {
-      throw new AdoptionError(`${subject}: "adoptToken" does not authenticate (HTTP 401)`);
+      throw new AdoptionError(`${subject}: "adoptToken" does not authenticate (HTTP 401)`, "netbird");
     }
     throw error;
   }
-  if (owner !== inputs.userId) throw new AdoptionError(`${subject}: "adoptToken" belongs to another user`);
+  if (owner !== inputs.userId)
+    throw new AdoptionError(`${subject}: "adoptToken" belongs to another user`, "netbird");
   // Authenticating marks the token used: if "adoptToken" is the token behind this id, its last_used moved.
   const after = await api.getToken(inputs.userId, tokenId);
   if (!after?.lastUsed || Date.parse(after.lastUsed) < startedAt - CLOCK_SKEW_MS) {
-    throw new AdoptionError(`${subject}: "adoptToken" is a different token of that user`);
+    throw new AdoptionError(`${subject}: "adoptToken" is a different token of that user`, "netbird");
   }
   return activeState({ plainToken, info: after });
 }

@@ -181,15 +181,13 @@ export function inputSchema() {
         });
       }
     })
-    .overwrite(
-      (inputs): PersonalAccessTokenInputs => ({
-        ...inputs,
-        rotateBeforeDays: inputs.rotateBeforeDays ?? defaultRotateBeforeDays(inputs.expiresInDays),
-        ...(inputs.managementUrl === undefined
-          ? {}
-          : { managementUrl: normalizeManagementUrl(inputs.managementUrl) }),
-      }),
-    );
+    .overwrite((inputs): PersonalAccessTokenInputs => ({
+      ...inputs,
+      rotateBeforeDays: inputs.rotateBeforeDays ?? defaultRotateBeforeDays(inputs.expiresInDays),
+      ...(inputs.managementUrl === undefined
+        ? {}
+        : { managementUrl: normalizeManagementUrl(inputs.managementUrl) }),
+    }));
 }
 
 /** `PersonalAccessToken` as the API returns it (get, list, and inside create). */

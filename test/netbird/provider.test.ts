@@ -14,7 +14,8 @@ import {
   TlsVerificationError,
 } from "../../src/errors.ts";
 import { authorizationHeader, describeError, tuneClients } from "../../src/netbird/api.ts";
-import { AdoptionError, netbirdProvider } from "../../src/netbird/provider.ts";
+import { AdoptionError } from "../../src/errors.ts";
+import { netbirdProvider } from "../../src/netbird/provider.ts";
 import { isWellFormedPlainToken } from "../../src/netbird/schemas.ts";
 
 type Bag = Record<string, unknown>;
