@@ -78,6 +78,23 @@ export interface HttpClient {
   request<T = undefined>(request: HttpRequest<T>): Promise<HttpResponse<T>>;
 }
 
+/** Test-only overrides of timeouts and backoff, for every client created afterwards. */
+export interface HttpTuning {
+  timeoutMs?: number;
+  retryBaseDelayMs?: number;
+}
+
+let tuning: HttpTuning = {};
+
+/** Overrides timeouts and backoff of clients created from now on (tests); returns a restore function. */
+export function tuneHttpClients(next: HttpTuning): () => void {
+  const previous = tuning;
+  tuning = next;
+  return () => {
+    tuning = previous;
+  };
+}
+
 const RETRY_STATUSES = [408, 429, 500, 502, 503, 504, 521, 522, 524];
 const TLS_CODES = new Set([
   "SELF_SIGNED_CERT_IN_CHAIN",
@@ -93,8 +110,8 @@ const TLS_CODES = new Set([
 
 /** Creates the got instance and error mapping for one vendor. */
 export function createHttpClient(options: HttpClientOptions): HttpClient {
-  const timeoutMs = options.timeoutMs ?? 15_000;
-  const baseDelayMs = options.retryBaseDelayMs ?? 500;
+  const timeoutMs = options.timeoutMs ?? tuning.timeoutMs ?? 15_000;
+  const baseDelayMs = options.retryBaseDelayMs ?? tuning.retryBaseDelayMs ?? 500;
   const base = options.baseUrl.replace(/\/+$/, "");
   const instance: Got = got.extend({
     timeout: { request: timeoutMs },

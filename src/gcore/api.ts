@@ -130,23 +130,6 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-/** Options for tests: shorter timeouts and backoff. */
-export interface ClientTuning {
-  timeoutMs?: number;
-  retryBaseDelayMs?: number;
-}
-
-let tuning: ClientTuning = {};
-
-/** Overrides timeouts and backoff of the Gcore clients (tests only); returns a restore function. */
-export function tuneClients(next: ClientTuning): () => void {
-  const previous = tuning;
-  tuning = next;
-  return () => {
-    tuning = previous;
-  };
-}
-
 function client(apiUrl: string, authorization: string | undefined, secrets: readonly string[]): HttpClient {
   return createHttpClient({
     vendor: "gcore",
@@ -154,8 +137,6 @@ function client(apiUrl: string, authorization: string | undefined, secrets: read
     authorization,
     describeError,
     secrets,
-    timeoutMs: tuning.timeoutMs,
-    retryBaseDelayMs: tuning.retryBaseDelayMs,
   });
 }
 

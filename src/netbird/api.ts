@@ -129,23 +129,6 @@ function toPatInfo(pat: {
   };
 }
 
-/** Options for tests: shorter timeouts and backoff. */
-export interface ClientTuning {
-  timeoutMs?: number;
-  retryBaseDelayMs?: number;
-}
-
-let tuning: ClientTuning = {};
-
-/** Overrides timeouts and backoff of the NetBird clients (tests only); returns a restore function. */
-export function tuneClients(next: ClientTuning): () => void {
-  const previous = tuning;
-  tuning = next;
-  return () => {
-    tuning = previous;
-  };
-}
-
 /**
  * A client for the management API. Settings are resolved now (input → stack config → environment);
  * a missing credential throws `MissingCredentialsError` naming all three sources.
@@ -159,8 +142,6 @@ export function connect(inputs: ConnectionInputs): NetbirdApi {
     caCertificate: lookupSetting(caCertificateSource(inputs.caCertificate)),
     describeError,
     secrets: [credential],
-    timeoutMs: tuning.timeoutMs,
-    retryBaseDelayMs: tuning.retryBaseDelayMs,
   });
   const tokens = (userId: string) => `/api/users/${encodeURIComponent(userId)}/tokens`;
   const token = (userId: string, tokenId: string) => `${tokens(userId)}/${encodeURIComponent(tokenId)}`;

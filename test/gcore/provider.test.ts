@@ -8,7 +8,8 @@ import { setStackConfig } from "../../src/core/settings.ts";
 import type { Emulator } from "../../src/emulator/index.ts";
 import { startEmulator } from "../../src/emulator/index.ts";
 import { ApiResponseError, InvalidResponseError, MissingCredentialsError } from "../../src/errors.ts";
-import { describeError, tuneClients } from "../../src/gcore/api.ts";
+import { tuneHttpClients } from "../../src/core/http.ts";
+import { describeError } from "../../src/gcore/api.ts";
 import { gcoreProvider } from "../../src/gcore/provider.ts";
 
 type Bag = Record<string, unknown>;
@@ -23,7 +24,7 @@ let restoreNotices: () => void;
 
 beforeAll(async () => {
   emu = await startEmulator({ now: T0 });
-  restoreTuning = tuneClients({ timeoutMs: 2_000, retryBaseDelayMs: 5 });
+  restoreTuning = tuneHttpClients({ timeoutMs: 2_000, retryBaseDelayMs: 5 });
 });
 afterAll(async () => {
   restoreTuning();

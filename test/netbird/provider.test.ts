@@ -13,7 +13,8 @@ import {
   MissingCredentialsError,
   TlsVerificationError,
 } from "../../src/errors.ts";
-import { authorizationHeader, describeError, tuneClients } from "../../src/netbird/api.ts";
+import { tuneHttpClients } from "../../src/core/http.ts";
+import { authorizationHeader, describeError } from "../../src/netbird/api.ts";
 import { AdoptionError } from "../../src/errors.ts";
 import { netbirdProvider } from "../../src/netbird/provider.ts";
 import { isWellFormedPlainToken } from "../../src/netbird/schemas.ts";
@@ -32,7 +33,7 @@ let restoreNotices: () => void;
 
 beforeAll(async () => {
   emu = await startEmulator({ now: T0 });
-  restoreTuning = tuneClients({ timeoutMs: 1_000, retryBaseDelayMs: 5 });
+  restoreTuning = tuneHttpClients({ timeoutMs: 1_000, retryBaseDelayMs: 5 });
 });
 afterAll(async () => {
   restoreTuning();
@@ -674,7 +675,7 @@ describe("connection", () => {
   it("a timeout on a GET is a typed error naming the action", async () => {
     const { outs } = await create();
     emu.faults.inject("netbird.getToken", { kind: "delay", ms: 300 }, Number.POSITIVE_INFINITY);
-    tuneClients({ timeoutMs: 100, retryBaseDelayMs: 5 });
+    tuneHttpClients({ timeoutMs: 100, retryBaseDelayMs: 5 });
     try {
       const error = await read(outs).catch((caught: unknown) => caught);
       expect(error).toBeInstanceOf(ApiTimeoutError);
@@ -683,7 +684,7 @@ describe("connection", () => {
         message: `netbird: get personal access token timed out after 100 ms (GET ${emu.url}/api/users/svc-ci/tokens/${outs.tokenId})`,
       });
     } finally {
-      tuneClients({ timeoutMs: 1_000, retryBaseDelayMs: 5 });
+      tuneHttpClients({ timeoutMs: 1_000, retryBaseDelayMs: 5 });
       emu.faults.clear();
       await new Promise((resolve) => setTimeout(resolve, 400)); // let the delayed handlers finish
     }
