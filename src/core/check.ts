@@ -35,3 +35,21 @@ export function toFailures(error: z.ZodError): CheckFailure[] {
     reason: issue.message,
   }));
 }
+
+/**
+ * Why an API base URL is unusable (not http(s), credentials, query or fragment), or undefined when
+ * it is fine. Never echoes the value: it may come from config and hold a secret.
+ */
+export function httpUrlProblem(value: string, example: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return `must be an http(s) URL such as ${example}`;
+  }
+  if (url.protocol !== "https:" && url.protocol !== "http:")
+    return `must be an http(s) URL such as ${example}`;
+  if (url.username !== "" || url.password !== "") return "must not contain credentials";
+  if (url.search !== "" || url.hash !== "") return "must not contain a query or a fragment";
+  return undefined;
+}

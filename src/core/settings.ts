@@ -34,10 +34,27 @@ export interface SettingSource {
   env: string;
 }
 
+/** A setting's value and where it was found. */
+export interface FoundSetting {
+  value: string;
+  /** e.g. `the "apiToken" input`, `the stack config "netbird:apiToken"`, `the environment variable NB_PAT`. */
+  from: string;
+}
+
+/** The first non-empty value among input, stack config and environment, with where it came from. */
+export function findSetting(source: SettingSource): FoundSetting | undefined {
+  const candidates: [string | undefined, string][] = [
+    [source.input, `the "${source.property}" input`],
+    [stackConfig?.get(source.configKey), `the stack config "${source.configKey}"`],
+    [process.env[source.env], `the environment variable ${source.env}`],
+  ];
+  const found = candidates.find(([value]) => typeof value === "string" && value !== "");
+  return found ? { value: found[0] as string, from: found[1] } : undefined;
+}
+
 /** The first non-empty value among input, stack config and environment; undefined if none. */
 export function lookupSetting(source: SettingSource): string | undefined {
-  const candidates = [source.input, stackConfig?.get(source.configKey), process.env[source.env]];
-  return candidates.find((value): value is string => typeof value === "string" && value !== "");
+  return findSetting(source)?.value;
 }
 
 /** Like {@link lookupSetting}, but throws {@link MissingCredentialsError} naming every source. */

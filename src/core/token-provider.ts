@@ -43,8 +43,16 @@ export interface TokenSpec<
   vendor: Vendor;
   /** Zod object schema of the inputs. Built on first use, never at module load. */
   inputSchema(): z.ZodType<Inputs> & { shape: Record<string, unknown> };
-  /** Failures that depend on the environment rather than the inputs, e.g. a missing credential. */
-  checkEnvironment?(inputs: Inputs): CheckFailure[];
+  /**
+   * Fills inputs from settings (stack config, environment, defaults) so that they are stored and
+   * compared like inputs, e.g. the resolved endpoint a token lives at. Must be idempotent.
+   */
+  resolveInputs?(inputs: Inputs): Inputs;
+  /**
+   * Failures that depend on more than the inputs: a missing credential, an unusable config value, or
+   * the stored outputs `olds` (empty on create).
+   */
+  checkEnvironment?(inputs: Inputs, olds: Record<string, unknown>): CheckFailure[];
   /** The stable Pulumi id; must not change across rotations. */
   id(inputs: Inputs): string;
   /** Inputs whose change replaces the resource (create-before-delete). */
@@ -74,9 +82,14 @@ export function createTokenProvider<
   State extends TokenState,
 >(spec: TokenSpec<Inputs, State>): pulumi.dynamic.ResourceProvider {
   const transient = new Set<string>(spec.transientInputs ?? []);
-  const parse = (news: Bag): Inputs => spec.inputSchema().parse(userInputs(news));
+  // diff runs for every resource on every `pulumi up`: build the schema once per provider process.
+  let schema: ReturnType<typeof spec.inputSchema> | undefined;
+  const inputSchema = () => (schema ??= spec.inputSchema());
+  const resolve = (inputs: Inputs): Inputs => spec.resolveInputs?.(inputs) ?? inputs;
+  const parse = (news: Bag): Inputs => resolve(inputSchema().parse(userInputs(news)));
+  let storedInputKeys: string[] | undefined;
   const inputKeys = (): string[] =>
-    Object.keys(spec.inputSchema().shape).filter((key) => !transient.has(key));
+    (storedInputKeys ??= Object.keys(inputSchema().shape).filter((key) => !transient.has(key)));
   const stored = (olds: Bag) => olds as unknown as StoredToken<Inputs, State>;
 
   const outputsOf = (inputs: Inputs, state: State): Bag => {
@@ -103,12 +116,13 @@ export function createTokenProvider<
       setStackConfig(request.config);
     },
 
-    async check(_olds: Bag, news: Bag) {
+    async check(olds: Bag, news: Bag) {
       if (hasUnknowns(news)) return { inputs: news };
-      const parsed = spec.inputSchema().safeParse(userInputs(news));
+      const parsed = inputSchema().safeParse(userInputs(news));
       if (!parsed.success) return { inputs: news, failures: toFailures(parsed.error) };
-      const failures = spec.checkEnvironment?.(parsed.data) ?? [];
-      return failures.length > 0 ? { inputs: news, failures } : { inputs: parsed.data as Bag };
+      const inputs = resolve(parsed.data);
+      const failures = spec.checkEnvironment?.(inputs, olds) ?? [];
+      return failures.length > 0 ? { inputs: news, failures } : { inputs: inputs as Bag };
     },
 
     async diff(_id: string, olds: Bag, news: Bag) {

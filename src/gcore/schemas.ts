@@ -7,6 +7,7 @@
  * @module
  */
 import { z } from "zod";
+import { httpUrlProblem } from "../core/check.ts";
 
 /** Access tokens live 60 minutes, so the rotate-before window must be shorter. */
 export const MAX_ROTATE_BEFORE_MINUTES = 59;
@@ -25,18 +26,7 @@ export interface UserTokenInputs {
 
 /** Why an API URL is unusable, or undefined when it is fine. Never echoes the value. */
 export function apiUrlProblem(value: string): string | undefined {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    return "must be an http(s) URL such as https://api.gcore.com";
-  }
-  if (url.protocol !== "https:" && url.protocol !== "http:") {
-    return "must be an http(s) URL such as https://api.gcore.com";
-  }
-  if (url.username !== "" || url.password !== "") return "must not contain credentials";
-  if (url.search !== "" || url.hash !== "") return "must not contain a query or a fragment";
-  return undefined;
+  return httpUrlProblem(value, "https://api.gcore.com");
 }
 
 /** Why an API key is unusable, or undefined when it is fine. Never echoes the value. */

@@ -4,10 +4,34 @@
  * @module
  */
 import * as pulumi from "@pulumi/pulumi";
-import { createProviderShim } from "../core/provider-shim.ts";
+import { TokenResource, type TokenResourceDefinition } from "../core/token-resource.ts";
 
-// One shim per vendor: Pulumi caches the serialized provider per object.
-const shim = createProviderShim("pulumi-tokens/providers", "gcore");
+// How this resource registers with the engine (see core/token-resource.ts).
+const DEFINITION: TokenResourceDefinition = {
+  vendor: "gcore",
+  type: "UserToken",
+  outputs: [
+    "userId",
+    "rotateBeforeMinutes",
+    "rotationTrigger",
+    "apiUrl",
+    "apiKey",
+    "accessToken",
+    "refreshToken",
+    "accessExpiresAt",
+    "refreshExpiresAt",
+    "expiresAt",
+    "rotatesAt",
+    "clientId",
+    "userType",
+    "username",
+    "email",
+    "userGroups",
+    "clientName",
+  ],
+  secretOutputs: ["accessToken", "refreshToken"],
+  secretInputs: ["apiKey"],
+};
 
 /** Inputs of {@link UserToken}. */
 export interface UserTokenArgs {
@@ -60,7 +84,7 @@ export interface UserTokenArgs {
  * export const rotatesAt = support.rotatesAt;
  * ```
  */
-export class UserToken extends pulumi.dynamic.Resource {
+export class UserToken extends TokenResource {
   /** The user id (input). */
   declare readonly userId: pulumi.Output<number>;
   /** The rotate-before window in minutes (input, default applied). */
@@ -102,31 +126,6 @@ export class UserToken extends pulumi.dynamic.Resource {
    * @param opts - the usual resource options.
    */
   constructor(name: string, args: UserTokenArgs, opts?: pulumi.CustomResourceOptions) {
-    super(
-      shim,
-      name,
-      {
-        rotateBeforeMinutes: undefined,
-        rotationTrigger: undefined,
-        apiUrl: undefined,
-        accessToken: undefined,
-        refreshToken: undefined,
-        accessExpiresAt: undefined,
-        refreshExpiresAt: undefined,
-        expiresAt: undefined,
-        rotatesAt: undefined,
-        clientId: undefined,
-        userType: undefined,
-        username: undefined,
-        email: undefined,
-        userGroups: undefined,
-        clientName: undefined,
-        ...args,
-        apiKey: args.apiKey === undefined ? undefined : pulumi.secret(args.apiKey),
-      },
-      pulumi.mergeOptions(opts, { additionalSecretOutputs: ["accessToken", "refreshToken", "apiKey"] }),
-      "gcore",
-      "UserToken",
-    );
+    super(DEFINITION, name, args, opts);
   }
 }

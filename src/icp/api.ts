@@ -9,7 +9,7 @@ import { z } from "zod";
 import { createHttpClient, type HttpClient } from "../core/http.ts";
 import { notice } from "../core/log.ts";
 import { redactUrl } from "../core/redact.ts";
-import { describeSources, lookupSetting, type SettingSource } from "../core/settings.ts";
+import { describeSources, type FoundSetting, findSetting, type SettingSource } from "../core/settings.ts";
 import { SETTINGS, type SettingName } from "./schemas.ts";
 
 /** The registry token service name of ICP's token endpoint (`service=token-service`). */
@@ -20,27 +20,9 @@ export function settingSource(property: SettingName, input: string | undefined):
   return { vendor: "icp", property, input, ...SETTINGS[property] };
 }
 
-/** A setting's value and a description of where it came from. */
-export interface ResolvedSetting {
-  value: string;
-  /** e.g. `the "password" input`, `the stack config "icp:password"`, `the environment variable ICP_PASSWORD`. */
-  from: string;
-}
-
 /** Resolves a setting (input → stack config → environment) and says where it was found. */
-export function resolveSetting(
-  property: SettingName,
-  input: string | undefined,
-): ResolvedSetting | undefined {
-  const source = settingSource(property, input);
-  const value = lookupSetting(source);
-  if (value === undefined) return undefined;
-  if (input !== undefined && input !== "") return { value, from: `the "${property}" input` };
-  // Probing with no environment variable tells a stack config value from an environment one.
-  const fromConfig = lookupSetting({ ...source, input: undefined, env: "" });
-  return fromConfig !== undefined
-    ? { value, from: `the stack config "${source.configKey}"` }
-    : { value, from: `the environment variable ${source.env}` };
+export function resolveSetting(property: SettingName, input: string | undefined): FoundSetting | undefined {
+  return findSetting(settingSource(property, input));
 }
 
 /** Where a setting may be given, for messages. */

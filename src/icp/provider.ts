@@ -35,6 +35,7 @@ import {
   idTokenProblem,
   inputSchema,
   parseScopes,
+  resolveAddresses,
   type RegistryTokenInputs,
   type ResourceScope,
 } from "./schemas.ts";
@@ -291,6 +292,7 @@ async function forget(stored: Stored): Promise<void> {
 export const icpProvider = createTokenProvider<RegistryTokenInputs, RegistryTokenState>({
   vendor: "icp",
   inputSchema,
+  resolveInputs: resolveAddresses,
   checkEnvironment,
   id: (inputs) => `${inputs.registry ?? "(no registry)"}/${inputs.scope ?? "*"}`,
   replaceOn: ["clusterUrl", "scope", "registry", "username"],

@@ -4,10 +4,27 @@
  * @module
  */
 import * as pulumi from "@pulumi/pulumi";
-import { createProviderShim } from "../core/provider-shim.ts";
+import { TokenResource, type TokenResourceDefinition } from "../core/token-resource.ts";
 
-// One shim per vendor: Pulumi caches the serialized provider per object.
-const shim = createProviderShim("pulumi-tokens/providers", "icp");
+// How this resource registers with the engine (see core/token-resource.ts).
+const DEFINITION: TokenResourceDefinition = {
+  vendor: "icp",
+  type: "RegistryToken",
+  outputs: [
+    "token",
+    "issuedAt",
+    "expiresAt",
+    "rotatesAt",
+    "registry",
+    "access",
+    "dockerConfigJson",
+    "clusterUrl",
+    "scope",
+    "rotateBeforeMinutes",
+  ],
+  secretOutputs: ["token", "dockerConfigJson"],
+  secretInputs: ["password", "idToken"],
+};
 
 /** Inputs of {@link RegistryToken}. */
 export interface RegistryTokenArgs {
@@ -101,7 +118,7 @@ export interface RegistryAccess {
  * export const dockerConfigJson = pull.dockerConfigJson; // secret
  * ```
  */
-export class RegistryToken extends pulumi.dynamic.Resource {
+export class RegistryToken extends TokenResource {
   /** The registry JWT (secret). */
   declare readonly token: pulumi.Output<string>;
   /** When the token was issued (RFC 3339). */
@@ -133,29 +150,6 @@ export class RegistryToken extends pulumi.dynamic.Resource {
    * @param opts - resource options.
    */
   constructor(name: string, args: RegistryTokenArgs = {}, opts?: pulumi.CustomResourceOptions) {
-    super(
-      shim,
-      name,
-      {
-        token: undefined,
-        issuedAt: undefined,
-        expiresAt: undefined,
-        rotatesAt: undefined,
-        registry: undefined,
-        access: undefined,
-        dockerConfigJson: undefined,
-        clusterUrl: undefined,
-        scope: undefined,
-        rotateBeforeMinutes: undefined,
-        ...args,
-        ...(args.password !== undefined ? { password: pulumi.secret(args.password) } : {}),
-        ...(args.idToken !== undefined ? { idToken: pulumi.secret(args.idToken) } : {}),
-      },
-      pulumi.mergeOptions(opts, {
-        additionalSecretOutputs: ["token", "dockerConfigJson", "password", "idToken"],
-      }),
-      "icp",
-      "RegistryToken",
-    );
+    super(DEFINITION, name, args, opts);
   }
 }

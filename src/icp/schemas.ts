@@ -68,13 +68,9 @@ const withProblem = (property: string, problem: (value: string) => string | unde
     })
     .optional();
 
-/**
- * The input schema. Its transform fills `clusterUrl` from stack config / environment and
- * `registry` from the cluster host, so both are stored as inputs: a changed `icp:clusterUrl`
- * config then replaces the token exactly like a changed input would.
- */
+/** The input schema of `icp.RegistryToken`. */
 export function inputSchema() {
-  const base = z.object({
+  return z.object({
     clusterUrl: withProblem("clusterUrl", (value) => clusterUrlProblem(value)),
     username: nonEmpty("username"),
     password: nonEmpty("password"),
@@ -91,11 +87,14 @@ export function inputSchema() {
       .default(DEFAULT_ROTATE_BEFORE_MINUTES),
     rotationTrigger: z.string({ error: '"rotationTrigger" must be a string' }).optional(),
   });
-  const schema = base.transform((inputs): RegistryTokenInputs => resolveAddresses(inputs));
-  return Object.assign(schema, { shape: base.shape });
 }
 
-function resolveAddresses(inputs: RegistryTokenInputs): RegistryTokenInputs {
+/**
+ * Fills `clusterUrl` from stack config / environment and `registry` from the cluster host, so both
+ * are stored as inputs: a changed `icp:clusterUrl` config then replaces the token exactly like a
+ * changed input would.
+ */
+export function resolveAddresses(inputs: RegistryTokenInputs): RegistryTokenInputs {
   const clusterUrl =
     inputs.clusterUrl ??
     lookupSetting({ vendor: "icp", property: "clusterUrl", input: undefined, ...SETTINGS.clusterUrl });

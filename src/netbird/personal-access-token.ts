@@ -5,10 +5,38 @@
  * @module
  */
 import * as pulumi from "@pulumi/pulumi";
-import { createProviderShim } from "../core/provider-shim.ts";
+import { TokenResource, type TokenResourceDefinition } from "../core/token-resource.ts";
 
-// One shim per vendor: Pulumi caches the serialized provider per object.
-const shim = createProviderShim("pulumi-tokens/providers", "netbird");
+// How this resource registers with the engine (see core/token-resource.ts).
+const DEFINITION: TokenResourceDefinition = {
+  vendor: "netbird",
+  type: "PersonalAccessToken",
+  outputs: [
+    "userId",
+    "name",
+    "expiresInDays",
+    "rotateBeforeDays",
+    "revokePrevious",
+    "rotationTrigger",
+    "managementUrl",
+    "apiToken",
+    "caCertificate",
+    "tokenId",
+    "token",
+    "expiresAt",
+    "rotatesAt",
+    "createdAt",
+    "createdBy",
+    "lastUsed",
+    "status",
+    "previousTokenId",
+    "previousToken",
+    "previousExpiresAt",
+    "pendingRevocations",
+  ],
+  secretOutputs: ["token", "previousToken"],
+  secretInputs: ["apiToken", "adoptToken"],
+};
 
 /** The inputs of {@link PersonalAccessToken}. */
 export interface PersonalAccessTokenArgs {
@@ -98,7 +126,7 @@ export interface PersonalAccessTokenPendingRevocation {
  * export const ciToken = pat.token; // secret
  * ```
  */
-export class PersonalAccessToken extends pulumi.dynamic.Resource {
+export class PersonalAccessToken extends TokenResource {
   /** The owner's user id. */
   declare readonly userId: pulumi.Output<string>;
   /** The token's name. */
@@ -148,37 +176,6 @@ export class PersonalAccessToken extends pulumi.dynamic.Resource {
    * @param opts - resource options.
    */
   constructor(name: string, args: PersonalAccessTokenArgs, opts?: pulumi.CustomResourceOptions) {
-    super(
-      shim,
-      name,
-      {
-        rotateBeforeDays: undefined,
-        revokePrevious: undefined,
-        rotationTrigger: undefined,
-        managementUrl: undefined,
-        apiToken: undefined,
-        caCertificate: undefined,
-        tokenId: undefined,
-        token: undefined,
-        expiresAt: undefined,
-        rotatesAt: undefined,
-        createdAt: undefined,
-        createdBy: undefined,
-        lastUsed: undefined,
-        status: undefined,
-        previousTokenId: undefined,
-        previousToken: undefined,
-        previousExpiresAt: undefined,
-        pendingRevocations: undefined,
-        ...args,
-        ...(args.apiToken === undefined ? {} : { apiToken: pulumi.secret(args.apiToken) }),
-        ...(args.adoptToken === undefined ? {} : { adoptToken: pulumi.secret(args.adoptToken) }),
-      },
-      pulumi.mergeOptions(opts, {
-        additionalSecretOutputs: ["token", "previousToken", "apiToken", "adoptToken"],
-      }),
-      "netbird",
-      "PersonalAccessToken",
-    );
+    super(DEFINITION, name, args, opts);
   }
 }

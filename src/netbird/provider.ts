@@ -14,8 +14,7 @@
  *
  * @module
  */
-import type * as pulumi from "@pulumi/pulumi";
-import { type CheckFailure, hasUnknowns } from "../core/check.ts";
+import type { CheckFailure } from "../core/check.ts";
 import { now } from "../core/clock.ts";
 import { notice } from "../core/log.ts";
 import { DAY_MS, MINUTE_MS } from "../core/rotation.ts";
@@ -87,6 +86,9 @@ const REPLACE_ON = ["userId", "name", "expiresInDays", "managementUrl"] as const
 const spec: TokenSpec<Inputs, State> = {
   vendor: "netbird",
   inputSchema,
+  // Stored, so refresh and destroy reach the server that issued the token, and a changed stack
+  // config replaces the token like a changed input.
+  resolveInputs: (inputs) => ({ ...inputs, managementUrl: resolveManagementUrl(inputs.managementUrl) }),
   checkEnvironment,
   id: (inputs) => `${inputs.userId}/${inputs.name}`,
   replaceOn: REPLACE_ON,
@@ -99,27 +101,14 @@ const spec: TokenSpec<Inputs, State> = {
   revoke,
 };
 
-const base = createTokenProvider<Inputs, State>(spec);
+/** The netbird token provider (loaded by the shim in the provider process). */
+export const netbirdProvider = createTokenProvider<Inputs, State>(spec);
 
 /**
- * The netbird token provider (loaded by the shim in the provider process). On top of the shared
- * machinery:
- * - `check` stores the resolved `managementUrl` (so refresh and destroy reach the server that issued the
- *   token, and a changed stack config replaces the token) and refuses adoption inputs on a replacement;
+ * Settings that come from outside the inputs: the credential must exist, config values must be
+ * usable; and adoption inputs are refused on a replacement.
  */
-export const netbirdProvider: pulumi.dynamic.ResourceProvider = {
-  ...base,
-  async check(olds: Bag, news: Bag) {
-    const checked = await (base.check as NonNullable<typeof base.check>)(olds, news);
-    if ((checked.failures?.length ?? 0) > 0 || hasUnknowns(news)) return checked;
-    const inputs = { ...checked.inputs, managementUrl: resolveManagementUrl(checked.inputs.managementUrl) };
-    const failure = adoptionOnReplace(olds, inputs);
-    return failure ? { inputs: news, failures: [failure] } : { inputs };
-  },
-};
-
-/** Settings that come from outside the inputs: the credential must exist, config values must be usable. */
-function checkEnvironment(inputs: Inputs): CheckFailure[] {
+function checkEnvironment(inputs: Inputs, olds: Bag): CheckFailure[] {
   const failures: CheckFailure[] = [];
   if (lookupSetting(apiTokenSource(inputs.apiToken)) === undefined) {
     failures.push({ property: "apiToken", reason: `no NetBird API token found: set ${apiTokenSources()}` });
@@ -136,11 +125,13 @@ function checkEnvironment(inputs: Inputs): CheckFailure[] {
     const from = describeSources(caCertificateSource(undefined));
     failures.push({ property: "caCertificate", reason: `"caCertificate" (from ${from}) ${caProblem}` });
   }
+  const adoption = adoptionOnReplace(olds, inputs);
+  if (adoption) failures.push(adoption);
   return failures;
 }
 
 /** A replacement would adopt the very token that deleting the old resource revokes. */
-function adoptionOnReplace(olds: Bag, news: Bag): CheckFailure | undefined {
+function adoptionOnReplace(olds: Bag, news: Inputs): CheckFailure | undefined {
   if (news.adoptTokenId === undefined || Object.keys(olds).length === 0) return undefined;
   const changed = REPLACE_ON.find((key) => olds[key] !== undefined && olds[key] !== news[key]);
   if (changed === undefined) return undefined;

@@ -10,6 +10,7 @@
 import { X509Certificate } from "node:crypto";
 import { crc32 } from "node:zlib";
 import { z } from "zod";
+import { httpUrlProblem } from "../core/check.ts";
 import { DAY_MS, defaultWindow } from "../core/rotation.ts";
 
 /** The default management API (NetBird cloud). */
@@ -64,18 +65,10 @@ export function isWellFormedPlainToken(token: string): boolean {
 
 /** Why a management URL is unusable, or undefined when it is fine. Never echoes the value. */
 export function managementUrlProblem(value: string): string | undefined {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    return `must be an http(s) URL such as ${DEFAULT_MANAGEMENT_URL}`;
-  }
-  if (url.protocol !== "https:" && url.protocol !== "http:") {
-    return `must be an http(s) URL such as ${DEFAULT_MANAGEMENT_URL}`;
-  }
-  if (url.username !== "" || url.password !== "") return "must not contain credentials";
-  if (url.search !== "" || url.hash !== "") return "must not contain a query or a fragment";
-  if (/\/api\/?$/.test(url.pathname)) return 'must be the server\'s base URL, without the "/api" path';
+  const problem = httpUrlProblem(value, DEFAULT_MANAGEMENT_URL);
+  if (problem) return problem;
+  if (/\/api\/?$/.test(new URL(value).pathname))
+    return 'must be the server\'s base URL, without the "/api" path';
   return undefined;
 }
 
