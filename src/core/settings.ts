@@ -52,6 +52,20 @@ export function findSetting(source: SettingSource): FoundSetting | undefined {
   return found ? { value: found[0] as string, from: found[1] } : undefined;
 }
 
+/** A vendor's settings: for each input name, its stack config key and environment variable. */
+export type SettingsTable = Record<string, { configKey: string; env: string }>;
+
+/**
+ * Binds a vendor's settings table: `source("apiToken", input)` is the {@link SettingSource} to
+ * look that setting up with.
+ */
+export function settingsOf<Table extends SettingsTable>(
+  vendor: Vendor,
+  table: Table,
+): (property: keyof Table & string, input: string | undefined) => SettingSource {
+  return (property, input) => ({ vendor, property, input, ...table[property] }) as SettingSource;
+}
+
 /** The first non-empty value among input, stack config and environment; undefined if none. */
 export function lookupSetting(source: SettingSource): string | undefined {
   return findSetting(source)?.value;

@@ -13,27 +13,18 @@
 import { decodeJwt } from "jose";
 import { createHttpClient, type HttpClient } from "../core/http.ts";
 import { redactUrl } from "../core/redact.ts";
-import { describeSources, lookupSetting, requireSetting, type SettingSource } from "../core/settings.ts";
+import { lookupSetting, requireSetting, settingsOf } from "../core/settings.ts";
 import { InvalidResponseError } from "../errors.ts";
 import { claimsSchema, tokenPairSchema, userSchema } from "./schemas.ts";
 
 /** The public Gcore API. */
 export const DEFAULT_API_URL = "https://api.gcore.com";
 
-/** Where the API URL comes from when the `apiUrl` input is not set. */
-export function apiUrlSource(input: string | undefined): SettingSource {
-  return { vendor: "gcore", property: "apiUrl", input, configKey: "gcore:apiUrl", env: "GCORE_API_URL" };
-}
-
-/** Where the reseller API key comes from when the `apiKey` input is not set. */
-export function apiKeySource(input: string | undefined): SettingSource {
-  return { vendor: "gcore", property: "apiKey", input, configKey: "gcore:apiKey", env: "GCORE_API_KEY" };
-}
-
-/** "the "apiKey" input, the stack config "gcore:apiKey" or the environment variable GCORE_API_KEY". */
-export function apiKeySources(): string {
-  return describeSources(apiKeySource(undefined));
-}
+/** Where each setting comes from when its input is not set. */
+export const settingSource = settingsOf("gcore", {
+  apiUrl: { configKey: "gcore:apiUrl", env: "GCORE_API_URL" },
+  apiKey: { configKey: "gcore:apiKey", env: "GCORE_API_KEY" },
+});
 
 /** Connection settings, resolved at call time (never captured in the serialized provider). */
 export interface GcoreConnection {
@@ -47,8 +38,8 @@ export function resolveConnection(inputs: {
   apiKey?: string | undefined;
 }): GcoreConnection {
   return {
-    apiUrl: lookupSetting(apiUrlSource(inputs.apiUrl)) ?? DEFAULT_API_URL,
-    apiKey: requireSetting(apiKeySource(inputs.apiKey)),
+    apiUrl: lookupSetting(settingSource("apiUrl", inputs.apiUrl)) ?? DEFAULT_API_URL,
+    apiKey: requireSetting(settingSource("apiKey", inputs.apiKey)),
   };
 }
 

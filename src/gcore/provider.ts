@@ -16,18 +16,16 @@ import type { CheckFailure } from "../core/check.ts";
 import { now } from "../core/clock.ts";
 import { notice } from "../core/log.ts";
 import { MINUTE_MS } from "../core/rotation.ts";
-import { lookupSetting } from "../core/settings.ts";
+import { describeSources, lookupSetting } from "../core/settings.ts";
 import { createTokenProvider, type StoredToken } from "../core/token-provider.ts";
 import { ApiNetworkError, ApiResponseError, ApiTimeoutError, InvalidResponseError } from "../errors.ts";
 import {
-  apiKeySource,
-  apiKeySources,
-  apiUrlSource,
   DEFAULT_API_URL,
   decodeExpiry,
   issueUserToken,
   refreshUserToken,
   resolveConnection,
+  settingSource,
   type UserTokenPair,
   userExists,
 } from "./api.ts";
@@ -136,7 +134,7 @@ function fallbackReason(error: unknown): string | undefined {
 function environmentFailures(inputs: UserTokenInputs): CheckFailure[] {
   const failures: CheckFailure[] = [];
   if (inputs.apiUrl === undefined) {
-    const apiUrl = lookupSetting(apiUrlSource(undefined));
+    const apiUrl = lookupSetting(settingSource("apiUrl", undefined));
     const problem = apiUrl === undefined ? undefined : apiUrlProblem(apiUrl);
     if (problem !== undefined) {
       failures.push({
@@ -146,11 +144,11 @@ function environmentFailures(inputs: UserTokenInputs): CheckFailure[] {
     }
   }
   if (inputs.apiKey === undefined) {
-    const apiKey = lookupSetting(apiKeySource(undefined));
+    const apiKey = lookupSetting(settingSource("apiKey", undefined));
     if (apiKey === undefined) {
       failures.push({
         property: "apiKey",
-        reason: `"apiKey" is required (a reseller's permanent API token): set ${apiKeySources()}`,
+        reason: `"apiKey" is required (a reseller's permanent API token): set ${describeSources(settingSource("apiKey", undefined))}`,
       });
     } else {
       const problem = apiKeyProblem(apiKey);
@@ -194,7 +192,7 @@ export const gcoreProvider = createTokenProvider<UserTokenInputs, UserTokenState
     if (refreshExpiry.getTime() <= at.getTime()) {
       return reissue(inputs, `the refresh JWT expired at ${refreshExpiry.toISOString()}`);
     }
-    const apiUrl = lookupSetting(apiUrlSource(inputs.apiUrl)) ?? DEFAULT_API_URL;
+    const apiUrl = lookupSetting(settingSource("apiUrl", inputs.apiUrl)) ?? DEFAULT_API_URL;
     let pair: UserTokenPair;
     try {
       pair = await refreshUserToken(apiUrl, stored.refreshToken);

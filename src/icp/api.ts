@@ -9,25 +9,15 @@ import { z } from "zod";
 import { createHttpClient, type HttpClient } from "../core/http.ts";
 import { notice } from "../core/log.ts";
 import { redactUrl } from "../core/redact.ts";
-import { describeSources, type FoundSetting, findSetting, type SettingSource } from "../core/settings.ts";
-import { SETTINGS, type SettingName } from "./schemas.ts";
+import { type FoundSetting, findSetting } from "../core/settings.ts";
+import { type SettingName, settingSource } from "./schemas.ts";
 
 /** The registry token service name of ICP's token endpoint (`service=token-service`). */
 export const TOKEN_SERVICE = "token-service";
 
-/** The settings source of `property`, for {@link lookupSetting} and messages. */
-export function settingSource(property: SettingName, input: string | undefined): SettingSource {
-  return { vendor: "icp", property, input, ...SETTINGS[property] };
-}
-
 /** Resolves a setting (input → stack config → environment) and says where it was found. */
 export function resolveSetting(property: SettingName, input: string | undefined): FoundSetting | undefined {
   return findSetting(settingSource(property, input));
-}
-
-/** Where a setting may be given, for messages. */
-export function settingSources(property: SettingName): string {
-  return describeSources(settingSource(property, undefined));
 }
 
 /** How to reach the cluster. */

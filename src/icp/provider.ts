@@ -18,16 +18,10 @@ import { now } from "../core/clock.ts";
 import { notice } from "../core/log.ts";
 import { redactUrl } from "../core/redact.ts";
 import { MINUTE_MS } from "../core/rotation.ts";
+import { describeSources } from "../core/settings.ts";
 import { createTokenProvider, type StoredToken } from "../core/token-provider.ts";
 import { InvalidResponseError, MissingCredentialsError } from "../errors.ts";
-import {
-  type Connection,
-  icpClient,
-  requestIdToken,
-  requestRegistryToken,
-  resolveSetting,
-  settingSources,
-} from "./api.ts";
+import { type Connection, icpClient, requestIdToken, requestRegistryToken, resolveSetting } from "./api.ts";
 import {
   caCertificateProblem,
   clusterUrlProblem,
@@ -36,6 +30,7 @@ import {
   inputSchema,
   parseScopes,
   resolveAddresses,
+  settingSource,
   type RegistryTokenInputs,
   type ResourceScope,
 } from "./schemas.ts";
@@ -71,7 +66,7 @@ function checkEnvironment(inputs: RegistryTokenInputs): CheckFailure[] {
     const found = resolveSetting("clusterUrl", undefined);
     const reason = found
       ? clusterUrlProblem(found.value, found.from)
-      : `"clusterUrl" is required: set ${settingSources("clusterUrl")}`;
+      : `"clusterUrl" is required: set ${describeSources(settingSource("clusterUrl", undefined))}`;
     if (reason !== undefined) failures.push({ property: "clusterUrl", reason });
   }
   if (inputs.caCertificate === undefined) {
@@ -107,7 +102,7 @@ function credentialFailures(inputs: RegistryTokenInputs): CheckFailure[] {
     return [
       {
         property: "password",
-        reason: `"password" is required with "username" (from ${username.from}): set ${settingSources("password")}`,
+        reason: `"password" is required with "username" (from ${username.from}): set ${describeSources(settingSource("password", undefined))}`,
       },
     ];
   }
@@ -115,7 +110,7 @@ function credentialFailures(inputs: RegistryTokenInputs): CheckFailure[] {
     return [
       {
         property: "username",
-        reason: `"username" is required with "password" (from ${password.from}): set ${settingSources("username")}`,
+        reason: `"username" is required with "password" (from ${password.from}): set ${describeSources(settingSource("username", undefined))}`,
       },
     ];
   }
@@ -135,7 +130,11 @@ function credentialFailures(inputs: RegistryTokenInputs): CheckFailure[] {
 function connectionOf(inputs: RegistryTokenInputs): Connection {
   const clusterUrl = inputs.clusterUrl ?? resolveSetting("clusterUrl", undefined)?.value;
   if (clusterUrl === undefined)
-    throw new MissingCredentialsError("icp", "clusterUrl", settingSources("clusterUrl"));
+    throw new MissingCredentialsError(
+      "icp",
+      "clusterUrl",
+      describeSources(settingSource("clusterUrl", undefined)),
+    );
   return {
     clusterUrl: clusterUrl.replace(/\/+$/, ""),
     caCertificate: resolveSetting("caCertificate", inputs.caCertificate)?.value,
@@ -154,7 +153,7 @@ function credentialsOf(inputs: RegistryTokenInputs): Credentials {
     return { form: "idToken", idToken, subject };
   }
   const missing = username === undefined ? "username" : "password";
-  throw new MissingCredentialsError("icp", missing, settingSources(missing));
+  throw new MissingCredentialsError("icp", missing, describeSources(settingSource(missing, undefined)));
 }
 
 /** Fetches a registry token: the ID token first when given a password, then the token itself. */

@@ -8,7 +8,7 @@
 import { X509Certificate } from "node:crypto";
 import { decodeJwt } from "jose";
 import { z } from "zod";
-import { lookupSetting } from "../core/settings.ts";
+import { lookupSetting, settingsOf } from "../core/settings.ts";
 
 /** Default of `rotateBeforeMinutes`. */
 export const DEFAULT_ROTATE_BEFORE_MINUTES = 5;
@@ -50,6 +50,9 @@ export const SETTINGS = {
 
 /** A setting that can come from an input, the stack config or the environment. */
 export type SettingName = keyof typeof SETTINGS;
+
+/** Where each setting comes from when its input is not set. */
+export const settingSource = settingsOf("icp", SETTINGS);
 
 const ROTATE_BEFORE_REASON = `"rotateBeforeMinutes" must be an integer between 1 and ${TOKEN_LIFETIME_MINUTES - 1} (registry tokens live ${TOKEN_LIFETIME_MINUTES} minutes)`;
 
@@ -95,9 +98,7 @@ export function inputSchema() {
  * changed input would.
  */
 export function resolveAddresses(inputs: RegistryTokenInputs): RegistryTokenInputs {
-  const clusterUrl =
-    inputs.clusterUrl ??
-    lookupSetting({ vendor: "icp", property: "clusterUrl", input: undefined, ...SETTINGS.clusterUrl });
+  const clusterUrl = inputs.clusterUrl ?? lookupSetting(settingSource("clusterUrl", undefined));
   // An invalid or missing URL from config/env is left for checkEnvironment to report.
   if (clusterUrl === undefined || clusterUrlProblem(clusterUrl) !== undefined) return inputs;
   const normalized = clusterUrl.replace(/\/+$/, "");

@@ -13,7 +13,7 @@
  * @module
  */
 import { createHttpClient, type HttpClient } from "../core/http.ts";
-import { describeSources, lookupSetting, requireSetting, type SettingSource } from "../core/settings.ts";
+import { lookupSetting, requireSetting, settingsOf } from "../core/settings.ts";
 import {
   currentUserSchema,
   DEFAULT_MANAGEMENT_URL,
@@ -24,41 +24,18 @@ import {
   patSchema,
 } from "./schemas.ts";
 
-/** Where the management URL comes from when the `managementUrl` input is not set. */
-export function managementUrlSource(input: string | undefined): SettingSource {
-  return {
-    vendor: "netbird",
-    property: "managementUrl",
-    input,
-    configKey: "netbird:managementUrl",
-    env: "NB_MANAGEMENT_URL",
-  };
-}
-
-/** Where the API credential comes from when the `apiToken` input is not set. */
-export function apiTokenSource(input: string | undefined): SettingSource {
-  return { vendor: "netbird", property: "apiToken", input, configKey: "netbird:apiToken", env: "NB_PAT" };
-}
-
-/** Where the CA certificate comes from when the `caCertificate` input is not set. */
-export function caCertificateSource(input: string | undefined): SettingSource {
-  return {
-    vendor: "netbird",
-    property: "caCertificate",
-    input,
-    configKey: "netbird:caCertificate",
-    env: "NB_CA_CERTIFICATE",
-  };
-}
-
-/** "the "apiToken" input, the stack config "netbird:apiToken" or the environment variable NB_PAT". */
-export function apiTokenSources(): string {
-  return describeSources(apiTokenSource(undefined));
-}
+/** Where each setting comes from when its input is not set. */
+export const settingSource = settingsOf("netbird", {
+  managementUrl: { configKey: "netbird:managementUrl", env: "NB_MANAGEMENT_URL" },
+  apiToken: { configKey: "netbird:apiToken", env: "NB_PAT" },
+  caCertificate: { configKey: "netbird:caCertificate", env: "NB_CA_CERTIFICATE" },
+});
 
 /** The management URL: input, stack config, environment, else NetBird cloud. */
 export function resolveManagementUrl(input: string | undefined): string {
-  return normalizeManagementUrl(lookupSetting(managementUrlSource(input)) ?? DEFAULT_MANAGEMENT_URL);
+  return normalizeManagementUrl(
+    lookupSetting(settingSource("managementUrl", input)) ?? DEFAULT_MANAGEMENT_URL,
+  );
 }
 
 /** A JWT (three base64url parts, JSON header) goes as `Bearer`; anything else is a PAT, sent as `Token`. */
@@ -134,12 +111,12 @@ function toPatInfo(pat: {
  * a missing credential throws `MissingCredentialsError` naming all three sources.
  */
 export function connect(inputs: ConnectionInputs): NetbirdApi {
-  const credential = requireSetting(apiTokenSource(inputs.apiToken));
+  const credential = requireSetting(settingSource("apiToken", inputs.apiToken));
   const http: HttpClient = createHttpClient({
     vendor: "netbird",
     baseUrl: resolveManagementUrl(inputs.managementUrl),
     authorization: authorizationHeader(credential),
-    caCertificate: lookupSetting(caCertificateSource(inputs.caCertificate)),
+    caCertificate: lookupSetting(settingSource("caCertificate", inputs.caCertificate)),
     describeError,
     secrets: [credential],
   });

@@ -28,15 +28,12 @@ import {
   InvalidResponseError,
 } from "../errors.ts";
 import {
-  apiTokenSource,
-  apiTokenSources,
-  caCertificateSource,
   connect,
   type IssuedPat,
-  managementUrlSource,
   type NetbirdApi,
   type PatInfo,
   resolveManagementUrl,
+  settingSource,
 } from "./api.ts";
 import {
   caCertificateProblem,
@@ -110,19 +107,22 @@ export const netbirdProvider = createTokenProvider<Inputs, State>(spec);
  */
 function checkEnvironment(inputs: Inputs, olds: Bag): CheckFailure[] {
   const failures: CheckFailure[] = [];
-  if (lookupSetting(apiTokenSource(inputs.apiToken)) === undefined) {
-    failures.push({ property: "apiToken", reason: `no NetBird API token found: set ${apiTokenSources()}` });
+  if (lookupSetting(settingSource("apiToken", inputs.apiToken)) === undefined) {
+    failures.push({
+      property: "apiToken",
+      reason: `no NetBird API token found: set ${describeSources(settingSource("apiToken", undefined))}`,
+    });
   }
-  const url = lookupSetting(managementUrlSource(inputs.managementUrl));
+  const url = lookupSetting(settingSource("managementUrl", inputs.managementUrl));
   const urlProblem = url === undefined ? undefined : managementUrlProblem(url);
   if (urlProblem) {
-    const from = describeSources(managementUrlSource(undefined));
+    const from = describeSources(settingSource("managementUrl", undefined));
     failures.push({ property: "managementUrl", reason: `"managementUrl" (from ${from}) ${urlProblem}` });
   }
-  const ca = lookupSetting(caCertificateSource(inputs.caCertificate));
+  const ca = lookupSetting(settingSource("caCertificate", inputs.caCertificate));
   const caProblem = ca === undefined ? undefined : caCertificateProblem(ca);
   if (caProblem) {
-    const from = describeSources(caCertificateSource(undefined));
+    const from = describeSources(settingSource("caCertificate", undefined));
     failures.push({ property: "caCertificate", reason: `"caCertificate" (from ${from}) ${caProblem}` });
   }
   const adoption = adoptionOnReplace(olds, inputs);
