@@ -8,6 +8,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { captureNotices } from "../src/core/log.ts";
 import { createProviderShim } from "../src/core/provider-shim.ts";
+import { emulatorConfig } from "../examples/demo/emulator-config.ts";
 import { startEmulator } from "../src/emulator/index.ts";
 import { providers } from "../src/providers.ts";
 import { TestStack } from "../test/harness/engine.ts";
@@ -99,19 +100,7 @@ try {
   const stack = await TestStack.open({
     projectName: "pulumi-tokens-demo",
     program,
-    config: {
-      "netbird:managementUrl": { value: plain.url },
-      "netbird:apiToken": { value: plain.seeds.netbird.adminToken, secret: true },
-      "gcore:apiUrl": { value: plain.url },
-      "gcore:apiKey": { value: plain.seeds.gcore.resellerApiKey, secret: true },
-      "icp:clusterUrl": { value: tls.url },
-      "icp:username": { value: tls.seeds.icp.username },
-      "icp:password": { value: tls.seeds.icp.password, secret: true },
-      "icp:caCertificate": { value: tls.caCertificate ?? "" },
-      "pulumi-tokens-demo:netbirdUserId": { value: plain.seeds.netbird.serviceUserId },
-      "pulumi-tokens-demo:gcoreUserId": { value: String(plain.seeds.gcore.userId) },
-      "pulumi-tokens-demo:icpScope": { value: `repository:${tls.seeds.icp.repositories[0]}:pull` },
-    },
+    config: emulatorConfig(plain, tls, "pull"),
   });
   stack.setNow(start);
   try {

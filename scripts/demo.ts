@@ -2,6 +2,7 @@
 // Pulumi engine against the bundled emulators, with the clock moved forward to show rotation.
 // Inline Automation API, because the Node.js language host cannot be built here (see README, Limits).
 import type { OutputMap } from "@pulumi/pulumi/automation/index.js";
+import { emulatorConfig } from "../examples/demo/emulator-config.ts";
 import { startEmulator } from "../src/emulator/index.ts";
 import { TestStack } from "../test/harness/engine.ts";
 
@@ -49,19 +50,7 @@ try {
   producer = await TestStack.open({
     projectName: "pulumi-tokens-demo",
     program,
-    config: {
-      "netbird:managementUrl": { value: plain.url },
-      "netbird:apiToken": { value: seeds.netbird.adminToken, secret: true },
-      "gcore:apiUrl": { value: plain.url },
-      "gcore:apiKey": { value: seeds.gcore.resellerApiKey, secret: true },
-      "icp:clusterUrl": { value: tls.url },
-      "icp:username": { value: tls.seeds.icp.username },
-      "icp:password": { value: tls.seeds.icp.password, secret: true },
-      "icp:caCertificate": { value: tls.caCertificate ?? "" },
-      "pulumi-tokens-demo:netbirdUserId": { value: seeds.netbird.serviceUserId },
-      "pulumi-tokens-demo:gcoreUserId": { value: String(seeds.gcore.userId) },
-      "pulumi-tokens-demo:icpScope": { value: `repository:${tls.seeds.icp.repositories[0]}:pull,push` },
-    },
+    config: emulatorConfig(plain, tls),
   });
   const keys = [
     "netbirdTokenId",

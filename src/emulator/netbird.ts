@@ -12,13 +12,14 @@ import {
   newPlainToken,
   newXid,
 } from "./netbird-pat.ts";
-import type { VendorApi } from "./route.ts";
 import {
   headerValue,
   isObject,
   parseJsonBody,
   type Route,
+  type RouteRequest,
   type RouteResponse,
+  type VendorApi,
   reasonPhrase,
   reply,
 } from "./route.ts";
@@ -174,6 +175,18 @@ export function createNetbird(clock: EmulatorClock): {
   }
 
   /** Steps 4–6 of the validation order. Returns the target user or the error response. */
+  /** The token named in the path, if it belongs to the path's user and the caller may act on it. */
+  function targetPat(request: RouteRequest, operation: Operation): Pat | RouteResponse {
+    const initiator = authenticate(request.headers);
+    if (isResponse(initiator)) return initiator;
+    const target = authorize(initiator, request.params.userId ?? "", operation);
+    if (isResponse(target)) return target;
+    const tokenId = request.params.tokenId ?? "";
+    const pat = pats.get(tokenId);
+    // Unknown and foreign tokens look the same: looked up by id AND user id.
+    return pat === undefined || pat.userId !== target.id ? error(404, `pat: ${tokenId} not found`) : pat;
+  }
+
   function authorize(initiator: User, targetId: string, operation: Operation): User | RouteResponse {
     const allowed =
       ROLE_PERMISSIONS[initiator.role].includes(operation) ||
@@ -265,14 +278,8 @@ export function createNetbird(clock: EmulatorClock): {
       method: "GET",
       path: "/api/users/:userId/tokens/:tokenId",
       async handle(request) {
-        const initiator = authenticate(request.headers);
-        if (isResponse(initiator)) return initiator;
-        const target = authorize(initiator, request.params.userId ?? "", "read");
-        if (isResponse(target)) return target;
-        const tokenId = request.params.tokenId ?? "";
-        const pat = pats.get(tokenId);
-        if (pat === undefined || pat.userId !== target.id) return error(404, `pat: ${tokenId} not found`);
-        return reply(200, patJson(pat));
+        const pat = targetPat(request, "read");
+        return isResponse(pat) ? pat : reply(200, patJson(pat));
       },
     },
     {
@@ -280,13 +287,8 @@ export function createNetbird(clock: EmulatorClock): {
       method: "DELETE",
       path: "/api/users/:userId/tokens/:tokenId",
       async handle(request) {
-        const initiator = authenticate(request.headers);
-        if (isResponse(initiator)) return initiator;
-        const target = authorize(initiator, request.params.userId ?? "", "delete");
-        if (isResponse(target)) return target;
-        const tokenId = request.params.tokenId ?? "";
-        const pat = pats.get(tokenId);
-        if (pat === undefined || pat.userId !== target.id) return error(404, `pat: ${tokenId} not found`);
+        const pat = targetPat(request, "delete");
+        if (isResponse(pat)) return pat;
         removePat(pat);
         return reply(200, {});
       },
