@@ -14,6 +14,7 @@ import type { VendorApi } from "./route.ts";
 import {
   headerValue,
   isObject,
+  isResponse,
   parseJsonBody,
   type Route,
   type RouteResponse,
@@ -220,8 +221,6 @@ export async function createGcore(clock: EmulatorClock): Promise<{
     // No authenticator recognises the scheme, so DRF treats the request as unauthenticated.
     return notProvided();
   }
-
-  const isResponse = (value: User | RouteResponse): value is RouteResponse => "status" in value;
 
   const userPublic = (user: User) => ({
     id: user.id,

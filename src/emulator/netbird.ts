@@ -15,6 +15,7 @@ import {
 import {
   headerValue,
   isObject,
+  isResponse,
   parseJsonBody,
   type Route,
   type RouteRequest,
@@ -213,8 +214,6 @@ export function createNetbird(clock: EmulatorClock): {
 
   const tokensOf = (userId: string) =>
     [...pats.values()].filter((pat) => pat.userId === userId).sort((a, b) => +a.createdAt - +b.createdAt);
-
-  const isResponse = (value: User | RouteResponse): value is RouteResponse => "status" in value;
 
   const routes: Route[] = [
     {

@@ -76,3 +76,8 @@ export function parseJsonBody(body: Buffer): JsonBody {
 export function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
+
+/** True when a handler step produced the answer (an error) instead of a value to go on with. */
+export function isResponse<T extends object>(value: T | RouteResponse): value is RouteResponse {
+  return "status" in value && "json" in value;
+}
