@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type Emulator, startEmulator } from "../../src/emulator/index.ts";
-import { call, postJson, T0 } from "./helpers.ts";
+import { call, postJson, type Reply, T0 } from "./helpers.ts";
 
 /** CRC32 (IEEE), table-driven, written here independently of the emulator (which uses node:zlib). */
 const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
@@ -42,6 +42,23 @@ beforeAll(async () => {
   base = emu.url;
 });
 afterAll(() => emu.close());
+
+/** Issues a PAT for svc-ci through the API of `server`, with its admin credential. */
+async function issueToken(
+  server: Emulator,
+  body: { name: string; expires_in: number },
+): Promise<{ created: Reply; plain: string; pat: { id: string } }> {
+  const created = await postJson(
+    `${server.url}/api/users/svc-ci/tokens`,
+    body,
+    auth(server.seeds.netbird.adminToken),
+  );
+  const { plain_token: plain, personal_access_token: pat } = created.json as {
+    plain_token: string;
+    personal_access_token: { id: string };
+  };
+  return { created, plain, pat };
+}
 
 describe("netbird authentication", () => {
   it("GET /api/users/current with Token and Bearer PATs, scheme case-insensitive", async () => {
@@ -145,23 +162,17 @@ describe("netbird PAT lifecycle", () => {
     const local = await startEmulator({ now: T0 });
     try {
       const admin = auth(local.seeds.netbird.adminToken);
-      const list0 = await call(`${local.url}/api/users/svc-ci/tokens`, { headers: admin });
+      const tokens = `${local.url}/api/users/svc-ci/tokens`;
+      const list0 = await call(tokens, { headers: admin });
       expect(list0.status).toBe(200);
       expect(list0.text).toBe("null");
 
-      const created = await postJson(
-        `${local.url}/api/users/svc-ci/tokens`,
-        { name: "ci", expires_in: 30 },
-        admin,
-      );
-      const { plain_token: plain, personal_access_token: pat } = created.json as {
-        plain_token: string;
-        personal_access_token: { id: string };
-      };
-      const list1 = await call(`${local.url}/api/users/svc-ci/tokens`, { headers: admin });
+      const { created, plain, pat } = await issueToken(local, { name: "ci", expires_in: 30 });
+      const token = `${tokens}/${pat.id}`;
+      const list1 = await call(tokens, { headers: admin });
       expect(list1.json).toEqual([expect.objectContaining({ id: pat.id, name: "ci" })]);
 
-      const get = await call(`${local.url}/api/users/svc-ci/tokens/${pat.id}`, { headers: admin });
+      const get = await call(token, { headers: admin });
       expect(get.status).toBe(200);
       expect(get.json).toEqual((created.json as { personal_access_token: unknown }).personal_access_token);
 
@@ -170,27 +181,21 @@ describe("netbird PAT lifecycle", () => {
       expect(wrongUser.status).toBe(404);
       expect(wrongUser.json).toEqual({ message: `pat: ${pat.id} not found`, code: 404 });
 
-      const del = await call(`${local.url}/api/users/svc-ci/tokens/${pat.id}`, {
-        method: "DELETE",
-        headers: admin,
-      });
+      const del = await call(token, { method: "DELETE", headers: admin });
       expect(del.status).toBe(200);
       expect(del.json).toEqual({});
 
-      const after = await call(`${local.url}/api/users/svc-ci/tokens/${pat.id}`, { headers: admin });
+      const after = await call(token, { headers: admin });
       expect(after.status).toBe(404);
       expect(after.json).toEqual({ message: `pat: ${pat.id} not found`, code: 404 });
-      const delAgain = await call(`${local.url}/api/users/svc-ci/tokens/${pat.id}`, {
-        method: "DELETE",
-        headers: admin,
-      });
+      const delAgain = await call(token, { method: "DELETE", headers: admin });
       expect(delAgain.status).toBe(404);
 
       const use = await call(`${local.url}/api/users/current`, { headers: auth(plain) });
       expect(use.status).toBe(401);
       expect(use.json).toEqual({ message: "token invalid", code: 401 });
       expect(local.netbird.authenticate(plain)).toBe(false);
-      expect((await call(`${local.url}/api/users/svc-ci/tokens`, { headers: admin })).text).toBe("null");
+      expect((await call(tokens, { headers: admin })).text).toBe("null");
     } finally {
       await local.close();
     }
@@ -208,15 +213,7 @@ describe("netbird PAT lifecycle", () => {
     const local = await startEmulator({ now: T0 });
     try {
       const admin = auth(local.seeds.netbird.adminToken);
-      const created = await postJson(
-        `${local.url}/api/users/svc-ci/tokens`,
-        { name: "ci", expires_in: 30 },
-        admin,
-      );
-      const { plain_token: plain, personal_access_token: pat } = created.json as {
-        plain_token: string;
-        personal_access_token: { id: string };
-      };
+      const { plain, pat } = await issueToken(local, { name: "ci", expires_in: 30 });
       local.clock.advance(5 * 60_000);
       expect(local.netbird.authenticate(plain)).toBe(true);
       expect(local.netbird.tokens("svc-ci")[0]?.lastUsed).toBeUndefined();
@@ -235,13 +232,7 @@ describe("netbird PAT lifecycle", () => {
   it("expiry follows the clock: valid at expiration_date, 401 after; expired tokens are still listed", async () => {
     const local = await startEmulator({ now: T0 });
     try {
-      const admin = auth(local.seeds.netbird.adminToken);
-      const created = await postJson(
-        `${local.url}/api/users/svc-ci/tokens`,
-        { name: "short", expires_in: 1 },
-        admin,
-      );
-      const plain = (created.json as { plain_token: string }).plain_token;
+      const { plain } = await issueToken(local, { name: "short", expires_in: 1 });
       local.clock.advance(86_400_000);
       expect((await call(`${local.url}/api/users/current`, { headers: auth(plain) })).status).toBe(200);
       local.clock.advance(1000);
@@ -256,15 +247,7 @@ describe("netbird PAT lifecycle", () => {
   });
 
   it("control.deleteToken revokes behind the API's back", async () => {
-    const r = await postJson(
-      `${base}/api/users/svc-ci/tokens`,
-      { name: "ctl", expires_in: 5 },
-      auth(emu.seeds.netbird.adminToken),
-    );
-    const { plain_token: plain, personal_access_token: pat } = r.json as {
-      plain_token: string;
-      personal_access_token: { id: string };
-    };
+    const { plain, pat } = await issueToken(emu, { name: "ctl", expires_in: 5 });
     expect(emu.netbird.deleteToken("user-admin", pat.id)).toBe(false);
     expect(emu.netbird.deleteToken("svc-ci", pat.id)).toBe(true);
     expect(emu.netbird.authenticate(plain)).toBe(false);

@@ -1,7 +1,7 @@
 import { X509Certificate } from "node:crypto";
-import { request } from "node:https";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Emulator, generateCertificateAuthority, startEmulator } from "../../src/emulator/index.ts";
+import { httpsCall, passwordGrantRequest } from "../harness/https.ts";
 import { T0 } from "./helpers.ts";
 
 let emu: Emulator;
@@ -10,40 +10,6 @@ beforeAll(async () => {
   emu = await startEmulator({ tls: true, now: T0 });
 });
 afterAll(() => emu.close());
-
-interface HttpsOptions {
-  ca?: string;
-  servername?: string;
-  method?: string;
-  headers?: Record<string, string>;
-  body?: string;
-}
-
-/** One HTTPS request with node:https (agent: false, so every call does a fresh handshake). */
-function httpsCall(url: string, options: HttpsOptions = {}): Promise<{ status: number; json: unknown }> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      url,
-      {
-        method: options.method ?? "GET",
-        headers: options.headers ?? {},
-        agent: false,
-        ...(options.ca === undefined ? {} : { ca: options.ca }),
-        ...(options.servername === undefined ? {} : { servername: options.servername }),
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on("data", (chunk: Buffer) => chunks.push(chunk));
-        res.on("end", () =>
-          resolve({ status: res.statusCode ?? 0, json: JSON.parse(Buffer.concat(chunks).toString("utf8")) }),
-        );
-        res.on("error", reject);
-      },
-    );
-    req.on("error", reject);
-    req.end(options.body);
-  });
-}
 
 const TLS_ERROR =
   /UNABLE_TO_VERIFY_LEAF_SIGNATURE|SELF_SIGNED_CERT|UNABLE_TO_GET_ISSUER_CERT|CERT_SIGNATURE_FAILURE/;
@@ -63,19 +29,11 @@ describe("emulator over HTTPS", () => {
     expect(viaIp.status).toBe(200);
     expect(viaIp.json).toMatchObject({ id: "user-admin" });
 
-    const body = new URLSearchParams({
-      grant_type: "password",
-      username: emu.seeds.icp.username,
-      password: emu.seeds.icp.password,
-      scope: "openid",
-    }).toString();
     for (const servername of ["mycluster.icp", "localhost"]) {
       const r = await httpsCall(`${emu.url}/idprovider/v1/auth/identitytoken`, {
+        ...passwordGrantRequest(emu),
         ca,
         servername,
-        method: "POST",
-        headers: { "content-type": "application/x-www-form-urlencoded" },
-        body,
       });
       expect(r.status).toBe(200);
     }

@@ -1,36 +1,18 @@
 // The invalid-input table: every bad input fails in `check`, naming the property, before any API call.
-import type * as pulumi from "@pulumi/pulumi";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { UNKNOWN_VALUE } from "../../src/core/check.ts";
-import { setStackConfig } from "../../src/core/settings.ts";
-import { type Emulator, startEmulator } from "../../src/emulator/index.ts";
 import { gcoreProvider } from "../../src/gcore/provider.ts";
+import { configureProvider, isolateSettings, useEmulator } from "../harness/emulator.ts";
 
 type Bag = Record<string, unknown>;
 
-let emu: Emulator;
 const WINDOW = '"rotateBeforeMinutes" must be an integer between 1 and 59 (access tokens live 60 minutes)';
 const USER_ID = '"userId" must be a positive integer (the numeric Gcore user id)';
 
-beforeAll(async () => {
-  emu = await startEmulator({ now: "2030-01-01T00:00:00Z" });
-});
-afterAll(async () => emu.close());
-beforeEach(() => emu.clearRequests());
-afterEach(() => {
-  setStackConfig(undefined);
-  delete process.env.GCORE_API_KEY;
-  delete process.env.GCORE_API_URL;
-});
+const emu = useEmulator({ now: "2030-01-01T00:00:00Z" });
+isolateSettings(["GCORE_API_KEY", "GCORE_API_URL"]);
 
 const valid = (): Bag => ({ userId: 1234, apiUrl: emu.url, apiKey: emu.seeds.gcore.resellerApiKey });
-
-function configure(values: Record<string, string>): void {
-  const request = {
-    config: { get: (key: string) => values[key] },
-  } as unknown as pulumi.dynamic.ConfigureRequest;
-  void gcoreProvider.configure?.(request);
-}
 
 describe("check", () => {
   it.each<[string, Bag, string, string]>([
@@ -106,7 +88,10 @@ describe("check", () => {
   });
 
   it("judges the API URL and key found in stack config or the environment, never echoing them", async () => {
-    configure({ "gcore:apiUrl": "gcore.example", "gcore:apiKey": "APIKey 77_secret" });
+    await configureProvider(gcoreProvider, {
+      "gcore:apiUrl": "gcore.example",
+      "gcore:apiKey": "APIKey 77_secret",
+    });
     const result = await gcoreProvider.check?.({}, { userId: 1234 });
     expect(result?.failures).toEqual([
       {

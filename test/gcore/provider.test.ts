@@ -1,56 +1,26 @@
 // gcoreProvider's methods called directly against the emulator: the fast layer.
 import { inspect } from "node:util";
-import type * as pulumi from "@pulumi/pulumi";
 import { decodeJwt } from "jose";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { captureNotices } from "../../src/core/log.ts";
-import { setStackConfig } from "../../src/core/settings.ts";
-import type { Emulator } from "../../src/emulator/index.ts";
+import { describe, expect, it } from "vitest";
 import { startEmulator } from "../../src/emulator/index.ts";
 import { ApiResponseError, InvalidResponseError, MissingCredentialsError } from "../../src/errors.ts";
-import { tuneHttpClients } from "../../src/core/http.ts";
 import { describeError } from "../../src/gcore/api.ts";
 import { gcoreProvider } from "../../src/gcore/provider.ts";
+import { configureProvider, useProviderEmulator } from "../harness/emulator.ts";
 
 type Bag = Record<string, unknown>;
 
 const T0 = new Date("2030-01-01T00:00:00Z");
 const minutes = (n: number) => new Date(T0.getTime() + n * 60_000);
 
-let emu: Emulator;
-let restoreTuning: () => void;
-let notices: string[];
-let restoreNotices: () => void;
-
-beforeAll(async () => {
-  emu = await startEmulator({ now: T0 });
-  restoreTuning = tuneHttpClients({ timeoutMs: 2_000, retryBaseDelayMs: 5 });
+const { emu, notices, setAt } = useProviderEmulator({
+  now: T0,
+  tuning: { timeoutMs: 2_000, retryBaseDelayMs: 5 },
+  env: ["GCORE_API_KEY", "GCORE_API_URL"],
 });
-afterAll(async () => {
-  restoreTuning();
-  await emu.close();
-});
-beforeEach(() => {
-  setAt(T0);
-  emu.clearRequests();
-  emu.faults.clear();
-  notices = [];
-  restoreNotices = captureNotices((line) => notices.push(line));
-});
-afterEach(() => {
-  restoreNotices();
-  setStackConfig(undefined);
-  delete process.env.GCORE_API_KEY;
-  delete process.env.GCORE_API_URL;
-});
-
-/** Moves the provider clock and the emulator clock together. */
-function setAt(at: Date): void {
-  process.env.PULUMI_TOKENS_NOW = at.toISOString();
-  emu.clock.set(at);
-}
 
 const routes = () => emu.requestsFor("gcore").map((entry) => entry.route);
+const routeStatuses = () => emu.requestsFor("gcore").map((entry) => [entry.route, entry.status]);
 
 function inputs(extra: Bag = {}): Bag {
   return {
@@ -73,13 +43,6 @@ async function create(extra: Bag = {}): Promise<{ id: string; outs: Bag; news: B
 async function update(olds: Bag, news: Bag): Promise<Bag> {
   const result = await gcoreProvider.update?.("users/1234", olds, news);
   return result?.outs as Bag;
-}
-
-function config(values: Record<string, string>): void {
-  const request = {
-    config: { get: (key: string) => values[key] },
-  } as unknown as pulumi.dynamic.ConfigureRequest;
-  void gcoreProvider.configure?.(request);
 }
 
 describe("create", () => {
@@ -114,7 +77,10 @@ describe("create", () => {
   });
 
   it("takes the API URL and key from the stack config", async () => {
-    config({ "gcore:apiUrl": emu.url, "gcore:apiKey": emu.seeds.gcore.resellerApiKey });
+    await configureProvider(gcoreProvider, {
+      "gcore:apiUrl": emu.url,
+      "gcore:apiKey": emu.seeds.gcore.resellerApiKey,
+    });
     const { outs } = await create({ apiUrl: undefined, apiKey: undefined });
     expect(routes()).toEqual(["gcore.userToken"]);
     expect(outs.apiKey).toBeUndefined();
@@ -309,7 +275,7 @@ describe("update", () => {
     emu.clearRequests();
     setAt(minutes(55));
     const renewed = await update(outs, news);
-    expect(emu.requestsFor("gcore").map((entry) => [entry.route, entry.status])).toEqual([
+    expect(routeStatuses()).toEqual([
       ["gcore.refresh", 401],
       ["gcore.userToken", 200],
     ]);
@@ -327,7 +293,7 @@ describe("update", () => {
     emu.clearRequests();
     setAt(minutes(50));
     const renewed = await update(outs, news);
-    expect(emu.requestsFor("gcore").map((entry) => [entry.route, entry.status])).toEqual([
+    expect(routeStatuses()).toEqual([
       ["gcore.refresh", 0],
       ["gcore.userToken", 200],
     ]);
@@ -356,7 +322,7 @@ describe("update", () => {
     emu.clearRequests();
     setAt(minutes(50));
     await update(outs, news);
-    expect(emu.requestsFor("gcore").map((entry) => [entry.route, entry.status])).toEqual([
+    expect(routeStatuses()).toEqual([
       ["gcore.refresh", status],
       ["gcore.userToken", 200],
     ]);

@@ -1,18 +1,14 @@
 // The invalid-input table of icp.RegistryToken: every row fails `check` with the exact property
 // and reason, and nothing reaches the emulator.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { UNKNOWN_VALUE } from "../../src/core/check.ts";
-import { type Emulator, startEmulator } from "../../src/emulator/index.ts";
 import { icpProvider } from "../../src/icp/provider.ts";
-import { configure, reset } from "./helpers.ts";
+import { isolateSettings, setNow, useEmulator } from "../harness/emulator.ts";
+import { configure, ICP_ENV, T0 } from "./helpers.ts";
 
-let emu: Emulator;
-
-beforeAll(async () => {
-  emu = await startEmulator({ tls: true });
-});
-afterAll(async () => emu?.close());
-beforeEach(() => reset(emu));
+const emu = useEmulator({ tls: true });
+isolateSettings(ICP_ENV);
+beforeEach(() => setNow(emu, T0));
 
 const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString("base64url");
 /** An unsigned JWT-shaped string: check only decodes ID tokens, it cannot verify them. */

@@ -1,37 +1,23 @@
 // icpProvider's methods called directly against the HTTPS emulator.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { captureNotices } from "../../src/core/log.ts";
-import { type Emulator, generateCertificateAuthority, startEmulator } from "../../src/emulator/index.ts";
+import { describe, expect, it } from "vitest";
+import { generateCertificateAuthority } from "../../src/emulator/index.ts";
 import { ApiResponseError, InvalidResponseError, TlsVerificationError } from "../../src/errors.ts";
 import { icpProvider } from "../../src/icp/provider.ts";
+import { setNow, useProviderEmulator } from "../harness/emulator.ts";
 import {
   checked,
   configure,
+  ICP_ENV,
   mintIdToken,
   parseDockerConfig,
   passwordInputs,
-  reset,
-  setNow,
   T0,
 } from "./helpers.ts";
 
 const MINUTE = 60_000;
 const at = (minutes: number) => new Date(T0.getTime() + minutes * MINUTE);
 
-let emu: Emulator;
-let notices: string[];
-let restoreNotices: () => void;
-
-beforeAll(async () => {
-  emu = await startEmulator({ tls: true, now: T0 });
-});
-afterAll(async () => emu?.close());
-beforeEach(() => {
-  reset(emu);
-  notices = [];
-  restoreNotices = captureNotices((line) => notices.push(line));
-  return () => restoreNotices();
-});
+const { emu, notices } = useProviderEmulator({ tls: true, now: T0, env: ICP_ENV });
 
 const routes = () => emu.requestsFor("icp").map((entry) => `${entry.method} ${entry.route} ${entry.status}`);
 
@@ -39,6 +25,12 @@ async function create(news: Record<string, unknown>) {
   const inputs = await checked(news);
   const { id, outs } = await icpProvider.create(inputs);
   return { id, inputs, outs: outs as Record<string, unknown> };
+}
+
+/** check + create where create is expected to throw: what it threw. */
+async function createFailure(news: Record<string, unknown>): Promise<unknown> {
+  const inputs = await checked(news);
+  return icpProvider.create(inputs).catch((caught: unknown) => caught);
 }
 
 describe("create", () => {
@@ -160,9 +152,9 @@ describe("TLS", () => {
     `icp: request ID token failed: the server certificate of ${emu.url}/idprovider/v1/auth/identitytoken ` +
     `could not be verified (${code}); set "caCertificate" to the PEM of the CA that signed it`;
 
-  it("a self-signed cluster without caCertificate fails with a message naming caCertificate", async () => {
-    const inputs = await checked({ ...passwordInputs(emu), caCertificate: undefined });
-    const error = await icpProvider.create(inputs).catch((caught: unknown) => caught);
+  /** create with `caCertificate` fails certificate verification before any request is logged. */
+  async function expectUnverified(caCertificate: string | undefined): Promise<void> {
+    const error = await createFailure({ ...passwordInputs(emu), caCertificate });
 
     expect(error).toBeInstanceOf(TlsVerificationError);
     expect(error).toMatchObject({
@@ -170,19 +162,15 @@ describe("TLS", () => {
       message: tlsMessage("UNABLE_TO_VERIFY_LEAF_SIGNATURE"),
     });
     expect(emu.requestsFor("icp")).toEqual([]);
+  }
+
+  it("a self-signed cluster without caCertificate fails with a message naming caCertificate", async () => {
+    await expectUnverified(undefined);
   });
 
   it("a wrong CA fails the same way", async () => {
     const wrong = await generateCertificateAuthority();
-    const inputs = await checked({ ...passwordInputs(emu), caCertificate: wrong.certificatePem });
-    const error = await icpProvider.create(inputs).catch((caught: unknown) => caught);
-
-    expect(error).toBeInstanceOf(TlsVerificationError);
-    expect(error).toMatchObject({
-      code: "ERR_TLS_VERIFICATION",
-      message: tlsMessage("UNABLE_TO_VERIFY_LEAF_SIGNATURE"),
-    });
-    expect(emu.requestsFor("icp")).toEqual([]);
+    await expectUnverified(wrong.certificatePem);
   });
 
   it("insecureSkipTlsVerify works without a CA and warns in the engine log on every use", async () => {
@@ -364,8 +352,7 @@ describe("settings from stack config and environment", () => {
 
 describe("API failures", () => {
   it("a wrong password: the API's 401, without the password anywhere in the error", async () => {
-    const inputs = await checked({ ...passwordInputs(emu), password: "wrong-password-123" });
-    const error = await icpProvider.create(inputs).catch((caught: unknown) => caught);
+    const error = await createFailure({ ...passwordInputs(emu), password: "wrong-password-123" });
 
     expect(error).toBeInstanceOf(ApiResponseError);
     expect(error).toMatchObject({
@@ -382,8 +369,7 @@ describe("API failures", () => {
   it("an expired idToken: the registry token endpoint's 401", async () => {
     const idToken = await mintIdToken(emu);
     setNow(emu, at(13 * 60));
-    const inputs = await checked({ clusterUrl: emu.url, idToken, caCertificate: emu.caCertificate });
-    const error = await icpProvider.create(inputs).catch((caught: unknown) => caught);
+    const error = await createFailure({ clusterUrl: emu.url, idToken, caCertificate: emu.caCertificate });
 
     expect(error).toBeInstanceOf(ApiResponseError);
     expect(error).toMatchObject({
@@ -415,8 +401,7 @@ describe("API failures", () => {
       status: 200,
       body: { token: "opaque", expires_in: 1800 },
     });
-    const inputs = await checked(passwordInputs(emu));
-    const error = await icpProvider.create(inputs).catch((caught: unknown) => caught);
+    const error = await createFailure(passwordInputs(emu));
 
     expect(error).toBeInstanceOf(InvalidResponseError);
     expect(error).toMatchObject({
@@ -429,8 +414,7 @@ describe("API failures", () => {
 
   it("an unreadable registry token answer is an InvalidResponseError", async () => {
     emu.faults.inject("icp.registryToken", { kind: "bad-json" });
-    const inputs = await checked(passwordInputs(emu));
-    const error = await icpProvider.create(inputs).catch((caught: unknown) => caught);
+    const error = await createFailure(passwordInputs(emu));
 
     expect(error).toBeInstanceOf(InvalidResponseError);
     expect(error).toMatchObject({

@@ -1,22 +1,10 @@
 // icp.RegistryToken under pulumi.runtime.setMocks: type token, secret handling, outputs and the
 // size of the serialized provider.
 import * as pulumi from "@pulumi/pulumi";
-import { beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { createProviderShim } from "../../src/core/provider-shim.ts";
 import { RegistryToken } from "../../src/icp/index.ts";
-
-/** Pulumi's marker of a secret value on the wire. */
-const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
-const SIG_KEY = "4dabf18193072939515e22adb298388d";
-
-interface Registration {
-  type: string;
-  name: string;
-  object: Record<string, unknown>;
-  additionalSecretOutputs: string[];
-}
-
-const registrations: Registration[] = [];
+import { installResourceMocks, outputValue, SECRET_SIG, SIG_KEY } from "../harness/mocks.ts";
 
 const mockState = {
   token: "eyJ.mock.token",
@@ -31,48 +19,10 @@ const mockState = {
   rotateBeforeMinutes: 5,
 };
 
-beforeAll(async () => {
-  await pulumi.runtime.setMocks(
-    {
-      newResource: (args) => ({
-        id: "mycluster.icp:8500/repository:ns/app:pull",
-        state: { ...args.inputs, ...mockState },
-      }),
-      call: () => ({}),
-    },
-    "project",
-    "stack",
-    false,
-  );
-  // The mock monitor hides resource options from `newResource`; read them off the raw request.
-  type Request = {
-    getType(): string;
-    getName(): string;
-    getObject(): { toJavaScript(): Record<string, unknown> };
-    getAdditionalsecretoutputsList(): string[];
-  };
-  const monitor = pulumi.runtime.getMonitor() as unknown as {
-    registerResource(req: Request, callback: unknown): Promise<void>;
-  };
-  const register = monitor.registerResource.bind(monitor);
-  monitor.registerResource = (req, callback) => {
-    registrations.push({
-      type: req.getType(),
-      name: req.getName(),
-      object: req.getObject().toJavaScript(),
-      additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
-    });
-    return register(req, callback);
-  };
-});
-
-const output = <T>(value: pulumi.Output<T>): Promise<T> =>
-  new Promise((resolve) => {
-    value.apply((inner) => {
-      resolve(inner);
-      return inner;
-    });
-  });
+const { registered } = installResourceMocks((args) => ({
+  id: "mycluster.icp:8500/repository:ns/app:pull",
+  state: { ...args.inputs, ...mockState },
+}));
 
 describe("icp.RegistryToken", () => {
   it("registers pulumi-nodejs:dynamic/icp:RegistryToken with its secret outputs and secret credentials", async () => {
@@ -82,9 +32,9 @@ describe("icp.RegistryToken", () => {
       password: "plain-password",
       scope: "repository:ns/app:pull",
     });
-    await output(token.id);
+    await outputValue(token.id);
 
-    const registration = registrations.find((entry) => entry.name === "pull");
+    const registration = registered.find((entry) => entry.name === "pull");
     expect(registration?.type).toBe("pulumi-nodejs:dynamic/icp:RegistryToken");
     expect(registration?.additionalSecretOutputs).toEqual([
       "token",
@@ -92,8 +42,8 @@ describe("icp.RegistryToken", () => {
       "password",
       "idToken",
     ]);
-    expect(registration?.object.password).toEqual({ [SIG_KEY]: SECRET_SIG, value: "plain-password" });
-    expect(registration?.object.username).toBe("admin");
+    expect(registration?.inputs.password).toEqual({ [SIG_KEY]: SECRET_SIG, value: "plain-password" });
+    expect(registration?.inputs.username).toBe("admin");
   });
 
   it("wraps an idToken as a secret too", async () => {
@@ -101,16 +51,16 @@ describe("icp.RegistryToken", () => {
       clusterUrl: "https://mycluster.icp:8443",
       idToken: "eyJ.id.token",
     });
-    await output(token.id);
+    await outputValue(token.id);
 
-    const registration = registrations.find((entry) => entry.name === "with-id-token");
-    expect(registration?.object.idToken).toEqual({ [SIG_KEY]: SECRET_SIG, value: "eyJ.id.token" });
-    expect(registration?.object).not.toHaveProperty("password");
+    const registration = registered.find((entry) => entry.name === "with-id-token");
+    expect(registration?.inputs.idToken).toEqual({ [SIG_KEY]: SECRET_SIG, value: "eyJ.id.token" });
+    expect(registration?.inputs).not.toHaveProperty("password");
   });
 
   it("exposes every output", async () => {
     const token = new RegistryToken("outputs", {});
-    const values = await output(
+    const values = await outputValue(
       pulumi.all<unknown>({
         id: token.id,
         token: token.token,
@@ -131,8 +81,8 @@ describe("icp.RegistryToken", () => {
 
   it("serializes a provider smaller than 4 KB", async () => {
     const token = new RegistryToken("size", {});
-    await output(token.id);
-    const stored = registrations.find((entry) => entry.name === "size")?.object.__provider;
+    await outputValue(token.id);
+    const stored = registered.find((entry) => entry.name === "size")?.inputs.__provider;
     const shim = createProviderShim("pulumi-tokens/providers", "icp");
     const serialized = await pulumi.runtime.serializeFunction(() => shim);
 

@@ -1,14 +1,11 @@
 // The invalid-input table: every bad input fails in `check`, naming the property, before any API call.
-import type * as pulumi from "@pulumi/pulumi";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { UNKNOWN_VALUE } from "../../src/core/check.ts";
-import { setStackConfig } from "../../src/core/settings.ts";
-import { type Emulator, startEmulator } from "../../src/emulator/index.ts";
 import { netbirdProvider } from "../../src/netbird/provider.ts";
+import { configureProvider, isolateSettings, useEmulator } from "../harness/emulator.ts";
 
 type Bag = Record<string, unknown>;
 
-let emu: Emulator;
 const LIFETIME = '"expiresInDays" must be an integer between 1 and 365';
 const WINDOW = '"rotateBeforeDays" must be a number of days, 0 or more';
 const URL_SHAPE = '"managementUrl" must be an http(s) URL such as https://api.netbird.io';
@@ -17,16 +14,8 @@ const SOURCES =
 // A well-formed token whose checksum is wrong (last character changed).
 const BAD_CHECKSUM = "nbp_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAA000000";
 
-beforeAll(async () => {
-  emu = await startEmulator({ now: "2030-01-01T00:00:00Z" });
-});
-afterAll(async () => emu.close());
-beforeEach(() => emu.clearRequests());
-afterEach(() => {
-  setStackConfig(undefined);
-  delete process.env.NB_PAT;
-  delete process.env.NB_MANAGEMENT_URL;
-});
+const emu = useEmulator({ now: "2030-01-01T00:00:00Z" });
+isolateSettings(["NB_PAT", "NB_MANAGEMENT_URL"]);
 
 const valid = (): Bag => ({
   userId: "svc-ci",
@@ -35,13 +24,6 @@ const valid = (): Bag => ({
   managementUrl: emu.url,
   apiToken: emu.seeds.netbird.adminToken,
 });
-
-function configure(values: Record<string, string>): void {
-  const request = {
-    config: { get: (key: string) => values[key] },
-  } as unknown as pulumi.dynamic.ConfigureRequest;
-  void netbirdProvider.configure?.(request);
-}
 
 describe("check", () => {
   it.each<[string, Bag, string, string]>([
@@ -157,7 +139,7 @@ describe("check", () => {
   });
 
   it("checks a management URL that comes from stack config", async () => {
-    configure({ "netbird:managementUrl": "netbird.example.com" });
+    await configureProvider(netbirdProvider, { "netbird:managementUrl": "netbird.example.com" });
     const result = await netbirdProvider.check?.({}, { ...valid(), managementUrl: undefined });
     expect(result?.failures).toEqual([
       {

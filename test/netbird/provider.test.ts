@@ -1,10 +1,7 @@
 // netbirdProvider's methods called directly against the emulator: the fast layer.
 import { inspect } from "node:util";
-import type * as pulumi from "@pulumi/pulumi";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { captureNotices } from "../../src/core/log.ts";
-import { setStackConfig } from "../../src/core/settings.ts";
-import { type Emulator, startEmulator } from "../../src/emulator/index.ts";
+import { beforeEach, describe, expect, it } from "vitest";
+import { startEmulator } from "../../src/emulator/index.ts";
 import {
   ApiNetworkError,
   ApiResponseError,
@@ -18,6 +15,7 @@ import { authorizationHeader, describeError } from "../../src/netbird/api.ts";
 import { AdoptionError } from "../../src/errors.ts";
 import { netbirdProvider } from "../../src/netbird/provider.ts";
 import { isWellFormedPlainToken } from "../../src/netbird/schemas.ts";
+import { configureProvider, useProviderEmulator } from "../harness/emulator.ts";
 
 type Bag = Record<string, unknown>;
 
@@ -26,39 +24,14 @@ const DAY = 86_400_000;
 const days = (n: number) => new Date(T0.getTime() + n * DAY);
 const ID = "svc-ci/ci-pipeline";
 
-let emu: Emulator;
-let restoreTuning: () => void;
-let notices: string[];
-let restoreNotices: () => void;
-
-beforeAll(async () => {
-  emu = await startEmulator({ now: T0 });
-  restoreTuning = tuneHttpClients({ timeoutMs: 1_000, retryBaseDelayMs: 5 });
-});
-afterAll(async () => {
-  restoreTuning();
-  await emu.close();
+const { emu, notices, setAt } = useProviderEmulator({
+  now: T0,
+  tuning: { timeoutMs: 1_000, retryBaseDelayMs: 5 },
+  env: ["NB_PAT", "NB_MANAGEMENT_URL"],
 });
 beforeEach(() => {
-  setAt(T0);
   for (const token of emu.netbird.tokens("svc-ci")) emu.netbird.deleteToken("svc-ci", token.id);
-  emu.clearRequests();
-  emu.faults.clear();
-  notices = [];
-  restoreNotices = captureNotices((line) => notices.push(line));
 });
-afterEach(() => {
-  restoreNotices();
-  setStackConfig(undefined);
-  delete process.env.NB_PAT;
-  delete process.env.NB_MANAGEMENT_URL;
-});
-
-/** Moves the provider clock and the emulator clock together. */
-function setAt(at: Date): void {
-  process.env.PULUMI_TOKENS_NOW = at.toISOString();
-  emu.clock.set(at);
-}
 
 const routes = () => emu.requestsFor("netbird").map((entry) => `${entry.route} ${entry.status}`);
 const tokenIds = () => emu.netbird.tokens("svc-ci").map((token) => token.id);
@@ -81,8 +54,15 @@ async function check(raw: Bag, olds: Bag = {}): Promise<Bag> {
   return checked?.inputs as Bag;
 }
 
+/** What {@link create} returns: the id, the outputs and the checked inputs. */
+interface Created {
+  id: string;
+  outs: Bag;
+  news: Bag;
+}
+
 /** check + create, as the engine does. */
-async function create(extra: Bag = {}): Promise<{ id: string; outs: Bag; news: Bag }> {
+async function create(extra: Bag = {}): Promise<Created> {
   const news = await check(inputs(extra));
   const created = await netbirdProvider.create(news);
   return { id: created.id, outs: created.outs as Bag, news };
@@ -93,15 +73,16 @@ async function update(olds: Bag, news: Bag): Promise<Bag> {
   return result?.outs as Bag;
 }
 
-async function read(props: Bag): Promise<{ id?: string; props?: Bag }> {
-  return (await netbirdProvider.read?.(ID, props)) as { id?: string; props?: Bag };
+/** create, then the first rotation, due at day 60. */
+async function createAndRotate(): Promise<{ first: Created; second: Bag }> {
+  const first = await create();
+  setAt(days(60));
+  const second = await update(first.outs, first.news);
+  return { first, second };
 }
 
-function configure(values: Record<string, string>): void {
-  const request = {
-    config: { get: (key: string) => values[key] },
-  } as unknown as pulumi.dynamic.ConfigureRequest;
-  void netbirdProvider.configure?.(request);
+async function read(props: Bag): Promise<{ id?: string; props?: Bag }> {
+  return (await netbirdProvider.read?.(ID, props)) as { id?: string; props?: Bag };
 }
 
 /** Issues a token straight through the API (as someone outside Pulumi would). */
@@ -159,7 +140,10 @@ describe("create", () => {
   });
 
   it("takes the management URL and credential from stack config, and stores only the URL", async () => {
-    configure({ "netbird:managementUrl": `${emu.url}/`, "netbird:apiToken": emu.seeds.netbird.adminToken });
+    await configureProvider(netbirdProvider, {
+      "netbird:managementUrl": `${emu.url}/`,
+      "netbird:apiToken": emu.seeds.netbird.adminToken,
+    });
     const { outs, news } = await create({ managementUrl: undefined, apiToken: undefined });
     expect(news.managementUrl).toBe(emu.url);
     expect(outs.managementUrl).toBe(emu.url);
@@ -320,9 +304,7 @@ describe("diff and update", () => {
   });
 
   it("revokes the oldest token at the next rotation", async () => {
-    const first = await create();
-    setAt(days(60));
-    const second = await update(first.outs, first.news);
+    const { first, second } = await createAndRotate();
     setAt(days(120));
     emu.clearRequests();
     const third = await update(second, first.news);
@@ -381,9 +363,7 @@ describe("diff and update", () => {
   });
 
   it("keeps a failed revocation pending, says so, and retries it at the next rotation", async () => {
-    const first = await create();
-    setAt(days(60));
-    const second = await update(first.outs, first.news);
+    const { first, second } = await createAndRotate();
     setAt(days(120));
     emu.faults.inject("netbird.deleteToken", { kind: "status", status: 403 });
     const third = await update(second, first.news);
@@ -411,9 +391,7 @@ describe("diff and update", () => {
   });
 
   it("a rotation whose answer is lost keeps every tracked token and leaves no duplicate", async () => {
-    const first = await create();
-    setAt(days(60));
-    const second = await update(first.outs, first.news);
+    const { first, second } = await createAndRotate();
     setAt(days(120));
     emu.faults.inject("netbird.createToken", { kind: "drop-after" });
     const third = await update(second, first.news);
@@ -452,9 +430,7 @@ describe("read", () => {
   });
 
   it("keeps tracking a valid previous token when the current one is gone, and forces a rotation", async () => {
-    const first = await create();
-    setAt(days(60));
-    const second = await update(first.outs, first.news);
+    const { first, second } = await createAndRotate();
     setAt(days(61));
     emu.netbird.deleteToken("svc-ci", String(second.tokenId));
     const refreshed = (await read(second)).props as Bag;
@@ -478,9 +454,7 @@ describe("read", () => {
   });
 
   it("keeps an expired previous token tracked for revocation when the current one is gone", async () => {
-    const first = await create();
-    setAt(days(60));
-    const second = await update(first.outs, first.news);
+    const { first, second } = await createAndRotate();
     setAt(days(91));
     emu.netbird.deleteToken("svc-ci", String(second.tokenId));
     const refreshed = (await read(second)).props as Bag;
@@ -494,9 +468,7 @@ describe("read", () => {
   });
 
   it("forgets a previous token that was deleted outside Pulumi", async () => {
-    const first = await create();
-    setAt(days(60));
-    const second = await update(first.outs, first.news);
+    const { first, second } = await createAndRotate();
     emu.netbird.deleteToken("svc-ci", String(first.outs.tokenId));
     const refreshed = (await read(second)).props as Bag;
     expect(refreshed).toMatchObject({ tokenId: second.tokenId, status: "active" });
@@ -509,9 +481,7 @@ describe("read", () => {
 
 describe("delete", () => {
   it("revokes current, previous and pending tokens; 404 counts as done", async () => {
-    const first = await create();
-    setAt(days(60));
-    const second = await update(first.outs, first.news);
+    const { first, second } = await createAndRotate();
     const extra = await issueOutside("ci-pipeline");
     emu.netbird.deleteToken("svc-ci", String(first.outs.tokenId));
     const props = {
