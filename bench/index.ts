@@ -28,8 +28,9 @@ async function median(runs: number, task: () => Promise<unknown>): Promise<numbe
 }
 
 const fmt = (ms: number) => (ms < 1 ? `${(ms * 1000).toFixed(1)} µs` : `${ms.toFixed(1)} ms`);
+const ratio = (r: number) => (r >= 10 ? String(Math.round(r)) : r.toPrecision(2));
 const row = (label: string, ms: number, base: number) =>
-  process.stdout.write(`  ${label.padEnd(44)} ${fmt(ms).padStart(10)}   ×${(ms / base).toPrecision(2)}\n`);
+  process.stdout.write(`  ${label.padEnd(44)} ${fmt(ms).padStart(10)}   ×${ratio(ms / base)}\n`);
 
 const plain = await startEmulator();
 const tls = await startEmulator({ tls: true });
