@@ -1,0 +1,79 @@
+/**
+ * Every rotation explains itself: one engine-log line per token when `diff` decides to rotate.
+ *
+ * A dynamic provider cannot return a detailed diff, so `pulumi preview` would show a due rotation as
+ * a bare `~ update`. Instead, `diff` writes one line to stderr (which the engine shows) saying why:
+ *
+ * ```
+ * pulumi-tokens: <vendor>: <id>: rotating: rotatesAt <ISO> has passed (the current credential expires at <ISO>)
+ * pulumi-tokens: <vendor>: <id>: rotating: rotationTrigger changed
+ * pulumi-tokens: <vendor>: <id>: WARNING: the current credential expired at <ISO> before a run rotated it (scheduled runs were missed), so its consumers have been failing since then; rotating now
+ * ```
+ *
+ * `WARNING:` comes after the `pulumi-tokens: <vendor>: <id>: ` prefix, like every other line of this
+ * package, so that one `grep pulumi-tokens:` finds them all. An expired credential always gives the
+ * warning, whatever else changed. When nothing is due, nothing is written.
+ *
+ * Core knows no vendor: besides `expiresAt`, the line reads two optional stored outputs by their
+ * generic names, `status` (`"missing"`: a refresh found the current credential deleted) and
+ * `refreshExpiresAt` (a stored refresh credential; once it has expired the update cannot renew and
+ * issues a new pair).
+ *
+ * @module
+ */
+import type { Vendor } from "../errors.ts";
+import { notice } from "./log.ts";
+import { type RotationReason, rotatesAt } from "./rotation.ts";
+
+/** What `diff` knows when it decides. */
+export interface RotationFacts {
+  vendor: Vendor;
+  /** The resource id (the `id` argument of `diff`). */
+  id: string;
+  /** The stored outputs. */
+  olds: Record<string, unknown>;
+  /** Why the update will rotate; undefined when it will not. */
+  reason: RotationReason | undefined;
+  /** The rotate-before window of the new inputs, in milliseconds. */
+  rotateBeforeMs: number;
+  now: Date;
+}
+
+const dateOf = (value: unknown): Date | undefined => {
+  const date = typeof value === "string" ? new Date(value) : undefined;
+  return date !== undefined && !Number.isNaN(date.getTime()) ? date : undefined;
+};
+
+/** The explanation after `pulumi-tokens: <vendor>: `, or undefined when nothing rotates. */
+export function rotationExplanation(facts: RotationFacts): string | undefined {
+  const { id, olds, reason, now } = facts;
+  if (reason === undefined) return undefined;
+  const expiresAt = dateOf(olds.expiresAt);
+  const refreshExpiresAt = dateOf(olds.refreshExpiresAt);
+  const refresh =
+    refreshExpiresAt !== undefined && refreshExpiresAt.getTime() <= now.getTime()
+      ? `; the refresh JWT expired at ${refreshExpiresAt.toISOString()}, so the update issues a new pair through the reseller endpoint`
+      : "";
+  let why: string;
+  if (olds.status === "missing") {
+    why = "rotating: the current credential is gone (a refresh found it deleted outside Pulumi)";
+  } else if (expiresAt !== undefined && expiresAt.getTime() <= now.getTime()) {
+    why =
+      `WARNING: the current credential expired at ${expiresAt.toISOString()} before a run rotated it ` +
+      "(scheduled runs were missed), so its consumers have been failing since then; rotating now";
+  } else if (reason === "trigger-changed") {
+    why = "rotating: rotationTrigger changed";
+  } else if (expiresAt === undefined) {
+    why = "rotating: the stored expiresAt is missing or unreadable";
+  } else {
+    const at = rotatesAt(expiresAt, facts.rotateBeforeMs).toISOString();
+    why = `rotating: rotatesAt ${at} has passed (the current credential expires at ${expiresAt.toISOString()})`;
+  }
+  return `${id}: ${why}${refresh}`;
+}
+
+/** Writes the explanation line, if any, to the engine log. Called by `diff` once per resource. */
+export function explainRotation(facts: RotationFacts): void {
+  const line = rotationExplanation(facts);
+  if (line !== undefined) notice(facts.vendor, line);
+}
