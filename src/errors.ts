@@ -19,6 +19,8 @@ export type ErrorCode =
   | "ERR_TLS_VERIFICATION"
   | "ERR_INVALID_RESPONSE"
   | "ERR_MISSING_CREDENTIALS"
+  | "ERR_INVALID_CREDENTIALS"
+  | "ERR_INVALID_STATE"
   | "ERR_ADOPTION"
   | "ERR_INVALID_CLOCK";
 
@@ -160,6 +162,45 @@ export class MissingCredentialsError extends TokenError {
   constructor(vendor: Vendor, property: string, sources: string) {
     super(`${vendor}: no ${property} found: set ${sources}`, vendor);
     this.property = property;
+  }
+}
+
+/**
+ * The API refused the credential this package authenticates with (revoked, deleted, expired or
+ * wrong). Nothing is concluded about the tokens the stack tracks: they stay in state.
+ */
+export class InvalidCredentialsError extends TokenError {
+  readonly code = "ERR_INVALID_CREDENTIALS";
+  readonly property: string;
+  /** Where the credential came from, e.g. `the stack config "netbird:apiToken"`. */
+  readonly source: string;
+  readonly status: number;
+
+  constructor(vendor: Vendor, property: string, source: string, status: number, action: string) {
+    super(
+      `${vendor}: ${action} failed: the API refused the credential "${property}" from ${source} (HTTP ${status}); ` +
+        `it was revoked, deleted or has expired: set a valid one there and run the command again (nothing was removed from the state)`,
+      vendor,
+    );
+    this.property = property;
+    this.source = source;
+    this.status = status;
+  }
+}
+
+/** The stored state of a resource is missing a field this version needs, or holds a wrong value. */
+export class InvalidStateError extends TokenError {
+  readonly code = "ERR_INVALID_STATE";
+  /** The resource's Pulumi id. */
+  readonly resourceId: string;
+
+  constructor(vendor: Vendor, resourceId: string, problem: string) {
+    super(
+      `${vendor}: the stored state of "${resourceId}" is unusable: ${problem}; ` +
+        "remove the resource from the stack with `pulumi state delete <urn>` and, if a credential still exists at the API, revoke it there",
+      vendor,
+    );
+    this.resourceId = resourceId;
   }
 }
 

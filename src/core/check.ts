@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { X509Certificate } from "node:crypto";
 import type { z } from "zod";
 
 /** A `check` failure as the Pulumi engine expects it. */
@@ -28,12 +29,49 @@ export function userInputs(inputs: Record<string, unknown>): Record<string, unkn
   return Object.fromEntries(Object.entries(inputs).filter(([key]) => !ENGINE_KEYS.has(key)));
 }
 
-/** One failure per zod issue, named by the issue's dotted path. Input values are never included. */
-export function toFailures(error: z.ZodError): CheckFailure[] {
-  return error.issues.map((issue) => ({
-    property: issue.path.map(String).join(".") || "(inputs)",
-    reason: issue.message,
-  }));
+/**
+ * One failure per zod issue, named by the issue's dotted path. Input values are never included.
+ *
+ * The engine prints the value of the property a failure names (`property apiToken value {…} has a
+ * problem`), secrets included, so failures about a secret input name no property; their reason
+ * already names it.
+ */
+export function toFailures(error: z.ZodError, secretInputs: ReadonlySet<string> = new Set()): CheckFailure[] {
+  return error.issues.map((issue) => {
+    const property = issue.path.map(String).join(".") || "(inputs)";
+    const root = String(issue.path[0] ?? "");
+    return { property: secretInputs.has(root) ? "" : property, reason: issue.message };
+  });
+}
+
+/** Keys of a zod object schema's input that the schema does not know, as failures naming each key. */
+export function unknownInputFailures(
+  inputs: Record<string, unknown>,
+  known: readonly string[],
+): CheckFailure[] {
+  const allowed = new Set(known);
+  return Object.keys(inputs)
+    .filter((key) => !allowed.has(key))
+    .map((key) => ({ property: key, reason: `"${key}" is not an input of this resource` }));
+}
+
+/**
+ * Why a `caCertificate` value is unusable, or undefined when every PEM block in it is an X.509
+ * certificate. Never echoes the value.
+ */
+export function caCertificateProblem(value: string): string | undefined {
+  const blocks = value.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+  if (blocks.length === 0) {
+    return '"caCertificate" must be PEM text with a -----BEGIN CERTIFICATE----- block (the certificate, not a file path)';
+  }
+  for (const block of blocks) {
+    try {
+      new X509Certificate(block);
+    } catch {
+      return '"caCertificate" holds a PEM block that is not a valid X.509 certificate';
+    }
+  }
+  return undefined;
 }
 
 /**

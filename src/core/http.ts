@@ -64,6 +64,12 @@ export interface HttpRequest<T> {
   accept?: readonly number[];
   /** POST only: repeating the request has no lasting effect, so it may be retried. */
   idempotent?: boolean;
+  /**
+   * POST only: statuses at which the server did nothing, so the request may be sent again (e.g.
+   * `[429]` when a rate limiter refuses before any work). Network errors and timeouts are never
+   * retried under this option: the server may have acted.
+   */
+  retryStatuses?: readonly number[];
 }
 
 /** The outcome of a call whose status was 2xx or in `accept`. */
@@ -71,6 +77,8 @@ export interface HttpResponse<T> {
   status: number;
   /** The parsed body for a 2xx answer with a schema; undefined otherwise. */
   body: T;
+  /** For an accepted non-2xx status: the API's own error text, if its body had one (scrubbed). */
+  apiMessage?: string | undefined;
 }
 
 /** A configured client for one vendor. */
@@ -96,6 +104,8 @@ export function tuneHttpClients(next: HttpTuning): () => void {
 }
 
 const RETRY_STATUSES = [408, 429, 500, 502, 503, 504, 521, 522, 524];
+/** A rate limit is waited out longer than a failure: 429s are frequent when many tokens share a credential. */
+const RATE_LIMIT_RETRIES = 8;
 const TLS_CODES = new Set([
   "SELF_SIGNED_CERT_IN_CHAIN",
   "DEPTH_ZERO_SELF_SIGNED_CERT",
@@ -113,15 +123,18 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
   const timeoutMs = options.timeoutMs ?? tuning.timeoutMs ?? 15_000;
   const baseDelayMs = options.retryBaseDelayMs ?? tuning.retryBaseDelayMs ?? 500;
   const base = options.baseUrl.replace(/\/+$/, "");
+  const retryLimit = options.retryLimit ?? 3;
   const instance: Got = got.extend({
     timeout: { request: timeoutMs },
     retry: {
-      limit: options.retryLimit ?? 3,
+      limit: Math.max(retryLimit, RATE_LIMIT_RETRIES),
       methods: ["GET", "DELETE"],
       statusCodes: RETRY_STATUSES,
       maxRetryAfter: 60_000,
-      calculateDelay: ({ computedValue, retryAfter, attemptCount }) => {
+      calculateDelay: ({ computedValue, retryAfter, attemptCount, error }) => {
         if (computedValue === 0) return 0;
+        const limit = error.response?.statusCode === 429 && retryLimit > 0 ? RATE_LIMIT_RETRIES : retryLimit;
+        if (attemptCount > limit) return 0;
         if (retryAfter !== undefined) return Math.max(1, retryAfter);
         return Math.min(baseDelayMs * 2 ** (attemptCount - 1), 10_000) + Math.random() * 50;
       },
@@ -154,6 +167,9 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
         ...(request.form ? { form: request.form } : {}),
         ...(request.searchParams ? { searchParams: request.searchParams } : {}),
         ...(request.method === "POST" && request.idempotent ? { retry: { methods: ["POST"] } } : {}),
+        ...(request.method === "POST" && !request.idempotent && request.retryStatuses
+          ? { retry: { methods: ["POST"], statusCodes: [...request.retryStatuses], errorCodes: [] } }
+          : {}),
       };
       let response: { statusCode: number; body: string };
       try {
@@ -165,9 +181,11 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
       if (statusCode >= 200 && statusCode < 300) {
         return { status: statusCode, body: parseBody(request.schema, body, target) as T };
       }
-      if (request.accept?.includes(statusCode)) return { status: statusCode, body: undefined as T };
       const described = options.describeError?.(parseJsonOrUndefined(body));
-      throw new ApiResponseError(target, statusCode, described ? redact(described, secrets) : undefined);
+      const apiMessage = described ? redact(described, secrets) : undefined;
+      if (request.accept?.includes(statusCode))
+        return { status: statusCode, body: undefined as T, apiMessage };
+      throw new ApiResponseError(target, statusCode, apiMessage);
     },
   };
 }

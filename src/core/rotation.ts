@@ -20,7 +20,7 @@ export function isDue(at: string | undefined, now: Date): boolean {
 }
 
 /** Why an update rotates, or undefined when it does not. */
-export type RotationReason = "due" | "trigger-changed" | "forced";
+export type RotationReason = "due" | "trigger-changed";
 
 /** Milliseconds in one minute / day, for readable windows. */
 export const MINUTE_MS = 60_000;

@@ -8,6 +8,7 @@
  * @module
  */
 import { MissingCredentialsError, type Vendor } from "../errors.ts";
+import type { CheckFailure } from "./check.ts";
 
 /** The part of Pulumi's dynamic-provider config this package reads. */
 export interface StackConfig {
@@ -52,18 +53,51 @@ export function findSetting(source: SettingSource): FoundSetting | undefined {
   return found ? { value: found[0] as string, from: found[1] } : undefined;
 }
 
-/** A vendor's settings: for each input name, its stack config key and environment variable. */
-export type SettingsTable = Record<string, { configKey: string; env: string }>;
+/** One setting of a vendor: where it comes from besides the input, and what makes a value unusable. */
+export interface SettingDefinition {
+  configKey: string;
+  env: string;
+  /**
+   * Why a value is unusable, as a sentence that starts with the quoted property name, or undefined
+   * when it is fine. Never echoes the value. The input's own zod schema applies the same check.
+   */
+  problem?: (value: string) => string | undefined;
+}
 
-/**
- * Binds a vendor's settings table: `source("apiToken", input)` is the {@link SettingSource} to
- * look that setting up with.
- */
+/** A vendor's settings: for each input name, its stack config key, environment variable and check. */
+export type SettingsTable = Record<string, SettingDefinition>;
+
+/** A vendor's settings, bound: look one up, or check every value that came from config or env. */
+export interface VendorSettings<Name extends string> {
+  /** `source("apiToken", input)` is the {@link SettingSource} to look that setting up with. */
+  (property: Name, input: string | undefined): SettingSource;
+  /**
+   * `check` failures of values found in the stack config or the environment (inputs are checked by
+   * the input schema). They name no property: the engine would print the input's value, and the
+   * value did not come from an input. The reason names the property and the one source.
+   */
+  failures(inputs: Partial<Record<Name, unknown>>): CheckFailure[];
+}
+
+/** Binds a vendor's settings table. */
 export function settingsOf<Table extends SettingsTable>(
   vendor: Vendor,
   table: Table,
-): (property: keyof Table & string, input: string | undefined) => SettingSource {
-  return (property, input) => ({ vendor, property, input, ...table[property] }) as SettingSource;
+): VendorSettings<keyof Table & string> {
+  const source = (property: keyof Table & string, input: string | undefined): SettingSource => {
+    const { configKey, env } = table[property] as SettingDefinition;
+    return { vendor, property, input, configKey, env };
+  };
+  return Object.assign(source, {
+    failures(inputs: Partial<Record<keyof Table & string, unknown>>): CheckFailure[] {
+      return Object.entries(table).flatMap(([property, definition]) => {
+        if (inputs[property as keyof Table & string] !== undefined || !definition.problem) return [];
+        const found = findSetting(source(property, undefined));
+        const problem = found === undefined ? undefined : definition.problem(found.value);
+        return problem === undefined ? [] : [{ property: "", reason: `${problem} (from ${found?.from})` }];
+      });
+    },
+  });
 }
 
 /** The first non-empty value among input, stack config and environment; undefined if none. */

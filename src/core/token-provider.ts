@@ -15,11 +15,20 @@
  *
  * @module
  */
+import { isDeepStrictEqual } from "node:util";
 import type * as pulumi from "@pulumi/pulumi";
 import type { z } from "zod";
-import type { Vendor } from "../errors.ts";
-import { type CheckFailure, hasUnknowns, toFailures, userInputs } from "./check.ts";
+import { InvalidStateError, type Vendor } from "../errors.ts";
+import {
+  type CheckFailure,
+  hasUnknowns,
+  toFailures,
+  UNKNOWN_VALUE,
+  unknownInputFailures,
+  userInputs,
+} from "./check.ts";
 import { now } from "./clock.ts";
+import { explainRotation } from "./rotation-notice.ts";
 import { isDue, type RotationReason, rotatesAt } from "./rotation.ts";
 import { setStackConfig } from "./settings.ts";
 
@@ -44,13 +53,30 @@ export interface TokenSpec<
   /** Zod object schema of the inputs. Built on first use, never at module load. */
   inputSchema(): z.ZodType<Inputs> & { shape: Record<string, unknown> };
   /**
+   * Zod schema of the stored outputs (inputs, vendor state, `rotatesAt`) that `update`, `read` and
+   * `delete` rely on. Tolerant of state written by older versions (defaults for fields they lack,
+   * unknown keys kept); a failure stops the operation with {@link InvalidStateError} before any call.
+   */
+  storedSchema(): z.ZodType;
+  /**
+   * Inputs that hold credentials. A `check` failure about one names no property (the engine would
+   * print its value); the reason names it.
+   */
+  secretInputs: readonly (keyof Inputs & string)[];
+  /**
    * Fills inputs from settings (stack config, environment, defaults) so that they are stored and
    * compared like inputs, e.g. the resolved endpoint a token lives at. Must be idempotent.
    */
   resolveInputs?(inputs: Inputs): Inputs;
   /**
+   * Inputs that `resolveInputs` fills. State written before a version stored them lacks them: that
+   * absence is not a change (an upgrade must not replace or update anything).
+   */
+  resolvedInputs?: readonly (keyof Inputs & string)[];
+  /**
    * Failures that depend on more than the inputs: a missing credential, an unusable config value, or
-   * the stored outputs `olds` (empty on create).
+   * the stored outputs `olds` (empty on create). Gets the inputs as given (before `resolveInputs`),
+   * so it can tell a value from an input from one found in config or the environment.
    */
   checkEnvironment?(inputs: Inputs, olds: Record<string, unknown>): CheckFailure[];
   /** The stable Pulumi id; must not change across rotations. */
@@ -90,7 +116,19 @@ export function createTokenProvider<
   let storedInputKeys: string[] | undefined;
   const inputKeys = (): string[] =>
     (storedInputKeys ??= Object.keys(inputSchema().shape).filter((key) => !transient.has(key)));
-  const stored = (olds: Bag) => olds as unknown as StoredToken<Inputs, State>;
+  const secretInputs = new Set<string>(spec.secretInputs);
+  const resolved = new Set<string>(spec.resolvedInputs ?? []);
+  let storedSchema: ReturnType<typeof spec.storedSchema> | undefined;
+  const stored = (id: string, olds: Bag): StoredToken<Inputs, State> => {
+    const parsed = (storedSchema ??= spec.storedSchema()).safeParse(userInputs(olds));
+    if (parsed.success) return parsed.data as StoredToken<Inputs, State>;
+    const issue = parsed.error.issues[0];
+    const field = issue?.path.map(String).join(".") ?? "";
+    throw new InvalidStateError(spec.vendor, id, `"${field}" ${issue?.message ?? "is invalid"}`);
+  };
+  /** An old value differs from the new one; a resolved input that older state lacks does not. */
+  const differs = (olds: Bag, key: string, value: unknown): boolean =>
+    !(resolved.has(key) && !(key in olds)) && !same(olds[key], value);
 
   const outputsOf = (inputs: Inputs, state: State): Bag => {
     const kept = Object.fromEntries(Object.entries(inputs).filter(([key]) => !transient.has(key)));
@@ -118,20 +156,39 @@ export function createTokenProvider<
 
     async check(olds: Bag, news: Bag) {
       if (hasUnknowns(news)) return { inputs: news };
-      const parsed = inputSchema().safeParse(userInputs(news));
-      if (!parsed.success) return { inputs: news, failures: toFailures(parsed.error) };
-      const inputs = resolve(parsed.data);
-      const failures = spec.checkEnvironment?.(inputs, olds) ?? [];
-      return failures.length > 0 ? { inputs: news, failures } : { inputs: inputs as Bag };
+      const given = userInputs(news);
+      const unknownKeys = unknownInputFailures(given, Object.keys(inputSchema().shape));
+      const parsed = inputSchema().safeParse(given);
+      if (!parsed.success || unknownKeys.length > 0) {
+        const failures = parsed.success ? [] : toFailures(parsed.error, secretInputs);
+        return { inputs: news, failures: [...unknownKeys, ...failures] };
+      }
+      const failures = (spec.checkEnvironment?.(parsed.data, olds) ?? []).map((failure) =>
+        secretInputs.has(failure.property) ? { ...failure, property: "" } : failure,
+      );
+      if (failures.length > 0) return { inputs: news, failures };
+      return { inputs: resolve(parsed.data) as Bag };
     },
 
-    async diff(_id: string, olds: Bag, news: Bag) {
-      if (hasUnknowns(news)) return { changes: true };
+    async diff(id: string, olds: Bag, news: Bag) {
+      if (hasUnknowns(news)) {
+        // Preview of inputs that depend on other resources: an identity input not known yet may
+        // replace the resource, so say so rather than promising an update.
+        const replaces = spec.replaceOn.filter(
+          (key) => news[key] === UNKNOWN_VALUE || (news[key] !== undefined && differs(olds, key, news[key])),
+        );
+        return replaces.length > 0
+          ? { changes: true, replaces, deleteBeforeReplace: false }
+          : { changes: true };
+      }
       const inputs = parse(news);
-      const replaces = spec.replaceOn.filter((key) => !same(olds[key], inputs[key]));
+      const replaces = spec.replaceOn.filter((key) => differs(olds, key, inputs[key]));
       if (replaces.length > 0) return { changes: true, replaces, deleteBeforeReplace: false };
-      const changed = inputKeys().some((key) => !same(olds[key], (inputs as Bag)[key]));
-      return { changes: changed || rotationReason(olds, inputs) !== undefined };
+      const changed = inputKeys().some((key) => differs(olds, key, (inputs as Bag)[key]));
+      const reason = rotationReason(olds, inputs);
+      const rotateBeforeMs = spec.rotateBeforeMs(inputs);
+      explainRotation({ vendor: spec.vendor, id, olds, reason, rotateBeforeMs, now: now() });
+      return { changes: changed || reason !== undefined };
     },
 
     async create(news: Bag) {
@@ -140,32 +197,33 @@ export function createTokenProvider<
       return { id: spec.id(inputs), outs: outputsOf(inputs, state) };
     },
 
-    async update(_id: string, olds: Bag, news: Bag) {
+    async update(id: string, olds: Bag, news: Bag) {
       const inputs = parse(news);
-      const reason = rotationReason(olds, inputs);
+      const previous = stored(id, olds);
+      const reason = rotationReason(previous as unknown as Bag, inputs);
       if (reason !== undefined) {
-        const state = await spec.rotate(inputs, stored(olds), reason);
+        const state = await spec.rotate(inputs, previous, reason);
         return { outs: outputsOf(inputs, state) };
       }
       const state = Object.fromEntries(
-        Object.entries(olds).filter(([key]) => key !== "__provider" && !inputKeys().includes(key)),
+        Object.entries(previous).filter(([key]) => !inputKeys().includes(key)),
       ) as unknown as State;
       return { outs: outputsOf(inputs, state) };
     },
 
     async read(id: string, props: Bag) {
-      if (typeof props.expiresAt !== "string") return { id, props };
-      const inspection = await spec.inspect(stored(props));
+      const previous = stored(id, props);
+      const inspection = await spec.inspect(previous);
       if (inspection === "gone") return {};
-      const kept = Object.fromEntries(Object.entries(props).filter(([key]) => key !== "__provider"));
+      const kept = previous as unknown as Bag;
       const merged = { ...kept, ...inspection } as Bag;
       const expiresAt = new Date(String(merged.expiresAt));
       const window = spec.rotateBeforeMs(merged as Inputs);
       return { id, props: defined({ ...merged, rotatesAt: rotatesAt(expiresAt, window).toISOString() }) };
     },
 
-    async delete(_id: string, props: Bag) {
-      await spec.revoke(stored(props));
+    async delete(id: string, props: Bag) {
+      await spec.revoke(stored(id, props));
     },
   };
 }
@@ -176,8 +234,8 @@ function defined(bag: Bag): Bag {
   return Object.fromEntries(Object.entries(bag).filter(([, value]) => value !== undefined));
 }
 
+/** Equal values; undefined and null (how the engine may hand back a removed value) are the same. */
 function same(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
   if ((a === undefined || a === null) && (b === undefined || b === null)) return true;
-  return JSON.stringify(a) === JSON.stringify(b);
+  return isDeepStrictEqual(a, b);
 }

@@ -165,9 +165,13 @@ export function createNetbird(clock: EmulatorClock): {
     if (!userAgent.toLowerCase().includes("terraform") && !takeRateToken(value)) {
       return error(429, "too many requests");
     }
-    // Deliberate choice: a well-formed but unknown (or deleted) PAT gives 401 "token invalid". The real server
-    // answers 404 "invalid token: pat: <hash> not found" (api-notes §2); 401 is what a client should treat it as,
-    // and it keeps every authentication failure on one status.
+    // Like the real server (api-notes §2): a malformed or expired PAT gives 401 "token invalid", but a
+    // well-formed PAT that is unknown or deleted fails at the store lookup and gives 404
+    // "invalid token: pat: <base64 sha256> not found".
+    if (!isWellFormedPlainToken(value)) return error(401, "token invalid");
+    const hash = hashPlainToken(value);
+    const known = patsByHash.get(hash);
+    if (known === undefined) return error(404, `invalid token: pat: ${hash} not found`);
     const pat = findValidPat(value);
     const user = pat === undefined ? undefined : users.get(pat.userId);
     if (pat === undefined || user === undefined) return error(401, "token invalid");
@@ -317,6 +321,23 @@ export function createNetbird(clock: EmulatorClock): {
       return true;
     },
     authenticate: (plainToken) => findValidPat(plainToken) !== undefined,
+    seedToken(token) {
+      if (!isWellFormedPlainToken(token.plainToken)) throw new Error("seedToken: malformed plain token");
+      if (!users.has(token.userId)) throw new Error(`seedToken: unknown user ${token.userId}`);
+      if (pats.has(token.id)) throw new Error(`seedToken: token ${token.id} exists`);
+      const pat: Pat = {
+        id: token.id,
+        userId: token.userId,
+        name: token.name,
+        hash: hashPlainToken(token.plainToken),
+        expirationDate: new Date(token.expirationDate),
+        createdBy: token.createdBy,
+        createdAt: new Date(token.createdAt),
+        lastUsed: token.lastUsed === undefined ? undefined : new Date(token.lastUsed),
+      };
+      pats.set(pat.id, pat);
+      patsByHash.set(pat.hash, pat);
+    },
     setRateLimit(limit) {
       if (limit !== undefined && !(limit.rpm > 0 && limit.burst >= 1)) {
         throw new Error("setRateLimit needs rpm > 0 and burst >= 1");

@@ -155,6 +155,11 @@ export interface NetbirdControl {
   deleteToken(userId: string, tokenId: string): boolean;
   /** Would this token authenticate now (format, checksum, exists, not expired)? Does NOT mark it used. */
   authenticate(plainToken: string): boolean;
+  /**
+   * Puts back a PAT that existed at an earlier emulator run (e.g. one a saved Pulumi state refers to): same id,
+   * same plain token, same dates. Throws if the token is malformed, the user is unknown or the id is taken.
+   */
+  seedToken(token: NetbirdTokenInfo & { userId: string; plainToken: string }): void;
   /** Per-PAT token bucket (emulator clock); undefined turns it off. 429 `{"message":"too many requests"}`. */
   setRateLimit(limit: { rpm: number; burst: number } | undefined): void;
 }

@@ -11,36 +11,61 @@
  * @module
  */
 import { decodeJwt } from "jose";
+import { caCertificateProblem } from "../core/check.ts";
 import { createHttpClient, type HttpClient } from "../core/http.ts";
 import { redactUrl } from "../core/redact.ts";
 import { lookupSetting, requireSetting, settingsOf } from "../core/settings.ts";
 import { InvalidResponseError } from "../errors.ts";
-import { claimsSchema, tokenPairSchema, userSchema } from "./schemas.ts";
+import { apiKeyProblem, apiUrlProblem, claimsSchema, tokenPairSchema, userSchema } from "./schemas.ts";
 
 /** The public Gcore API. */
 export const DEFAULT_API_URL = "https://api.gcore.com";
 
-/** Where each setting comes from when its input is not set. */
+/** Where each setting comes from when its input is not set, and what makes a value unusable. */
 export const settingSource = settingsOf("gcore", {
-  apiUrl: { configKey: "gcore:apiUrl", env: "GCORE_API_URL" },
-  apiKey: { configKey: "gcore:apiKey", env: "GCORE_API_KEY" },
+  apiUrl: { configKey: "gcore:apiUrl", env: "GCORE_API_URL", problem: apiUrlProblem },
+  apiKey: { configKey: "gcore:apiKey", env: "GCORE_API_KEY", problem: apiKeyProblem },
+  caCertificate: {
+    configKey: "gcore:caCertificate",
+    env: "GCORE_CA_CERTIFICATE",
+    problem: caCertificateProblem,
+  },
 });
 
-/** Connection settings, resolved at call time (never captured in the serialized provider). */
-export interface GcoreConnection {
+/** The API URL: input, stack config, environment, else the public API. No trailing slash. */
+export function resolveApiUrl(input: string | undefined): string {
+  return (lookupSetting(settingSource("apiUrl", input)) ?? DEFAULT_API_URL).replace(/\/+$/, "");
+}
+
+/** Where the API is and how to trust it (no credential: the refresh endpoint needs none). */
+export interface GcoreEndpoint {
   apiUrl: string;
+  caCertificate: string | undefined;
+}
+
+/** Connection settings, resolved at call time (never captured in the serialized provider). */
+export interface GcoreConnection extends GcoreEndpoint {
   apiKey: string;
 }
 
-/** Resolves the API URL and key: input, then stack config, then environment (then the default URL). */
+/** The endpoint settings: input, then stack config, then environment (then the default URL). */
+export function resolveEndpoint(inputs: {
+  apiUrl?: string | undefined;
+  caCertificate?: string | undefined;
+}): GcoreEndpoint {
+  return {
+    apiUrl: resolveApiUrl(inputs.apiUrl),
+    caCertificate: lookupSetting(settingSource("caCertificate", inputs.caCertificate)),
+  };
+}
+
+/** Resolves the endpoint and the reseller's API key (which must exist somewhere). */
 export function resolveConnection(inputs: {
   apiUrl?: string | undefined;
   apiKey?: string | undefined;
+  caCertificate?: string | undefined;
 }): GcoreConnection {
-  return {
-    apiUrl: lookupSetting(settingSource("apiUrl", inputs.apiUrl)) ?? DEFAULT_API_URL,
-    apiKey: requireSetting(settingSource("apiKey", inputs.apiKey)),
-  };
+  return { ...resolveEndpoint(inputs), apiKey: requireSetting(settingSource("apiKey", inputs.apiKey)) };
 }
 
 /** A JWT pair with the facts the provider needs, decoded (not verified) from the tokens. */
@@ -121,10 +146,15 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-function client(apiUrl: string, authorization: string | undefined, secrets: readonly string[]): HttpClient {
+function client(
+  endpoint: GcoreEndpoint,
+  authorization: string | undefined,
+  secrets: readonly string[],
+): HttpClient {
   return createHttpClient({
     vendor: "gcore",
-    baseUrl: apiUrl,
+    baseUrl: endpoint.apiUrl,
+    caCertificate: endpoint.caCertificate,
     authorization,
     describeError,
     secrets,
@@ -164,41 +194,44 @@ function toPair(
   };
 }
 
-const endpoint = (apiUrl: string, path: string) => redactUrl(`${apiUrl.replace(/\/+$/, "")}${path}`);
+const endpointUrl = (apiUrl: string, path: string) => redactUrl(`${apiUrl.replace(/\/+$/, "")}${path}`);
 
 /** Reseller endpoint: GET /iam/auth/jwt/users/{userId}/token. Retried like every GET. */
 export async function issueUserToken(connection: GcoreConnection, userId: number): Promise<UserTokenPair> {
   const path = `/iam/auth/jwt/users/${userId}/token`;
   const action = "issue user token";
-  const { body } = await client(connection.apiUrl, apiKeyAuthorization(connection.apiKey), []).request({
+  const { body } = await client(connection, apiKeyAuthorization(connection.apiKey), []).request({
     action,
     method: "GET",
     path,
     schema: tokenPairSchema(),
   });
-  return toPair(body, { action, method: "GET", url: endpoint(connection.apiUrl, path) });
+  return toPair(body, { action, method: "GET", url: endpointUrl(connection.apiUrl, path) });
 }
 
 /**
  * POST /iam/auth/jwt/refresh `{refresh}`: a new pair; the presented refresh token is blacklisted.
  * Sent without `Authorization` (the endpoint needs none) and never retried.
  */
-export async function refreshUserToken(apiUrl: string, refreshToken: string): Promise<UserTokenPair> {
+export async function refreshUserToken(
+  endpoint: GcoreEndpoint,
+  refreshToken: string,
+): Promise<UserTokenPair> {
   const path = "/iam/auth/jwt/refresh";
   const action = "refresh user token";
-  const { body } = await client(apiUrl, undefined, [refreshToken]).request({
+  const { body } = await client(endpoint, undefined, [refreshToken]).request({
     action,
     method: "POST",
     path,
     json: { refresh: refreshToken },
     schema: tokenPairSchema(),
   });
-  return toPair(body, { action, method: "POST", url: endpoint(apiUrl, path) });
+  return toPair(body, { action, method: "POST", url: endpointUrl(endpoint.apiUrl, path) });
 }
 
 /** GET /iam/users/{userId}: true when the user exists, false on 404. */
 export async function userExists(connection: GcoreConnection, userId: number): Promise<boolean> {
-  const { status } = await client(connection.apiUrl, apiKeyAuthorization(connection.apiKey), []).request({
+  const { status } = await client(connection, apiKeyAuthorization(connection.apiKey), []).request({
     action: "read user",
     method: "GET",
     path: `/iam/users/${userId}`,

@@ -20,22 +20,17 @@ import { describeSources, lookupSetting } from "../core/settings.ts";
 import { createTokenProvider, type StoredToken } from "../core/token-provider.ts";
 import { ApiNetworkError, ApiResponseError, ApiTimeoutError, InvalidResponseError } from "../errors.ts";
 import {
-  DEFAULT_API_URL,
   decodeExpiry,
   issueUserToken,
   refreshUserToken,
+  resolveApiUrl,
   resolveConnection,
+  resolveEndpoint,
   settingSource,
   type UserTokenPair,
   userExists,
 } from "./api.ts";
-import {
-  apiKeyProblem,
-  apiUrlProblem,
-  DEFAULT_ROTATE_BEFORE_MINUTES,
-  inputSchema,
-  type UserTokenInputs,
-} from "./schemas.ts";
+import { DEFAULT_ROTATE_BEFORE_MINUTES, inputSchema, storedSchema, type UserTokenInputs } from "./schemas.ts";
 
 export type { UserTokenInputs } from "./schemas.ts";
 
@@ -90,6 +85,7 @@ function storedState(stored: Stored): UserTokenState {
     rotationTrigger: _trigger,
     apiUrl: _apiUrl,
     apiKey: _apiKey,
+    caCertificate: _caCertificate,
     rotatesAt: _rotatesAt,
     ...state
   } = stored as Stored & { __provider?: unknown };
@@ -130,35 +126,14 @@ function fallbackReason(error: unknown): string | undefined {
   return undefined;
 }
 
-/** A failure for an API URL or key that came from stack config or the environment. */
+/** Settings from stack config or the environment that are unusable, and a missing API key. */
 function environmentFailures(inputs: UserTokenInputs): CheckFailure[] {
-  const failures: CheckFailure[] = [];
-  if (inputs.apiUrl === undefined) {
-    const apiUrl = lookupSetting(settingSource("apiUrl", undefined));
-    const problem = apiUrl === undefined ? undefined : apiUrlProblem(apiUrl);
-    if (problem !== undefined) {
-      failures.push({
-        property: "apiUrl",
-        reason: `"apiUrl" (from the stack config "gcore:apiUrl" or the environment variable GCORE_API_URL) ${problem}`,
-      });
-    }
-  }
-  if (inputs.apiKey === undefined) {
-    const apiKey = lookupSetting(settingSource("apiKey", undefined));
-    if (apiKey === undefined) {
-      failures.push({
-        property: "apiKey",
-        reason: `"apiKey" is required (a reseller's permanent API token): set ${describeSources(settingSource("apiKey", undefined))}`,
-      });
-    } else {
-      const problem = apiKeyProblem(apiKey);
-      if (problem !== undefined) {
-        failures.push({
-          property: "apiKey",
-          reason: `"apiKey" (from the stack config "gcore:apiKey" or the environment variable GCORE_API_KEY) ${problem}`,
-        });
-      }
-    }
+  const failures = settingSource.failures(inputs);
+  if (lookupSetting(settingSource("apiKey", inputs.apiKey)) === undefined) {
+    failures.push({
+      property: "",
+      reason: `"apiKey" is required (a reseller's permanent API token): set ${describeSources(settingSource("apiKey", undefined))}`,
+    });
   }
   return failures;
 }
@@ -174,6 +149,11 @@ async function reissue(inputs: UserTokenInputs, why: string): Promise<UserTokenS
 export const gcoreProvider = createTokenProvider<UserTokenInputs, UserTokenState>({
   vendor: "gcore",
   inputSchema,
+  storedSchema,
+  secretInputs: ["apiKey"],
+  // Stored like NetBird's endpoint, so refresh and destroy reach the API that issued the pair.
+  resolveInputs: (inputs) => ({ ...inputs, apiUrl: resolveApiUrl(inputs.apiUrl) }),
+  resolvedInputs: ["apiUrl"],
   checkEnvironment: environmentFailures,
   id: (inputs) => `users/${inputs.userId}`,
   replaceOn: ["userId", "apiUrl"],
@@ -192,10 +172,9 @@ export const gcoreProvider = createTokenProvider<UserTokenInputs, UserTokenState
     if (refreshExpiry.getTime() <= at.getTime()) {
       return reissue(inputs, `the refresh JWT expired at ${refreshExpiry.toISOString()}`);
     }
-    const apiUrl = lookupSetting(settingSource("apiUrl", inputs.apiUrl)) ?? DEFAULT_API_URL;
     let pair: UserTokenPair;
     try {
-      pair = await refreshUserToken(apiUrl, stored.refreshToken);
+      pair = await refreshUserToken(resolveEndpoint(inputs), stored.refreshToken);
     } catch (error) {
       const why = fallbackReason(error);
       if (why === undefined) throw error;

@@ -7,7 +7,7 @@
  * @module
  */
 import { z } from "zod";
-import { httpUrlProblem } from "../core/check.ts";
+import { caCertificateProblem, httpUrlProblem } from "../core/check.ts";
 
 /** Access tokens live 60 minutes, so the rotate-before window must be shorter. */
 export const MAX_ROTATE_BEFORE_MINUTES = 59;
@@ -22,19 +22,29 @@ export interface UserTokenInputs {
   rotationTrigger?: string | undefined;
   apiUrl?: string | undefined;
   apiKey?: string | undefined;
+  caCertificate?: string | undefined;
 }
 
 /** Why an API URL is unusable, or undefined when it is fine. Never echoes the value. */
 export function apiUrlProblem(value: string): string | undefined {
-  return httpUrlProblem(value, "https://api.gcore.com");
+  const problem = httpUrlProblem(value, "https://api.gcore.com");
+  return problem && `"apiUrl" ${problem}`;
 }
 
 /** Why an API key is unusable, or undefined when it is fine. Never echoes the value. */
 export function apiKeyProblem(value: string): string | undefined {
-  if (value.trim() === "") return "must not be empty";
-  if (/^apikey\s/i.test(value)) return 'must be the key itself, without the "APIKey " prefix';
-  if (/\s/.test(value)) return "must not contain whitespace";
+  if (value.trim() === "") return '"apiKey" must not be empty';
+  if (/^apikey\s/i.test(value)) return '"apiKey" must be the key itself, without the "APIKey " prefix';
+  if (/\s/.test(value)) return '"apiKey" must not contain whitespace';
   return undefined;
+}
+
+/** A string input checked by a `problem` function that returns the whole failure sentence. */
+function checkedString(property: string, problem: (value: string) => string | undefined) {
+  return z.string({ error: `"${property}" must be a string` }).superRefine((value, ctx) => {
+    const reason = problem(value);
+    if (reason !== undefined) ctx.addIssue({ code: "custom", message: reason });
+  });
 }
 
 /** The input schema of `gcore.UserToken`. */
@@ -59,20 +69,31 @@ export function inputSchema() {
       })
       .default(DEFAULT_ROTATE_BEFORE_MINUTES),
     rotationTrigger: z.string({ error: '"rotationTrigger" must be a string' }).optional(),
-    apiUrl: z
-      .string({ error: '"apiUrl" must be a string' })
-      .superRefine((value, ctx) => {
-        const problem = apiUrlProblem(value);
-        if (problem !== undefined) ctx.addIssue({ code: "custom", message: `"apiUrl" ${problem}` });
-      })
-      .optional(),
-    apiKey: z
-      .string({ error: '"apiKey" must be a string' })
-      .superRefine((value, ctx) => {
-        const problem = apiKeyProblem(value);
-        if (problem !== undefined) ctx.addIssue({ code: "custom", message: `"apiKey" ${problem}` });
-      })
-      .optional(),
+    apiUrl: checkedString("apiUrl", apiUrlProblem).optional(),
+    apiKey: checkedString("apiKey", apiKeyProblem).optional(),
+    caCertificate: checkedString("caCertificate", caCertificateProblem).optional(),
+  });
+}
+
+/**
+ * The stored outputs `update`, `read` and `delete` rely on. Loose (keys of other versions are kept);
+ * `apiUrl` is absent in state written before it was stored.
+ */
+export function storedSchema() {
+  const text = () => z.string({ error: "is missing or not a string" });
+  return z.looseObject({
+    userId: z.number({ error: "is missing or not a number" }).int({ error: "is not an integer" }),
+    rotateBeforeMinutes: z.number({ error: "is not a number" }).default(DEFAULT_ROTATE_BEFORE_MINUTES),
+    rotationTrigger: text().optional(),
+    apiUrl: text().optional(),
+    apiKey: text().optional(),
+    caCertificate: text().optional(),
+    accessToken: text().min(1, { error: "is empty" }),
+    refreshToken: text().min(1, { error: "is empty" }),
+    accessExpiresAt: text(),
+    refreshExpiresAt: text(),
+    expiresAt: text(),
+    rotatesAt: text().default(""),
   });
 }
 

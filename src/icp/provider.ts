@@ -23,16 +23,14 @@ import { createTokenProvider, type StoredToken } from "../core/token-provider.ts
 import { InvalidResponseError, MissingCredentialsError } from "../errors.ts";
 import { type Connection, icpClient, requestIdToken, requestRegistryToken, resolveSetting } from "./api.ts";
 import {
-  caCertificateProblem,
-  clusterUrlProblem,
   defaultRegistry,
-  idTokenProblem,
   inputSchema,
   parseScopes,
   resolveAddresses,
   settingSource,
   type RegistryTokenInputs,
   type ResourceScope,
+  storedSchema,
 } from "./schemas.ts";
 
 export type { RegistryTokenInputs } from "./schemas.ts";
@@ -61,18 +59,12 @@ const TOKEN_PATH = "/image-manager/api/v1/auth/token";
 
 /** Failures of settings that may come from stack config or the environment. */
 function checkEnvironment(inputs: RegistryTokenInputs): CheckFailure[] {
-  const failures: CheckFailure[] = [];
-  if (inputs.clusterUrl === undefined) {
-    const found = resolveSetting("clusterUrl", undefined);
-    const reason = found
-      ? clusterUrlProblem(found.value, found.from)
-      : `"clusterUrl" is required: set ${describeSources(settingSource("clusterUrl", undefined))}`;
-    if (reason !== undefined) failures.push({ property: "clusterUrl", reason });
-  }
-  if (inputs.caCertificate === undefined) {
-    const found = resolveSetting("caCertificate", undefined);
-    const reason = found ? caCertificateProblem(found.value, found.from) : undefined;
-    if (reason !== undefined) failures.push({ property: "caCertificate", reason });
+  const failures = settingSource.failures(inputs);
+  if (inputs.clusterUrl === undefined && resolveSetting("clusterUrl", undefined) === undefined) {
+    failures.push({
+      property: "",
+      reason: `"clusterUrl" is required: set ${describeSources(settingSource("clusterUrl", undefined))}`,
+    });
   }
   return [...failures, ...credentialFailures(inputs)];
 }
@@ -89,19 +81,16 @@ function credentialFailures(inputs: RegistryTokenInputs): CheckFailure[] {
     ].filter(Boolean);
     return [
       {
-        property: "idToken",
+        property: "",
         reason: `give exactly one credential form: "idToken" (from ${idToken.from}) cannot be combined with ${others.join(" and ")}`,
       },
     ];
   }
-  if (idToken) {
-    const problem = inputs.idToken === undefined ? idTokenProblem(idToken.value, idToken.from) : undefined;
-    return problem ? [{ property: "idToken", reason: problem }] : [];
-  }
+  if (idToken) return []; // its value is checked by the input schema or by the settings table
   if (username && !password) {
     return [
       {
-        property: "password",
+        property: "",
         reason: `"password" is required with "username" (from ${username.from}): set ${describeSources(settingSource("password", undefined))}`,
       },
     ];
@@ -109,7 +98,7 @@ function credentialFailures(inputs: RegistryTokenInputs): CheckFailure[] {
   if (password && !username) {
     return [
       {
-        property: "username",
+        property: "",
         reason: `"username" is required with "password" (from ${password.from}): set ${describeSources(settingSource("username", undefined))}`,
       },
     ];
@@ -117,7 +106,7 @@ function credentialFailures(inputs: RegistryTokenInputs): CheckFailure[] {
   if (!username) {
     return [
       {
-        property: "username",
+        property: "",
         reason:
           'no credentials: set "username" and "password" (inputs, stack config icp:username and icp:password, ' +
           'or ICP_USERNAME and ICP_PASSWORD) or "idToken" (input, stack config icp:idToken or ICP_ID_TOKEN)',
@@ -291,6 +280,8 @@ async function forget(stored: Stored): Promise<void> {
 export const icpProvider = createTokenProvider<RegistryTokenInputs, RegistryTokenState>({
   vendor: "icp",
   inputSchema,
+  storedSchema,
+  secretInputs: ["password", "idToken"],
   resolveInputs: resolveAddresses,
   checkEnvironment,
   id: (inputs) => `${inputs.registry ?? "(no registry)"}/${inputs.scope ?? "*"}`,

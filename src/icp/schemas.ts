@@ -5,10 +5,10 @@
  *
  * @module
  */
-import { X509Certificate } from "node:crypto";
 import { decodeJwt } from "jose";
 import { z } from "zod";
-import { lookupSetting, settingsOf } from "../core/settings.ts";
+import { caCertificateProblem } from "../core/check.ts";
+import { lookupSetting, type SettingsTable, settingsOf } from "../core/settings.ts";
 
 /** Default of `rotateBeforeMinutes`. */
 export const DEFAULT_ROTATE_BEFORE_MINUTES = 5;
@@ -41,12 +41,16 @@ export interface ResourceScope {
 
 /** Where each setting comes from when it is not a resource input: stack config, then environment. */
 export const SETTINGS = {
-  clusterUrl: { configKey: "icp:clusterUrl", env: "ICP_CLUSTER_URL" },
+  clusterUrl: {
+    configKey: "icp:clusterUrl",
+    env: "ICP_CLUSTER_URL",
+    problem: (value) => clusterUrlProblem(value),
+  },
   username: { configKey: "icp:username", env: "ICP_USERNAME" },
   password: { configKey: "icp:password", env: "ICP_PASSWORD" },
-  idToken: { configKey: "icp:idToken", env: "ICP_ID_TOKEN" },
-  caCertificate: { configKey: "icp:caCertificate", env: "ICP_CA_CERT" },
-} as const;
+  idToken: { configKey: "icp:idToken", env: "ICP_ID_TOKEN", problem: (value) => idTokenProblem(value) },
+  caCertificate: { configKey: "icp:caCertificate", env: "ICP_CA_CERT", problem: caCertificateProblem },
+} satisfies SettingsTable;
 
 /** A setting that can come from an input, the stack config or the environment. */
 export type SettingName = keyof typeof SETTINGS;
@@ -80,7 +84,7 @@ export function inputSchema() {
     idToken: withProblem("idToken", (value) => idTokenProblem(value)),
     scope: withProblem("scope", scopeProblem),
     registry: withProblem("registry", registryProblem),
-    caCertificate: withProblem("caCertificate", (value) => caCertificateProblem(value)),
+    caCertificate: withProblem("caCertificate", caCertificateProblem),
     insecureSkipTlsVerify: z.boolean({ error: '"insecureSkipTlsVerify" must be a boolean' }).optional(),
     rotateBeforeMinutes: z
       .number({ error: ROTATE_BEFORE_REASON })
@@ -143,23 +147,6 @@ export function idTokenProblem(value: string, from?: string): string | undefined
   return undefined;
 }
 
-/** Why a CA certificate setting is unusable, or undefined. */
-export function caCertificateProblem(value: string, from?: string): string | undefined {
-  const where = from ? ` (from ${from})` : "";
-  const blocks = value.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
-  if (blocks.length === 0) {
-    return `"caCertificate" must be PEM text with a -----BEGIN CERTIFICATE----- block (the certificate, not a file path)${where}`;
-  }
-  for (const block of blocks) {
-    try {
-      new X509Certificate(block);
-    } catch {
-      return `"caCertificate" holds a PEM block that is not a valid X.509 certificate${where}`;
-    }
-  }
-  return undefined;
-}
-
 const HOST =
   "(?:\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*)";
 const REGISTRY_PATTERN = new RegExp(`^${HOST}(?::\\d{1,5})?$`);
@@ -211,4 +198,29 @@ function scopeProblem(value: string): string | undefined {
     `"scope" has an invalid entry ${JSON.stringify(bad.slice(0, 120))}: expected type[(class)]:name:action[,action], ` +
     "e.g. repository:ns/app:pull, several separated by single spaces"
   );
+}
+
+/**
+ * The stored outputs `update`, `read` and `delete` rely on. Loose (keys of other versions are kept).
+ */
+export function storedSchema() {
+  const text = () => z.string({ error: "is missing or not a string" });
+  return z.looseObject({
+    clusterUrl: text().optional(),
+    username: text().optional(),
+    password: text().optional(),
+    idToken: text().optional(),
+    scope: text().optional(),
+    registry: text().optional(),
+    caCertificate: text().optional(),
+    insecureSkipTlsVerify: z.boolean({ error: "is not a boolean" }).optional(),
+    rotateBeforeMinutes: z.number({ error: "is not a number" }).default(DEFAULT_ROTATE_BEFORE_MINUTES),
+    rotationTrigger: text().optional(),
+    token: text(),
+    issuedAt: text().default(""),
+    expiresAt: text(),
+    access: z.array(z.unknown(), { error: "is not a list" }).default([]),
+    dockerConfigJson: text().default(""),
+    rotatesAt: text().default(""),
+  });
 }

@@ -3,32 +3,55 @@
  * HTTP client.
  *
  * - POST `/api/users/{userId}/tokens` creates a token; the answer is the only time the plain token is
- *   returned. Never retried: a retry could issue a second token (the provider reconciles instead).
+ *   returned. Retried only after a 429, which the rate limiter answers before doing anything; any
+ *   other failure could hide a created token (the provider reconciles instead).
  * - GET `/api/users/{userId}/tokens[/{tokenId}]` lists or reads token metadata.
- * - DELETE `/api/users/{userId}/tokens/{tokenId}` revokes; a 404 means it is already gone.
+ * - DELETE `/api/users/{userId}/tokens/{tokenId}` revokes; a 404 `pat: <tokenId> not found` (or
+ *   `user: <userId> not found`) means it is already gone.
  * - GET `/api/users/current` is "who am I" for a credential.
+ *
+ * The real server answers a well-formed but unknown credential with **404** `invalid token: pat:
+ * <hash> not found`, not 401 (api-notes §2). So a 404 means "gone" only when its message names the
+ * token or user asked about; a 404 about the credential, and any 401, is
+ * {@link InvalidCredentialsError}: nothing is concluded about the tracked tokens.
  *
  * snake_case stays in this file.
  *
  * @module
  */
-import { createHttpClient, type HttpClient } from "../core/http.ts";
-import { lookupSetting, requireSetting, settingsOf } from "../core/settings.ts";
+import { caCertificateProblem } from "../core/check.ts";
+import { createHttpClient, type HttpClient, type HttpRequest, type HttpResponse } from "../core/http.ts";
+import { redactUrl } from "../core/redact.ts";
+import { findSetting, lookupSetting, requireSetting, settingsOf } from "../core/settings.ts";
+import { ApiResponseError, InvalidCredentialsError } from "../errors.ts";
 import {
+  apiTokenProblem,
   currentUserSchema,
   DEFAULT_MANAGEMENT_URL,
   errorBodySchema,
+  managementUrlProblem,
   normalizeManagementUrl,
   patGeneratedSchema,
   patListSchema,
   patSchema,
 } from "./schemas.ts";
 
-/** Where each setting comes from when its input is not set. */
+/** Where each setting comes from when its input is not set, and what makes a value unusable. */
 export const settingSource = settingsOf("netbird", {
-  managementUrl: { configKey: "netbird:managementUrl", env: "NB_MANAGEMENT_URL" },
-  apiToken: { configKey: "netbird:apiToken", env: "NB_PAT" },
-  caCertificate: { configKey: "netbird:caCertificate", env: "NB_CA_CERTIFICATE" },
+  managementUrl: {
+    configKey: "netbird:managementUrl",
+    env: "NB_MANAGEMENT_URL",
+    problem: (value) => {
+      const problem = managementUrlProblem(value);
+      return problem && `"managementUrl" ${problem}`;
+    },
+  },
+  apiToken: { configKey: "netbird:apiToken", env: "NB_PAT", problem: apiTokenProblem },
+  caCertificate: {
+    configKey: "netbird:caCertificate",
+    env: "NB_CA_CERTIFICATE",
+    problem: caCertificateProblem,
+  },
 });
 
 /** The management URL: input, stack config, environment, else NetBird cloud. */
@@ -68,7 +91,7 @@ export interface IssuedPat {
 
 /** The calls the provider makes. */
 export interface NetbirdApi {
-  /** POST: issues a token. Never retried. */
+  /** POST: issues a token. Retried only after 429 (the rate limiter refuses before any work). */
   createToken(userId: string, name: string, expiresInDays: number): Promise<IssuedPat>;
   /** GET one token's metadata; undefined when the API answers 404. */
   getToken(userId: string, tokenId: string): Promise<PatInfo | undefined>;
@@ -76,9 +99,15 @@ export interface NetbirdApi {
   listTokens(userId: string): Promise<PatInfo[]>;
   /** DELETE; "gone" when the API answers 404 (already deleted). */
   deleteToken(userId: string, tokenId: string): Promise<"deleted" | "gone">;
-  /** GET `/api/users/current` authenticated with `Token <plainToken>`: the id of the token's user. */
-  whoAmI(plainToken: string): Promise<string>;
+  /**
+   * GET `/api/users/current` authenticated with `Token <plainToken>`: the id of the token's user, or
+   * undefined when the API refuses that token.
+   */
+  whoAmI(plainToken: string): Promise<string | undefined>;
 }
+
+/** A 404 whose message says the credential itself is unknown (the real server's answer to a deleted PAT). */
+const CREDENTIAL_NOT_FOUND = /^invalid token\b/;
 
 /** Pulls NetBird's `{"message": …}` out of an error body. */
 export function describeError(body: unknown): string | undefined {
@@ -112,7 +141,8 @@ function toPatInfo(pat: {
  */
 export function connect(inputs: ConnectionInputs): NetbirdApi {
   const credential = requireSetting(settingSource("apiToken", inputs.apiToken));
-  const http: HttpClient = createHttpClient({
+  const credentialSource = findSetting(settingSource("apiToken", inputs.apiToken))?.from ?? "";
+  const client: HttpClient = createHttpClient({
     vendor: "netbird",
     baseUrl: resolveManagementUrl(inputs.managementUrl),
     authorization: authorizationHeader(credential),
@@ -120,6 +150,47 @@ export function connect(inputs: ConnectionInputs): NetbirdApi {
     describeError,
     secrets: [credential],
   });
+  const refused = (action: string, status: number) =>
+    new InvalidCredentialsError("netbird", "apiToken", credentialSource, status, action);
+  // Every call made with the admin credential: a refused credential is never mistaken for "not found".
+  const http = {
+    async request<T>(request: HttpRequest<T>): Promise<HttpResponse<T>> {
+      let response: HttpResponse<T>;
+      try {
+        response = await client.request({ ...request, accept: [...(request.accept ?? []), 404] });
+      } catch (error) {
+        if (error instanceof ApiResponseError && error.status === 401) throw refused(request.action, 401);
+        throw error;
+      }
+      if (response.status !== 404) return response;
+      if (CREDENTIAL_NOT_FOUND.test(response.apiMessage ?? "")) throw refused(request.action, 404);
+      if (request.accept?.includes(404)) return response;
+      throw notFound(request, response);
+    },
+  };
+  const base = resolveManagementUrl(inputs.managementUrl);
+  const notFound = (request: HttpRequest<unknown>, response: HttpResponse<unknown>) =>
+    new ApiResponseError(
+      {
+        vendor: "netbird",
+        action: request.action,
+        method: request.method,
+        url: redactUrl(`${base}${request.path}`),
+      },
+      404,
+      response.apiMessage,
+    );
+  /** A 404 that says the token (or its user) does not exist: anything else is an error. */
+  const gone = (
+    request: HttpRequest<unknown>,
+    response: HttpResponse<unknown>,
+    userId: string,
+    tokenId: string,
+  ) => {
+    const message = response.apiMessage ?? "";
+    if (message === `pat: ${tokenId} not found` || message === `user: ${userId} not found`) return true;
+    throw notFound(request, response);
+  };
   const tokens = (userId: string) => `/api/users/${encodeURIComponent(userId)}/tokens`;
   const token = (userId: string, tokenId: string) => `${tokens(userId)}/${encodeURIComponent(tokenId)}`;
 
@@ -131,19 +202,23 @@ export function connect(inputs: ConnectionInputs): NetbirdApi {
         path: tokens(userId),
         json: { name, expires_in: expiresInDays },
         schema: patGeneratedSchema(),
+        retryStatuses: [429],
       });
       return { plainToken: body.plain_token, info: toPatInfo(body.personal_access_token) };
     },
 
     async getToken(userId, tokenId) {
-      const { status, body } = await http.request({
+      const request = {
         action: "get personal access token",
         method: "GET",
         path: token(userId, tokenId),
         schema: patSchema(),
         accept: [404],
-      });
-      return status === 404 ? undefined : toPatInfo(body);
+      } as const;
+      const response = await http.request(request);
+      return response.status === 404 && gone(request, response, userId, tokenId)
+        ? undefined
+        : toPatInfo(response.body);
     },
 
     async listTokens(userId) {
@@ -157,23 +232,37 @@ export function connect(inputs: ConnectionInputs): NetbirdApi {
     },
 
     async deleteToken(userId, tokenId) {
-      const { status } = await http.request({
+      const request = {
         action: "delete personal access token",
         method: "DELETE",
         path: token(userId, tokenId),
         accept: [404],
-      });
-      return status === 404 ? "gone" : "deleted";
+      } as const;
+      const response = await http.request(request);
+      return response.status === 404 && gone(request, response, userId, tokenId) ? "gone" : "deleted";
     },
 
     async whoAmI(plainToken) {
-      const { body } = await http.request({
+      const { status, body, apiMessage } = await client.request({
         action: "authenticate with the adopted token",
         method: "GET",
         path: "/api/users/current",
         authorization: `Token ${plainToken}`,
         schema: currentUserSchema(),
+        accept: [401, 404],
       });
+      if (status === 401 || (status === 404 && CREDENTIAL_NOT_FOUND.test(apiMessage ?? ""))) return undefined;
+      if (status === 404)
+        throw new ApiResponseError(
+          {
+            vendor: "netbird",
+            action: "authenticate with the adopted token",
+            method: "GET",
+            url: redactUrl(`${base}/api/users/current`),
+          },
+          404,
+          apiMessage,
+        );
       return body.id;
     },
   };

@@ -15,6 +15,7 @@
  * @module
  */
 import type { CheckFailure } from "../core/check.ts";
+import type { PersonalAccessTokenPendingRevocation } from "./personal-access-token.ts";
 import { now } from "../core/clock.ts";
 import { notice } from "../core/log.ts";
 import { DAY_MS, MINUTE_MS } from "../core/rotation.ts";
@@ -36,19 +37,14 @@ import {
   settingSource,
 } from "./api.ts";
 import {
-  caCertificateProblem,
   defaultRotateBeforeDays,
   inputSchema,
-  managementUrlProblem,
   type PersonalAccessTokenInputs,
+  storedSchema,
 } from "./schemas.ts";
 
 /** A token whose revocation failed; it is retried at the next rotation or destroy. */
-export interface PendingRevocation {
-  tokenId: string;
-  /** RFC 3339. */
-  expiresAt: string;
-}
+type PendingRevocation = PersonalAccessTokenPendingRevocation;
 
 /** What the provider stores besides the inputs (all of it is also an output). */
 export interface PersonalAccessTokenState {
@@ -77,12 +73,18 @@ const CLOCK_SKEW_MS = MINUTE_MS;
 /** Network errors that mean the request never reached the server. */
 const NEVER_SENT = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH"]);
 
-/** The keys whose change replaces the resource. */
-const REPLACE_ON = ["userId", "name", "expiresInDays", "managementUrl"] as const;
+/**
+ * The keys whose change replaces the resource: they name the token at the API. `expiresInDays` is
+ * not one: a new lifetime applies from the next rotation, so consumers keep the overlap.
+ */
+const REPLACE_ON = ["userId", "name", "managementUrl"] as const;
 
 const spec: TokenSpec<Inputs, State> = {
   vendor: "netbird",
   inputSchema,
+  storedSchema,
+  secretInputs: ["apiToken", "adoptToken"],
+  resolvedInputs: ["managementUrl"],
   // Stored, so refresh and destroy reach the server that issued the token, and a changed stack
   // config replaces the token like a changed input.
   resolveInputs: (inputs) => ({ ...inputs, managementUrl: resolveManagementUrl(inputs.managementUrl) }),
@@ -106,24 +108,12 @@ export const netbirdProvider = createTokenProvider<Inputs, State>(spec);
  * usable; and adoption inputs are refused on a replacement.
  */
 function checkEnvironment(inputs: Inputs, olds: Bag): CheckFailure[] {
-  const failures: CheckFailure[] = [];
+  const failures = settingSource.failures(inputs);
   if (lookupSetting(settingSource("apiToken", inputs.apiToken)) === undefined) {
     failures.push({
-      property: "apiToken",
-      reason: `no NetBird API token found: set ${describeSources(settingSource("apiToken", undefined))}`,
+      property: "",
+      reason: `"apiToken" is required (an admin's NetBird API token): set ${describeSources(settingSource("apiToken", undefined))}`,
     });
-  }
-  const url = lookupSetting(settingSource("managementUrl", inputs.managementUrl));
-  const urlProblem = url === undefined ? undefined : managementUrlProblem(url);
-  if (urlProblem) {
-    const from = describeSources(settingSource("managementUrl", undefined));
-    failures.push({ property: "managementUrl", reason: `"managementUrl" (from ${from}) ${urlProblem}` });
-  }
-  const ca = lookupSetting(settingSource("caCertificate", inputs.caCertificate));
-  const caProblem = ca === undefined ? undefined : caCertificateProblem(ca);
-  if (caProblem) {
-    const from = describeSources(settingSource("caCertificate", undefined));
-    failures.push({ property: "caCertificate", reason: `"caCertificate" (from ${from}) ${caProblem}` });
   }
   const adoption = adoptionOnReplace(olds, inputs);
   if (adoption) failures.push(adoption);
@@ -133,7 +123,8 @@ function checkEnvironment(inputs: Inputs, olds: Bag): CheckFailure[] {
 /** A replacement would adopt the very token that deleting the old resource revokes. */
 function adoptionOnReplace(olds: Bag, news: Inputs): CheckFailure | undefined {
   if (news.adoptTokenId === undefined || Object.keys(olds).length === 0) return undefined;
-  const changed = REPLACE_ON.find((key) => olds[key] !== undefined && olds[key] !== news[key]);
+  const resolved = { ...news, managementUrl: resolveManagementUrl(news.managementUrl) };
+  const changed = REPLACE_ON.find((key) => olds[key] !== undefined && olds[key] !== resolved[key]);
   if (changed === undefined) return undefined;
   return {
     property: "adoptTokenId",
@@ -354,14 +345,12 @@ async function adopt(api: NetbirdApi, inputs: Inputs, tokenId: string, plainToke
   const startedAt = now().getTime();
   if (Date.parse(info.expiresAt) <= startedAt)
     throw new AdoptionError(`${subject}: it expired at ${info.expiresAt}`, "netbird");
-  let owner: string;
-  try {
-    owner = await api.whoAmI(plainToken);
-  } catch (error) {
-    if (error instanceof ApiResponseError && error.status === 401) {
-      throw new AdoptionError(`${subject}: "adoptToken" does not authenticate (HTTP 401)`, "netbird");
-    }
-    throw error;
+  const owner = await api.whoAmI(plainToken);
+  if (owner === undefined) {
+    throw new AdoptionError(
+      `${subject}: "adoptToken" does not authenticate (revoked, deleted or expired)`,
+      "netbird",
+    );
   }
   if (owner !== inputs.userId)
     throw new AdoptionError(`${subject}: "adoptToken" belongs to another user`, "netbird");

@@ -7,10 +7,9 @@
  *
  * @module
  */
-import { X509Certificate } from "node:crypto";
 import { crc32 } from "node:zlib";
 import { z } from "zod";
-import { httpUrlProblem } from "../core/check.ts";
+import { caCertificateProblem, httpUrlProblem } from "../core/check.ts";
 import { DAY_MS, defaultWindow } from "../core/rotation.ts";
 
 /** The default management API (NetBird cloud). */
@@ -77,16 +76,19 @@ export function normalizeManagementUrl(value: string): string {
   return value.replace(/\/+$/, "");
 }
 
-/** Why a CA certificate is unusable, or undefined when it is fine. */
-export function caCertificateProblem(value: string): string | undefined {
-  if (!value.includes("-----BEGIN CERTIFICATE-----"))
-    return 'must be a PEM certificate ("-----BEGIN CERTIFICATE-----…")';
-  try {
-    new X509Certificate(value);
-    return undefined;
-  } catch {
-    return "must be a PEM certificate that can be parsed";
-  }
+/** Why an API credential is unusable (empty, or with an auth scheme prefix), or undefined. Never echoes it. */
+export function apiTokenProblem(value: string): string | undefined {
+  if (value === "") return '"apiToken" must not be empty';
+  if (/\s/.test(value)) return '"apiToken" must be the token itself, without a "Token " or "Bearer " prefix';
+  return undefined;
+}
+
+/** A string input checked by a `problem` function that returns the whole failure sentence. */
+function checkedString(property: string, problem: (value: string) => string | undefined) {
+  return z.string({ error: `"${property}" must be a string` }).superRefine((value, ctx) => {
+    const reason = problem(value);
+    if (reason) ctx.addIssue({ code: "custom", message: reason });
+  });
 }
 
 /** "is required" when the value is missing, else `wrongType`. */
@@ -128,20 +130,8 @@ export function inputSchema() {
           if (problem) ctx.addIssue({ code: "custom", message: `"managementUrl" ${problem}` });
         })
         .optional(),
-      apiToken: z
-        .string({ error: '"apiToken" must be a string' })
-        .min(1, { error: '"apiToken" must not be empty', abort: true })
-        .refine((value) => !/\s/.test(value), {
-          error: '"apiToken" must be the token itself, without a "Token " or "Bearer " prefix',
-        })
-        .optional(),
-      caCertificate: z
-        .string({ error: '"caCertificate" must be a string' })
-        .superRefine((value, ctx) => {
-          const problem = caCertificateProblem(value);
-          if (problem) ctx.addIssue({ code: "custom", message: `"caCertificate" ${problem}` });
-        })
-        .optional(),
+      apiToken: checkedString("apiToken", apiTokenProblem).optional(),
+      caCertificate: checkedString("caCertificate", caCertificateProblem).optional(),
       adoptTokenId: pathSegment("adoptTokenId", "a NetBird token id").optional(),
       adoptToken: z
         .string({ error: '"adoptToken" must be a string' })
@@ -213,4 +203,39 @@ export function currentUserSchema() {
 /** NetBird's error body: `{"message": "...", "code": <status>}`. */
 export function errorBodySchema() {
   return z.object({ message: z.string() });
+}
+
+/**
+ * The stored outputs `update`, `read` and `delete` rely on. Loose (keys of other versions are kept),
+ * with defaults for fields that older versions did not store.
+ */
+export function storedSchema() {
+  const text = () => z.string({ error: "is missing or not a string" });
+  const id = () => text().min(1, { error: "is empty" });
+  const time = () => z.iso.datetime({ offset: true, error: "is not an RFC 3339 time" });
+  return z.looseObject({
+    userId: id(),
+    name: text(),
+    expiresInDays: z.number({ error: "is missing or not a number" }),
+    rotateBeforeDays: z.number({ error: "is not a number" }).optional(),
+    revokePrevious: z.boolean({ error: "is not a boolean" }).default(false),
+    rotationTrigger: text().optional(),
+    managementUrl: text().optional(),
+    apiToken: text().optional(),
+    caCertificate: text().optional(),
+    tokenId: id(),
+    token: text(),
+    expiresAt: time(),
+    rotatesAt: text().default(""),
+    createdAt: text().default(""),
+    createdBy: text().default(""),
+    lastUsed: text().optional(),
+    status: z.enum(["active", "missing"], { error: 'is not "active" or "missing"' }).default("active"),
+    previousTokenId: id().optional(),
+    previousToken: text().optional(),
+    previousExpiresAt: time().optional(),
+    pendingRevocations: z
+      .array(z.object({ tokenId: id(), expiresAt: time() }), { error: "is not a list" })
+      .optional(),
+  });
 }

@@ -174,7 +174,7 @@ describe("createHttpClient", () => {
       path: "/items/x",
       accept: [404],
     });
-    expect(result).toEqual({ status: 404, body: undefined });
+    expect(result).toEqual({ status: 404, body: undefined, apiMessage: "pat: x not found" });
   });
 
   it("rejects a 2xx body that does not match the schema, without echoing it", async () => {

@@ -29,6 +29,8 @@ function fixture() {
         rotationTrigger: z.string().optional(),
         adopt: z.string().optional(),
       }),
+    storedSchema: () => z.looseObject({ expiresAt: z.string() }),
+    secretInputs: [],
     id: (inputs) => `fixture/${inputs.name}`,
     replaceOn: ["name"],
     transientInputs: ["adopt"],

@@ -1,18 +1,13 @@
+import { createHash } from "node:crypto";
+import { crc32 as zlibCrc32 } from "node:zlib";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type Emulator, startEmulator } from "../../src/emulator/index.ts";
 import { call, postJson, type Reply, T0 } from "./helpers.ts";
 
-/** CRC32 (IEEE), table-driven, written here independently of the emulator (which uses node:zlib). */
-const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
-  let c = n;
-  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-  return c >>> 0;
-});
-function crc32(text: string): number {
-  let crc = 0xffffffff;
-  for (const byte of Buffer.from(text, "utf8")) crc = (CRC_TABLE[(crc ^ byte) & 0xff] ?? 0) ^ (crc >>> 8);
-  return (crc ^ 0xffffffff) >>> 0;
-}
+/** CRC32 (IEEE) from node:zlib; the known-answer test below pins it to an independent computation. */
+const crc32 = (text: string): number => zlibCrc32(Buffer.from(text, "utf8")) >>> 0;
+/** Computed with Python's zlib.crc32 and base62 by hand: an oracle that shares no code with the emulator. */
+const KNOWN_ANSWER = { secret: "A".repeat(30), token: "nbp_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAA0uCPlr" };
 const B62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 const decodeBase62 = (text: string) => [...text].reduce((acc, ch) => acc * 62 + B62.indexOf(ch), 0);
 
@@ -88,23 +83,35 @@ describe("netbird authentication", () => {
     expect(r.json).toEqual({ message: "no valid authentication provided", code: 401 });
   });
 
-  it("401 'token invalid' for malformed, bad checksum, unknown well-formed tokens and JWTs", async () => {
-    const admin = emu.seeds.netbird.adminToken;
+  it("the test-side checksum matches a known-answer token", () => {
+    expect(`nbp_${KNOWN_ANSWER.secret}${encode(crc32(KNOWN_ANSWER.secret))}`).toBe(KNOWN_ANSWER.token);
+  });
+
+  it("404 'invalid token: pat: <hash> not found' for a well-formed unknown token, like the real server", async () => {
     const unknownSecret = "A".repeat(30);
     const unknownWellFormed = `nbp_${unknownSecret}${encode(crc32(unknownSecret))}`;
+    const hash = createHash("sha256").update(unknownWellFormed).digest("base64");
+    const r = await call(`${base}/api/users/current`, {
+      headers: { authorization: `Token ${unknownWellFormed}` },
+    });
+    expect(r.status).toBe(404);
+    expect(r.json).toEqual({ message: `invalid token: pat: ${hash} not found`, code: 404 });
+    expect(emu.netbird.authenticate(unknownWellFormed)).toBe(false);
+  });
+
+  it("401 'token invalid' for malformed, bad checksum tokens and JWTs", async () => {
+    const admin = emu.seeds.netbird.adminToken;
     const bad = [
       `Token ${admin.slice(0, 39)}`, // length
       `Token xyz_${admin.slice(4)}`, // prefix
       `Token ${flipChar(admin, 39)}`, // checksum char flipped
       `Token ${admin.slice(0, 34)}!${admin.slice(35)}`, // non-base62 checksum char
-      `Token ${unknownWellFormed}`, // deliberate 401 (real server: 404)
       "Bearer eyJhbGciOiJSUzI1NiJ9.e30.sig", // IdP JWT: no IdP emulated
     ];
     for (const header of bad) {
       const r = await call(`${base}/api/users/current`, { headers: { authorization: header } });
       expect([header, r.status, r.json]).toEqual([header, 401, { message: "token invalid", code: 401 }]);
     }
-    expect(emu.netbird.authenticate(unknownWellFormed)).toBe(false);
     expect(emu.netbird.authenticate(admin)).toBe(true);
   });
 });
@@ -191,9 +198,13 @@ describe("netbird PAT lifecycle", () => {
       const delAgain = await call(token, { method: "DELETE", headers: admin });
       expect(delAgain.status).toBe(404);
 
+      // A deleted token is unknown to the store: 404 "invalid token: pat: <hash> not found".
       const use = await call(`${local.url}/api/users/current`, { headers: auth(plain) });
-      expect(use.status).toBe(401);
-      expect(use.json).toEqual({ message: "token invalid", code: 401 });
+      expect(use.status).toBe(404);
+      expect(use.json).toEqual({
+        message: `invalid token: pat: ${createHash("sha256").update(plain).digest("base64")} not found`,
+        code: 404,
+      });
       expect(local.netbird.authenticate(plain)).toBe(false);
       expect((await call(tokens, { headers: admin })).text).toBe("null");
     } finally {

@@ -10,7 +10,7 @@ const WINDOW = '"rotateBeforeMinutes" must be an integer between 1 and 59 (acces
 const USER_ID = '"userId" must be a positive integer (the numeric Gcore user id)';
 
 const emu = useEmulator({ now: "2030-01-01T00:00:00Z" });
-isolateSettings(["GCORE_API_KEY", "GCORE_API_URL"]);
+isolateSettings(["GCORE_API_KEY", "GCORE_API_URL", "GCORE_CA_CERTIFICATE"]);
 
 const valid = (): Bag => ({ userId: 1234, apiUrl: emu.url, apiKey: emu.seeds.gcore.resellerApiKey });
 
@@ -60,15 +60,16 @@ describe("check", () => {
       "apiUrl",
       '"apiUrl" must not contain a query or a fragment',
     ],
-    ["apiKey empty", { apiKey: "" }, "apiKey", '"apiKey" must not be empty'],
+    // Secret input: the failure names no property, or the engine would print the value.
+    ["apiKey empty", { apiKey: "" }, "", '"apiKey" must not be empty'],
     [
       "apiKey with the scheme prefix",
       { apiKey: "APIKey 77_abc" },
-      "apiKey",
+      "",
       '"apiKey" must be the key itself, without the "APIKey " prefix',
     ],
-    ["apiKey with whitespace", { apiKey: "77_abc def" }, "apiKey", '"apiKey" must not contain whitespace'],
-    ["apiKey not a string", { apiKey: 77 }, "apiKey", '"apiKey" must be a string'],
+    ["apiKey with whitespace", { apiKey: "77_abc def" }, "", '"apiKey" must not contain whitespace'],
+    ["apiKey not a string", { apiKey: 77 }, "", '"apiKey" must be a string'],
   ])("%s", async (_label, change, property, reason) => {
     const result = await gcoreProvider.check?.({}, { ...valid(), ...change });
     expect(result?.failures).toEqual([{ property, reason }]);
@@ -79,7 +80,7 @@ describe("check", () => {
     const result = await gcoreProvider.check?.({}, { userId: 1234, apiUrl: emu.url });
     expect(result?.failures).toEqual([
       {
-        property: "apiKey",
+        property: "",
         reason:
           '"apiKey" is required (a reseller\'s permanent API token): set the "apiKey" input, the stack config "gcore:apiKey" or the environment variable GCORE_API_KEY',
       },
@@ -95,14 +96,14 @@ describe("check", () => {
     const result = await gcoreProvider.check?.({}, { userId: 1234 });
     expect(result?.failures).toEqual([
       {
-        property: "apiUrl",
+        property: "",
         reason:
-          '"apiUrl" (from the stack config "gcore:apiUrl" or the environment variable GCORE_API_URL) must be an http(s) URL such as https://api.gcore.com',
+          '"apiUrl" must be an http(s) URL such as https://api.gcore.com (from the stack config "gcore:apiUrl")',
       },
       {
-        property: "apiKey",
+        property: "",
         reason:
-          '"apiKey" (from the stack config "gcore:apiKey" or the environment variable GCORE_API_KEY) must be the key itself, without the "APIKey " prefix',
+          '"apiKey" must be the key itself, without the "APIKey " prefix (from the stack config "gcore:apiKey")',
       },
     ]);
     expect(JSON.stringify(result?.failures)).not.toContain("77_secret");
@@ -114,6 +115,26 @@ describe("check", () => {
     const result = await gcoreProvider.check?.({}, { userId: 1234, apiUrl: emu.url, __provider: "p" });
     expect(result).toEqual({ inputs: { userId: 1234, rotateBeforeMinutes: 10, apiUrl: emu.url } });
     expect(emu.requests).toEqual([]);
+  });
+
+  it("stores the API URL it resolved from the environment, like NetBird stores its endpoint", async () => {
+    process.env.GCORE_API_KEY = emu.seeds.gcore.resellerApiKey;
+    process.env.GCORE_API_URL = `${emu.url}/`;
+    const result = await gcoreProvider.check?.({}, { userId: 1234 });
+    expect(result).toEqual({ inputs: { userId: 1234, rotateBeforeMinutes: 10, apiUrl: emu.url } });
+  });
+
+  it("checks a caCertificate from GCORE_CA_CERTIFICATE, naming that source", async () => {
+    process.env.GCORE_API_KEY = emu.seeds.gcore.resellerApiKey;
+    process.env.GCORE_CA_CERTIFICATE = "/etc/ssl/ca.pem";
+    const result = await gcoreProvider.check?.({}, { userId: 1234, apiUrl: emu.url });
+    expect(result?.failures).toEqual([
+      {
+        property: "",
+        reason:
+          '"caCertificate" must be PEM text with a -----BEGIN CERTIFICATE----- block (the certificate, not a file path) (from the environment variable GCORE_CA_CERTIFICATE)',
+      },
+    ]);
   });
 
   it("does not judge inputs that are still unknown (preview)", async () => {

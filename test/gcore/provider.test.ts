@@ -3,7 +3,12 @@ import { inspect } from "node:util";
 import { decodeJwt } from "jose";
 import { describe, expect, it } from "vitest";
 import { startEmulator } from "../../src/emulator/index.ts";
-import { ApiResponseError, InvalidResponseError, MissingCredentialsError } from "../../src/errors.ts";
+import {
+  ApiResponseError,
+  InvalidResponseError,
+  InvalidStateError,
+  MissingCredentialsError,
+} from "../../src/errors.ts";
 import { describeError } from "../../src/gcore/api.ts";
 import { gcoreProvider } from "../../src/gcore/provider.ts";
 import { configureProvider, useProviderEmulator } from "../harness/emulator.ts";
@@ -84,7 +89,8 @@ describe("create", () => {
     const { outs } = await create({ apiUrl: undefined, apiKey: undefined });
     expect(routes()).toEqual(["gcore.userToken"]);
     expect(outs.apiKey).toBeUndefined();
-    expect(outs.apiUrl).toBeUndefined();
+    // The resolved endpoint is stored (like NetBird's), so refresh and destroy reach the same API.
+    expect(outs.apiUrl).toBe(emu.url);
   });
 
   it("takes the API URL and key from GCORE_API_URL and GCORE_API_KEY", async () => {
@@ -419,13 +425,25 @@ describe("delete", () => {
     ]);
   });
 
-  it("is silent for an expired pair and for state without tokens", async () => {
+  it("is silent for an expired pair", async () => {
     const { id, outs } = await create();
     setAt(minutes(24 * 60));
     await gcoreProvider.delete?.(id, outs);
-    await gcoreProvider.delete?.(id, { userId: 1234 });
     expect(notices).toEqual([]);
     expect(routes()).toEqual(["gcore.userToken"]);
+  });
+
+  it("refuses state without tokens with InvalidStateError, before any call", async () => {
+    const error = await gcoreProvider
+      .delete?.("users/1234", { userId: 1234 })
+      .catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(InvalidStateError);
+    expect(error).toMatchObject({
+      code: "ERR_INVALID_STATE",
+      message:
+        'gcore: the stored state of "users/1234" is unusable: "accessToken" is missing or not a string; remove the resource from the stack with `pulumi state delete <urn>` and, if a credential still exists at the API, revoke it there',
+    });
+    expect(routes()).toEqual([]);
   });
 });
 

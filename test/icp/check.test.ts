@@ -38,6 +38,8 @@ interface Row {
   reason: string;
 }
 
+// Failures about a secret input (password, idToken) or a value from config/env name no property:
+// the engine prints the value of a named property. The reason names it instead.
 const rows: Row[] = [
   {
     name: "an http cluster URL",
@@ -72,7 +74,7 @@ const rows: Row[] = [
   {
     name: "no cluster URL anywhere",
     news: { username: "admin", password: "s3cret-password" },
-    property: "clusterUrl",
+    property: "",
     reason:
       '"clusterUrl" is required: set the "clusterUrl" input, the stack config "icp:clusterUrl" or the environment variable ICP_CLUSTER_URL',
   },
@@ -80,14 +82,14 @@ const rows: Row[] = [
     name: "an http cluster URL from the environment",
     news: { username: "admin", password: "s3cret-password" },
     env: { ICP_CLUSTER_URL: "http://mycluster.icp:8443" },
-    property: "clusterUrl",
+    property: "",
     reason:
       '"clusterUrl" must be an https URL such as https://mycluster.icp:8443 (from the environment variable ICP_CLUSTER_URL)',
   },
   {
     name: "both credential forms as inputs",
     news: { ...valid, idToken: fakeJwt({ sub: "admin" }) },
-    property: "idToken",
+    property: "",
     reason:
       'give exactly one credential form: "idToken" (from the "idToken" input) cannot be combined with ' +
       '"username" (from the "username" input) and "password" (from the "password" input)',
@@ -96,7 +98,7 @@ const rows: Row[] = [
     name: "an idToken input with a password in the environment",
     news: { ...noCredentials, idToken: fakeJwt({ sub: "admin" }) },
     env: { ICP_PASSWORD: "from-env-password" },
-    property: "idToken",
+    property: "",
     reason:
       'give exactly one credential form: "idToken" (from the "idToken" input) cannot be combined with ' +
       '"password" (from the environment variable ICP_PASSWORD)',
@@ -104,7 +106,7 @@ const rows: Row[] = [
   {
     name: "a username without a password",
     news: { ...noCredentials, username: "admin" },
-    property: "password",
+    property: "",
     reason:
       '"password" is required with "username" (from the "username" input): set the "password" input, ' +
       'the stack config "icp:password" or the environment variable ICP_PASSWORD',
@@ -113,7 +115,7 @@ const rows: Row[] = [
     name: "a password in stack config without a username",
     news: noCredentials,
     config: { "icp:password": "from-config-password" },
-    property: "username",
+    property: "",
     reason:
       '"username" is required with "password" (from the stack config "icp:password"): set the "username" input, ' +
       'the stack config "icp:username" or the environment variable ICP_USERNAME',
@@ -121,7 +123,7 @@ const rows: Row[] = [
   {
     name: "no credentials anywhere",
     news: noCredentials,
-    property: "username",
+    property: "",
     reason:
       'no credentials: set "username" and "password" (inputs, stack config icp:username and icp:password, ' +
       'or ICP_USERNAME and ICP_PASSWORD) or "idToken" (input, stack config icp:idToken or ICP_ID_TOKEN)',
@@ -135,20 +137,20 @@ const rows: Row[] = [
   {
     name: "an idToken that is not a JWT",
     news: { ...noCredentials, idToken: "opaque-access-token" },
-    property: "idToken",
+    property: "",
     reason: '"idToken" must be a JWT (three base64url parts separated by dots)',
   },
   {
     name: "an idToken without sub",
     news: { ...noCredentials, idToken: fakeJwt({ iss: "https://mycluster.icp:9443/oidc/endpoint/OP" }) },
-    property: "idToken",
+    property: "",
     reason: '"idToken" must carry a "sub" claim (the ICP user name)',
   },
   {
     name: "an idToken from the environment that is not a JWT",
     news: noCredentials,
     env: { ICP_ID_TOKEN: "opaque-access-token" },
-    property: "idToken",
+    property: "",
     reason:
       '"idToken" must be a JWT (three base64url parts separated by dots) (from the environment variable ICP_ID_TOKEN)',
   },
@@ -223,7 +225,7 @@ const rows: Row[] = [
     name: "a CA certificate path in ICP_CA_CERT",
     news: valid,
     env: { ICP_CA_CERT: "/etc/icp/ca.pem" },
-    property: "caCertificate",
+    property: "",
     reason: `${pemReason} (from the environment variable ICP_CA_CERT)`,
   },
   {

@@ -84,35 +84,36 @@ describe("check", () => {
       "managementUrl",
       '"managementUrl" must be the server\'s base URL, without the "/api" path',
     ],
-    ["apiToken empty", { apiToken: "" }, "apiToken", '"apiToken" must not be empty'],
+    // Secret inputs: the failure names no property, or the engine would print the value.
+    ["apiToken empty", { apiToken: "" }, "", '"apiToken" must not be empty'],
     [
       "apiToken with the scheme prefix",
       { apiToken: "Token nbp_abc" },
-      "apiToken",
+      "",
       '"apiToken" must be the token itself, without a "Token " or "Bearer " prefix',
     ],
     [
       "caCertificate not PEM",
       { caCertificate: "not a certificate" },
       "caCertificate",
-      '"caCertificate" must be a PEM certificate ("-----BEGIN CERTIFICATE-----…")',
+      '"caCertificate" must be PEM text with a -----BEGIN CERTIFICATE----- block (the certificate, not a file path)',
     ],
     [
       "caCertificate unparsable",
       { caCertificate: "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n" },
       "caCertificate",
-      '"caCertificate" must be a PEM certificate that can be parsed',
+      '"caCertificate" holds a PEM block that is not a valid X.509 certificate',
     ],
     [
       "adoptTokenId without adoptToken",
       { adoptTokenId: "abc" },
-      "adoptToken",
+      "",
       '"adoptToken" is required when "adoptTokenId" is set',
     ],
     [
       "adoptToken with a bad checksum",
       { adoptTokenId: "abc", adoptToken: BAD_CHECKSUM },
-      "adoptToken",
+      "",
       '"adoptToken" must be a NetBird personal access token ("nbp_…", 40 characters, valid checksum)',
     ],
   ])("rejects %s", async (_title, change, property, reason) => {
@@ -133,7 +134,7 @@ describe("check", () => {
   it("fails without a credential, naming apiToken and its three sources, and calls nothing", async () => {
     const result = await netbirdProvider.check?.({}, { ...valid(), apiToken: undefined });
     expect(result?.failures).toEqual([
-      { property: "apiToken", reason: `no NetBird API token found: set ${SOURCES}` },
+      { property: "", reason: `"apiToken" is required (an admin's NetBird API token): set ${SOURCES}` },
     ]);
     expect(emu.requestsFor("netbird")).toEqual([]);
   });
@@ -143,10 +144,40 @@ describe("check", () => {
     const result = await netbirdProvider.check?.({}, { ...valid(), managementUrl: undefined });
     expect(result?.failures).toEqual([
       {
-        property: "managementUrl",
+        property: "",
         reason:
-          '"managementUrl" (from the "managementUrl" input, the stack config "netbird:managementUrl" or the environment variable NB_MANAGEMENT_URL) must be an http(s) URL such as https://api.netbird.io',
+          '"managementUrl" must be an http(s) URL such as https://api.netbird.io (from the stack config "netbird:managementUrl")',
       },
+    ]);
+  });
+
+  it("checks settings from the environment and the stack config alike, naming the one source", async () => {
+    process.env.NB_MANAGEMENT_URL = "https://netbird.example.com/api";
+    await configureProvider(netbirdProvider, { "netbird:apiToken": "Token nbp_abc" });
+    const result = await netbirdProvider.check?.(
+      {},
+      { ...valid(), managementUrl: undefined, apiToken: undefined },
+    );
+    expect(result?.failures).toEqual([
+      {
+        property: "",
+        reason:
+          '"managementUrl" must be the server\'s base URL, without the "/api" path (from the environment variable NB_MANAGEMENT_URL)',
+      },
+      {
+        property: "",
+        reason:
+          '"apiToken" must be the token itself, without a "Token " or "Bearer " prefix (from the stack config "netbird:apiToken")',
+      },
+    ]);
+    expect(JSON.stringify(result?.failures)).not.toContain("nbp_abc");
+    expect(emu.requestsFor("netbird")).toEqual([]);
+  });
+
+  it("refuses unknown input keys by name", async () => {
+    const result = await netbirdProvider.check?.({}, { ...valid(), expiresInDay: 30 });
+    expect(result?.failures).toEqual([
+      { property: "expiresInDay", reason: '"expiresInDay" is not an input of this resource' },
     ]);
   });
 

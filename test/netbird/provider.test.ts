@@ -336,7 +336,6 @@ describe("diff and update", () => {
   it.each([
     ["name", { name: "other" }],
     ["userId", { userId: "user-admin" }],
-    ["expiresInDays", { expiresInDays: 30, rotateBeforeDays: 5 }],
     ["managementUrl", { managementUrl: "https://netbird.example.com" }],
   ])("replaces when %s changes", async (key, change) => {
     const first = await create();
@@ -346,6 +345,26 @@ describe("diff and update", () => {
       replaces: [key],
       deleteBeforeReplace: false,
     });
+  });
+
+  it("changes expiresInDays in place: no API call, the new lifetime applies from the next rotation", async () => {
+    const first = await create();
+    const news = await check(inputs({ expiresInDays: 30, rotateBeforeDays: 5 }), first.news);
+    expect(await netbirdProvider.diff?.(ID, first.outs, news)).toEqual({ changes: true });
+    emu.clearRequests();
+    const outs = await update(first.outs, news);
+    expect(routes()).toEqual([]);
+    expect(outs).toMatchObject({
+      tokenId: first.outs.tokenId,
+      token: first.outs.token,
+      expiresInDays: 30,
+      expiresAt: days(90).toISOString(),
+      rotatesAt: days(85).toISOString(),
+    });
+    setAt(days(86));
+    const rotated = await update(outs, news);
+    expect(rotated.previousTokenId).toBe(first.outs.tokenId);
+    expect(rotated.expiresAt).toBe(days(86 + 30).toISOString());
   });
 
   it("updates other inputs in place without any API call", async () => {
@@ -402,11 +421,28 @@ describe("diff and update", () => {
   it("a rotation whose POST fails throws and changes nothing", async () => {
     const first = await create();
     setAt(days(60));
-    emu.faults.inject("netbird.createToken", { kind: "status", status: 429 });
+    emu.faults.inject("netbird.createToken", { kind: "status", status: 403 });
     const error = await update(first.outs, first.news).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(ApiResponseError);
-    expect(error).toMatchObject({ code: "ERR_API_RESPONSE", status: 429 });
+    expect(error).toMatchObject({ code: "ERR_API_RESPONSE", status: 403 });
     expect(tokenIds()).toEqual([first.outs.tokenId]);
+  });
+
+  it("retries a create refused with 429 (the rate limiter acts before anything is created)", async () => {
+    const first = await create();
+    setAt(days(60));
+    emu.faults.inject("netbird.createToken", { kind: "status", status: 429, retryAfter: 0 }, 2);
+    emu.clearRequests();
+    const outs = await update(first.outs, first.news);
+    expect(routes()).toEqual(
+      [
+        "netbird.createToken 429",
+        "netbird.createToken 429",
+        "netbird.createToken 200",
+        "netbird.deleteToken 200",
+      ].slice(0, 3),
+    );
+    expect(tokenIds()).toEqual([first.outs.tokenId, outs.tokenId]);
   });
 });
 
@@ -558,7 +594,7 @@ describe("adopt", () => {
         emu.netbird.deleteToken("svc-ci", dead.id);
         return { adoptTokenId: target.id, adoptToken: dead.plain };
       },
-      '"adoptToken" does not authenticate (HTTP 401)',
+      '"adoptToken" does not authenticate (revoked, deleted or expired)',
     ],
     [
       "a plain token of another user",
@@ -598,15 +634,14 @@ describe("adopt", () => {
       inputs({
         adoptTokenId: existing.id,
         adoptToken: existing.plain,
-        expiresInDays: 30,
-        rotateBeforeDays: 5,
+        name: "renamed",
       }),
     );
     expect(checked?.failures).toEqual([
       {
         property: "adoptTokenId",
         reason:
-          'remove "adoptTokenId" and "adoptToken" before changing "expiresInDays": the replacement would adopt the token that deleting the old resource revokes',
+          'remove "adoptTokenId" and "adoptToken" before changing "name": the replacement would adopt the token that deleting the old resource revokes',
       },
     ]);
   });
