@@ -10,9 +10,10 @@ const REDACTED = "[REDACTED]";
 const SECRET_SHAPES: readonly RegExp[] = [
   /eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*/g, // JWT
   /nbp_[A-Za-z0-9]{8,}/g, // NetBird personal access token
-  // Authorization header values: the scheme as headers spell it, then a credential-shaped value
-  // (long, token alphabet), so prose such as "Token is invalid or expired" stays readable.
-  /\b(Bearer|Token|APIKey|apikey|Basic)\s+[A-Za-z0-9._~+/=$-]{12,}/g,
+  // Authorization header values: the scheme in any case (servers compare it case-insensitively),
+  // then a credential-shaped value (12+ characters of the token alphabet), so that prose such as
+  // "Token is invalid or expired" stays readable.
+  /\b(Bearer|Token|APIKey|Basic)\s+[A-Za-z0-9._~+/=$-]{12,}/gi,
 ];
 
 /**

@@ -16,6 +16,7 @@ const DEFINITION: TokenResourceDefinition = {
     "rotationTrigger",
     "apiUrl",
     "apiKey",
+    "caCertificate",
     "accessToken",
     "refreshToken",
     "accessExpiresAt",
@@ -46,9 +47,16 @@ export interface UserTokenArgs {
   rotationTrigger?: pulumi.Input<string>;
   /**
    * Base URL of the Gcore API. Default: the stack config `gcore:apiUrl`, else the environment
-   * variable `GCORE_API_URL`, else `https://api.gcore.com`. Changing the input replaces the resource.
+   * variable `GCORE_API_URL`, else `https://api.gcore.com`. The resolved value is stored; changing it
+   * replaces the resource.
    */
   apiUrl?: pulumi.Input<string>;
+  /**
+   * PEM of the CA that signed a self-hosted or proxied endpoint's certificate. Default: the stack
+   * config `gcore:caCertificate`, else the environment variable `GCORE_CA_CERTIFICATE`, else the
+   * system CAs.
+   */
+  caCertificate?: pulumi.Input<string>;
   /**
    * The reseller's permanent API token (`<id>_<secret>`), sent as `Authorization: APIKey <key>`.
    * Default: the stack config `gcore:apiKey` (set it with `--secret`), else the environment
@@ -91,10 +99,12 @@ export class UserToken extends TokenResource {
   declare readonly rotateBeforeMinutes: pulumi.Output<number>;
   /** The rotation trigger (input), if any. */
   declare readonly rotationTrigger: pulumi.Output<string | undefined>;
-  /** The API URL given as input, if any (config and environment values are not stored). */
-  declare readonly apiUrl: pulumi.Output<string | undefined>;
+  /** The API this pair was issued by (resolved from input, config, environment or default). */
+  declare readonly apiUrl: pulumi.Output<string>;
   /** The API key given as input, if any (secret). */
   declare readonly apiKey: pulumi.Output<string | undefined>;
+  /** The `caCertificate` input, when one was given. */
+  declare readonly caCertificate: pulumi.Output<string | undefined>;
   /** The access JWT, for `Authorization: Bearer <token>` (secret). */
   declare readonly accessToken: pulumi.Output<string>;
   /** The refresh JWT (secret). Used once by the next renewal, which blacklists it. */

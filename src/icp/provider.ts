@@ -218,7 +218,7 @@ function accessOf(claims: JWTPayload): ResourceScope[] {
 
 /**
  * Partial access is not an error in the token protocol; say in the engine log what is missing.
- * (Notices avoid the words "token <word>": redact() takes that for a credential and blanks it.)
+ * (Notices avoid "token" before a word of 12+ characters: redact() takes that for a credential.)
  */
 function reportNarrowerAccess(scope: string | undefined, access: ResourceScope[]): void {
   for (const requested of scope === undefined ? [] : (parseScopes(scope) ?? [])) {

@@ -21,6 +21,12 @@ const DEFINITION: TokenResourceDefinition = {
     "clusterUrl",
     "scope",
     "rotateBeforeMinutes",
+    "rotationTrigger",
+    "username",
+    "password",
+    "idToken",
+    "caCertificate",
+    "insecureSkipTlsVerify",
   ],
   secretOutputs: ["token", "dockerConfigJson"],
   secretInputs: ["password", "idToken"],
@@ -142,6 +148,18 @@ export class RegistryToken extends TokenResource {
   declare readonly scope: pulumi.Output<string | undefined>;
   /** The rotate-before window in minutes. */
   declare readonly rotateBeforeMinutes: pulumi.Output<number>;
+  /** The rotation trigger (input), if any. */
+  declare readonly rotationTrigger: pulumi.Output<string | undefined>;
+  /** The `username` input, when one was given (config and environment values are not stored). */
+  declare readonly username: pulumi.Output<string | undefined>;
+  /** The `password` input, when one was given (secret). */
+  declare readonly password: pulumi.Output<string | undefined>;
+  /** The `idToken` input, when one was given (secret). */
+  declare readonly idToken: pulumi.Output<string | undefined>;
+  /** The `caCertificate` input, when one was given. */
+  declare readonly caCertificate: pulumi.Output<string | undefined>;
+  /** The `insecureSkipTlsVerify` input, when one was given. */
+  declare readonly insecureSkipTlsVerify: pulumi.Output<boolean | undefined>;
 
   /**
    * @param name - the Pulumi resource name.

@@ -375,8 +375,8 @@ function activeState(issued: { plainToken: string; info: PatInfo }): State {
 }
 
 /**
- * A short account of an error for a notice. Notices avoid the word "token" before another word: the
- * log's redaction takes "token <word>" for an Authorization value.
+ * A short account of an error for a notice. Notices avoid "token" before a word of 12 or more
+ * characters (any case): the log's redaction takes that for an Authorization value and blanks it.
  */
 function describe(error: unknown): string {
   if (error instanceof ApiResponseError)

@@ -10,6 +10,12 @@ describe("redact", () => {
     expect(redact("Authorization: APIKey 77_Zx81kLmNoPqRsT")).toBe("Authorization: APIKey [REDACTED]");
   });
 
+  it("recognises the auth scheme in any case", () => {
+    for (const scheme of ["token", "TOKEN", "bearer", "BEARER", "apikey", "ApiKey", "basic"]) {
+      expect(redact(`sent ${scheme} 77_Zx81kLmNoPqRsT`)).toBe(`sent ${scheme} [REDACTED]`);
+    }
+  });
+
   it("leaves API prose alone (regression: 'Token is invalid or expired' was mangled)", () => {
     for (const prose of [
       "Token is invalid or expired",

@@ -12,7 +12,7 @@ import {
 } from "../../src/errors.ts";
 import { tuneHttpClients } from "../../src/core/http.ts";
 import { authorizationHeader, describeError } from "../../src/netbird/api.ts";
-import { AdoptionError } from "../../src/errors.ts";
+import { AdoptionError, InvalidCredentialsError } from "../../src/errors.ts";
 import { netbirdProvider } from "../../src/netbird/provider.ts";
 import { isWellFormedPlainToken } from "../../src/netbird/schemas.ts";
 import { configureProvider, useProviderEmulator } from "../harness/emulator.ts";
@@ -552,6 +552,67 @@ describe("delete", () => {
     expect(notices).toEqual([
       `pulumi-tokens: netbird: could not revoke PAT ${outs.tokenId} of user "svc-ci" (HTTP 403: forbidden)`,
     ]);
+  });
+});
+
+describe("a refused admin credential is never read as 'gone'", () => {
+  const refused = (source: string, status: number, action: string) =>
+    `netbird: ${action} failed: the API refused the credential "apiToken" from ${source} (HTTP ${status}); ` +
+    "it was revoked, deleted or has expired: set a valid one there and run the command again (nothing was removed from the state)";
+
+  async function withRevocableAdmin(): Promise<{ outs: Bag; revoke: () => void; admin: string }> {
+    const admin = await issueOutside("admin-automation", "user-admin");
+    const { outs } = await create({ apiToken: admin.plain });
+    return { outs, admin: admin.plain, revoke: () => void emu.netbird.deleteToken("user-admin", admin.id) };
+  }
+
+  it("read fails with InvalidCredentialsError when the admin PAT was deleted (real server: 404 invalid token)", async () => {
+    const { outs, revoke, admin } = await withRevocableAdmin();
+    revoke();
+    emu.clearRequests();
+    const error = await netbirdProvider.read?.(ID, outs).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(InvalidCredentialsError);
+    expect(error).toMatchObject({
+      code: "ERR_INVALID_CREDENTIALS",
+      status: 404,
+      message: refused('the "apiToken" input', 404, "get personal access token"),
+    });
+    expect(String((error as Error).message)).not.toContain(admin);
+    expect(routes()).toEqual(["netbird.getToken 404"]);
+    expect(tokenIds()).toEqual([outs.tokenId]);
+  });
+
+  it("delete fails the same way and revokes nothing", async () => {
+    const { outs, revoke } = await withRevocableAdmin();
+    revoke();
+    const error = await netbirdProvider.delete?.(ID, outs).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(InvalidCredentialsError);
+    expect(error).toMatchObject({
+      message: refused('the "apiToken" input', 404, "delete personal access token"),
+    });
+    expect(tokenIds()).toEqual([outs.tokenId]);
+  });
+
+  it("names the stack config when the credential came from there; a 401 (malformed or expired) is refused too", async () => {
+    const { outs } = await create();
+    const stored = { ...outs, apiToken: undefined };
+    await configureProvider(netbirdProvider, {
+      "netbird:apiToken": emu.seeds.netbird.adminToken.slice(0, 39) + "x",
+    });
+    const error = await netbirdProvider.read?.(ID, stored).catch((caught: unknown) => caught);
+    expect(error).toMatchObject({
+      code: "ERR_INVALID_CREDENTIALS",
+      message: refused('the stack config "netbird:apiToken"', 401, "get personal access token"),
+    });
+    expect(tokenIds()).toEqual([outs.tokenId]);
+  });
+
+  it("a 404 that names neither the token nor its user is an error, not 'gone'", async () => {
+    const { outs } = await create();
+    emu.faults.inject("netbird.getToken", { kind: "status", status: 404 });
+    const error = await netbirdProvider.read?.(ID, outs).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(ApiResponseError);
+    expect(error).toMatchObject({ code: "ERR_API_RESPONSE", status: 404 });
   });
 });
 
