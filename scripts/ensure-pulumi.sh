@@ -1,38 +1,75 @@
 #!/usr/bin/env bash
-# Puts a Pulumi CLI at exactly the version of the installed @pulumi/pulumi into .pulumi/bin/,
-# next to the `pulumi-resource-pulumi-nodejs` plugin script that @pulumi/pulumi ships.
+# Makes sure the Pulumi CLI at exactly the version of the installed @pulumi/pulumi is where the npm
+# `pulumi` launcher (devDependency `pulumi`) and the Automation API's PulumiCommand look for it:
+#   ${PULUMI_HOME:-~/.pulumi}/versions/<version>/bin/pulumi
+# with `pulumi-resource-pulumi-nodejs` beside it, as in the official distribution.
 #
-# Order: a `pulumi` on PATH at that version (what users have); else a cached build; else build
-# it from the Go module proxy with the tool module in tools/pulumi-cli/ (10-25 min cold on 2 cores,
-# seconds when the Go caches are warm). The build lives in the user cache, not in the repo:
-#   ${PULUMI_TOKENS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/pulumi-tokens}/pulumi-cli/v<version>/pulumi
+# Order, first that works:
+#   1. a `pulumi` on PATH at that version (linked into the cache location);
+#   2. the cache location already holds that version (a launcher download, or an earlier run);
+#   3. the launcher downloads it (a normal machine; fails fast offline);
+#   4. offline fallback: build it from the Go module proxy with the tool module in tools/pulumi-cli/
+#      (10-25 min cold on 2 cores, seconds with warm Go caches), straight into the cache location.
+# Also keeps .pulumi/bin/ (symlinks) for older callers. Quick and idempotent when warm.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 version=$(node -p 'require("@pulumi/pulumi/package.json").version')
+launcher_version=$(node -p 'try { require("pulumi/package.json").version } catch { "" }')
+if [ -n "$launcher_version" ] && [ "$launcher_version" != "$version" ]; then
+  echo "setup: warning: devDependency pulumi is $launcher_version but @pulumi/pulumi is $version; pin both to one version" >&2
+fi
+root="${PULUMI_HOME:-$HOME/.pulumi}/versions/$version"
+bin="$root/bin"
+cli="$bin/pulumi"
+plugin="$bin/pulumi-resource-pulumi-nodejs"
 cache_root=${PULUMI_TOKENS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/pulumi-tokens}
-cached="$cache_root/pulumi-cli/v$version/pulumi"
-bin_dir="$PWD/.pulumi/bin"
-mkdir -p "$bin_dir"
+legacy_build="$cache_root/pulumi-cli/v$version/pulumi" # where builds went before this layout
 
 cli_version() { "$1" version 2>/dev/null | tr -d '[:space:]'; }
+right_version() { [ -x "$1" ] && [ "$(cli_version "$1")" = "v$version" ]; }
 
-ambient=$(PATH=$(echo "$PATH" | tr ':' '\n' | grep -vx "$bin_dir" | paste -sd:) command -v pulumi || true)
-if [ -n "$ambient" ] && [ "$(cli_version "$ambient")" = "v$version" ]; then
+# A pulumi on PATH, leaving out the npm launcher and this script's own links.
+ambient=$(PATH=$(echo "$PATH" | tr ':' '\n' | grep -vxF -e "$PWD/node_modules/.bin" -e "$PWD/.pulumi/bin" -e "$bin" |
+  paste -sd:) command -v pulumi || true)
+
+mkdir -p "$bin"
+if [ -n "$ambient" ] && right_version "$ambient"; then
   echo "setup: using pulumi v$version from $ambient"
-  target=$ambient
-elif [ -x "$cached" ] && [ "$(cli_version "$cached")" = "v$version" ]; then
-  echo "setup: using cached pulumi v$version ($cached)"
-  target=$cached
+  [ "$(readlink -f "$cli" 2>/dev/null)" = "$(readlink -f "$ambient")" ] || ln -sfn "$(readlink -f "$ambient")" "$cli"
+  ambient_plugin="$(dirname "$(readlink -f "$ambient")")/pulumi-resource-pulumi-nodejs"
+  if [ ! -e "$plugin" ] && [ -x "$ambient_plugin" ]; then ln -s "$ambient_plugin" "$plugin"; fi
+elif right_version "$cli"; then
+  echo "setup: using pulumi v$version from $root"
+elif [ -x node_modules/.bin/pulumi ] &&
+  PULUMI_SKIP_UPDATE_CHECK=true timeout 120 node_modules/.bin/pulumi version >/dev/null 2>&1 &&
+  right_version "$cli"; then
+  echo "setup: pulumi v$version downloaded by the npm launcher into $root"
+elif right_version "$legacy_build"; then
+  echo "setup: using the pulumi v$version built earlier ($legacy_build)"
+  rm -f "$cli"
+  ln "$legacy_build" "$cli" 2>/dev/null || cp "$legacy_build" "$cli"
 else
   go_bin=$(command -v go || true)
   [ -n "$go_bin" ] || [ ! -x /usr/local/go/bin/go ] || go_bin=/usr/local/go/bin/go
   if [ -z "$go_bin" ]; then
-    echo "setup: no Pulumi CLI v$version on PATH and no Go toolchain to build one." >&2
+    echo "setup: no Pulumi CLI v$version: none on PATH, the npm launcher could not download it, and no Go toolchain to build one." >&2
     echo "       Install pulumi v$version (https://www.pulumi.com/docs/install/) or Go >= 1.25." >&2
     exit 1
   fi
-  echo "setup: building pulumi v$version from the Go module proxy (first time: 10-25 min)"
+  # One build at a time (another checkout may be building the same version).
+  mkdir -p "$cache_root/pulumi-cli"
+  exec 9>"$cache_root/pulumi-cli/.build-v$version.lock"
+  flock 9
+  if right_version "$cli"; then
+    echo "setup: pulumi v$version was built meanwhile into $root"
+    build=false
+  else
+    build=true
+  fi
+fi
+if [ "${build:-false}" = true ]; then
+  echo "setup: the npm launcher could not download pulumi v$version (offline?); building it from the Go module proxy (first time: 10-25 min)"
   work="$cache_root/pulumi-cli/src-v$version"
   rm -rf "$work" && mkdir -p "$work"
   cp tools/pulumi-cli/go.mod tools/pulumi-cli/go.sum "$work/"
@@ -49,12 +86,20 @@ else
       -ldflags "-s -w -X $module/sdk/v3/go/common/version.Version=v$version" \
       -o "$work/pulumi" "$module/pkg/v3/cmd/pulumi"
   )
-  mkdir -p "$(dirname "$cached")"
-  mv "$work/pulumi" "$cached"
+  mv -f "$work/pulumi" "$cli"
   rm -rf "$work"
-  echo "setup: built pulumi v$version in $(( $(date +%s) - started ))s"
-  target=$cached
+  echo "setup: built pulumi v$version into $root in $(($(date +%s) - started))s"
 fi
 
-ln -sfn "$target" "$bin_dir/pulumi"
-ln -sfn "$PWD/node_modules/@pulumi/pulumi/pulumi-resource-pulumi-nodejs" "$bin_dir/pulumi-resource-pulumi-nodejs"
+# The plugin that runs dynamic providers, as the official distribution ships it: a script that
+# starts @pulumi/pulumi's dynamic-provider host, resolved from the program's directory, so it works
+# for any project. Kept as is when present (e.g. from an official download).
+if [ ! -e "$plugin" ]; then
+  cp node_modules/@pulumi/pulumi/pulumi-resource-pulumi-nodejs "$plugin.tmp"
+  chmod 755 "$plugin.tmp"
+  mv -f "$plugin.tmp" "$plugin"
+fi
+
+mkdir -p .pulumi/bin
+ln -sfn "$cli" .pulumi/bin/pulumi
+ln -sfn "$plugin" .pulumi/bin/pulumi-resource-pulumi-nodejs

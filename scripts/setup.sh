@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Makes a fresh clone ready to run: npm packages (including a current Node from the npm registry,
-# which npm scripts put first on PATH), the compiled package in dist/, and the Pulumi CLI.
+# which npm scripts put first on PATH), the compiled package in dist/, and the Pulumi CLI
+# (scripts/ensure-pulumi.sh).
 # Repeated runs reuse what is already there.  Usage: scripts/setup.sh [--no-pulumi]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,6 +20,7 @@ node -e 'const [major] = process.versions.node.split(".").map(Number);
 echo "setup: building dist/ with $(tsc --version)"
 rm -rf dist
 tsc -p tsconfig.build.json
+node scripts/cjs-types.mjs >/dev/null
 
 if [ "${1:-}" != "--no-pulumi" ]; then
   bash scripts/ensure-pulumi.sh

@@ -1,12 +1,14 @@
 /**
- * Runs Pulumi programs through the real engine: the Automation API driving the `pulumi` CLI that
- * scripts/ensure-pulumi.sh put in .pulumi/bin, with a file backend, a passphrase and an isolated
- * PULUMI_HOME in a temp dir. Nothing reaches the network.
+ * Runs Pulumi programs through the real engine: the Automation API driving the `pulumi` CLI where the
+ * npm `pulumi` launcher and PulumiCommand keep it, `${PULUMI_HOME:-~/.pulumi}/versions/<version>/bin`
+ * (scripts/ensure-pulumi.sh fills it), with a file backend, a passphrase and an isolated PULUMI_HOME
+ * for the stacks in a temp dir. Nothing reaches the network.
  */
 import { execFile } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { createRequire } from "node:module";
+import { homedir, tmpdir } from "node:os";
+import { join } from "node:path";
 import { promisify } from "node:util";
 import {
   type ConfigMap,
@@ -17,13 +19,15 @@ import {
   type Stack,
 } from "@pulumi/pulumi/automation/index.js";
 
-const REPO_ROOT = resolve(import.meta.dirname, "../..");
-const TOOLS_ROOT = join(REPO_ROOT, ".pulumi");
+const PULUMI_VERSION = (createRequire(import.meta.url)("@pulumi/pulumi/package.json") as { version: string })
+  .version;
+/** The CLI at exactly the SDK's version, in the launcher's cache (the Go build fills it offline). */
+const TOOLS_ROOT = join(process.env.PULUMI_HOME ?? join(homedir(), ".pulumi"), "versions", PULUMI_VERSION);
 const execFileAsync = promisify(execFile);
 
 let command: Promise<PulumiCommand> | undefined;
 
-/** The CLI built or found by scripts/ensure-pulumi.sh. */
+/** The CLI that scripts/ensure-pulumi.sh put (or found) in the launcher's cache. */
 export function pulumiCommand(): Promise<PulumiCommand> {
   command ??= PulumiCommand.get({ root: TOOLS_ROOT });
   return command;
