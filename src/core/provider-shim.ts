@@ -1,11 +1,16 @@
 /**
- * The provider object that Pulumi serializes into state for every resource.
+ * What Pulumi stores as `__provider` for every resource, and runs again for refresh and destroy.
  *
- * Pulumi stores a dynamic provider as the source text of a closure, and runs that text again for
- * refresh and destroy. Capturing got, jose or a zod schema would bloat that text or fail to
- * serialize, so the shim captures two strings and loads the real provider at call time, resolving
- * the package from the program's directory (`process.cwd()` of the provider process). A side
- * effect worth having: refresh and destroy of old state run the package version installed now.
+ * The dynamic-provider host (`@pulumi/pulumi/cmd/dynamic-provider`) loads `__provider` with
+ * `require-from-string`, calls `exports.handler()` and caches the provider it returns by the exact text.
+ * That contract is all the stored text has to meet, so {@link providerSource} writes it by hand: one line
+ * (about 250 bytes) that loads `pulumi-tokens/providers` from the program's directory (`process.cwd()` of
+ * the provider process) and returns one of its providers. Nothing is captured: no got, jose or zod, no
+ * settings. Pulumi's closure serializer made 2.7 KB of the same idea (stored twice per resource, in the
+ * inputs and the outputs, and rewritten at every checkpoint).
+ *
+ * Refresh and destroy of a stack run the text stored in its state, so they always load the package
+ * version installed now, whichever version wrote the state.
  *
  * @module
  */
@@ -17,7 +22,38 @@ export interface ProviderModule {
 }
 
 /**
- * Returns a serializable provider whose methods delegate to `require(specifier).providers[name]`.
+ * The `__provider` text of the providers named `name` in `require(specifier).providers`.
+ *
+ * @param specifier - a module specifier resolvable from the Pulumi program's directory, e.g.
+ *   `pulumi-tokens/providers`.
+ * @param name - the key in that module's `providers`.
+ */
+export function providerSource(specifier: string, name: string): string {
+  const missing = JSON.stringify(`pulumi-tokens: ${specifier} has no provider named "${name}"`);
+  return (
+    `exports.handler=()=>{` +
+    `const p=process.getBuiltinModule("node:module").createRequire(process.cwd()+"/")(${JSON.stringify(specifier)})` +
+    `.providers[${JSON.stringify(name)}];` +
+    `if(!p)throw new Error(${missing});return p}`
+  );
+}
+
+/**
+ * Runs a `__provider` text the way the dynamic-provider host does (`exports.handler()` of the text
+ * compiled as a CommonJS module), for tests and the bench.
+ */
+export function loadProviderSource(source: string): pulumi.dynamic.ResourceProvider {
+  const module = { exports: {} as { handler?: () => pulumi.dynamic.ResourceProvider } };
+  new Function("exports", "module", source)(module.exports, module);
+  const handler = module.exports.handler;
+  if (!handler) throw new Error("the provider source defines no exports.handler");
+  return handler();
+}
+
+/**
+ * A provider object whose methods delegate to `require(specifier).providers[name]`, for programs that
+ * build their own `pulumi.dynamic.Resource` (Pulumi serializes it, about 2.7 KB). The token resources
+ * store {@link providerSource} instead; 0.1.0 stored this shim, and its text in old state still works.
  *
  * @param specifier - a module specifier resolvable from the Pulumi program's directory, e.g.
  *   `pulumi-tokens/providers`.

@@ -5,14 +5,16 @@
  * - Credential inputs are wrapped with `pulumi.secret` (stored encrypted even when given as plain
  *   strings) and, like the secret outputs, listed in `additionalSecretOutputs`: a dynamic provider
  *   cannot return secrets itself.
- * - The provider is the vendor's serializable shim, one object per vendor, because Pulumi caches the
- *   serialized closure per provider object.
+ * - The resource registers the way `pulumi.dynamic.Resource` does (type `pulumi-nodejs:dynamic/<vendor>:<type>`,
+ *   the provider as the `__provider` input), but `__provider` is the hand-written text of
+ *   {@link providerSource} (about 250 bytes) instead of a closure Pulumi serializes (2.7 KB in 0.1.0).
+ *   The type tokens are those of 0.1.0, so existing stacks keep their resources.
  *
  * @module
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { Vendor } from "../errors.ts";
-import { createProviderShim } from "./provider-shim.ts";
+import { providerSource } from "./provider-shim.ts";
 
 /** What a token resource class declares about itself. */
 export interface TokenResourceDefinition {
@@ -27,19 +29,12 @@ export interface TokenResourceDefinition {
   secretInputs: readonly string[];
 }
 
-const shims = new Map<Vendor, pulumi.dynamic.ResourceProvider>();
-
-function shimFor(vendor: Vendor): pulumi.dynamic.ResourceProvider {
-  let shim = shims.get(vendor);
-  if (!shim) {
-    shim = createProviderShim("pulumi-tokens/providers", vendor);
-    shims.set(vendor, shim);
-  }
-  return shim;
-}
+/** The module the stored provider text loads, resolved from the program's directory. */
+const PROVIDERS_MODULE = "pulumi-tokens/providers";
 
 function registrationProps(definition: TokenResourceDefinition, args: object): Record<string, unknown> {
   const given = args as Record<string, unknown>;
+  if ("__provider" in given) throw new Error("a token resource must not define the __provider key");
   const secrets = definition.secretInputs
     .filter((key) => given[key] !== undefined)
     .map((key) => [key, pulumi.secret(given[key])]);
@@ -47,11 +42,12 @@ function registrationProps(definition: TokenResourceDefinition, args: object): R
     ...Object.fromEntries(definition.outputs.map((key) => [key, undefined])),
     ...given,
     ...Object.fromEntries(secrets),
+    __provider: providerSource(PROVIDERS_MODULE, definition.vendor),
   };
 }
 
 /** Base class of `netbird.PersonalAccessToken`, `gcore.UserToken` and `icp.RegistryToken`. */
-export abstract class TokenResource extends pulumi.dynamic.Resource {
+export abstract class TokenResource extends pulumi.CustomResource {
   protected constructor(
     definition: TokenResourceDefinition,
     name: string,
@@ -59,14 +55,12 @@ export abstract class TokenResource extends pulumi.dynamic.Resource {
     opts?: pulumi.CustomResourceOptions,
   ) {
     super(
-      shimFor(definition.vendor),
+      `pulumi-nodejs:dynamic/${definition.vendor}:${definition.type}`,
       name,
       registrationProps(definition, args),
       pulumi.mergeOptions(opts, {
         additionalSecretOutputs: [...definition.secretOutputs, ...definition.secretInputs],
       }),
-      definition.vendor,
-      definition.type,
     );
   }
 }
