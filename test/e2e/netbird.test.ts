@@ -164,7 +164,7 @@ describe("netbird.PersonalAccessToken on the real engine", () => {
     try {
       at(stack, T0);
       await expect(stack.up()).rejects.toThrow(
-        /apiToken.*no NetBird API token found: set the "apiToken" input, the stack config "netbird:apiToken" or the environment variable NB_PAT/s,
+        /"apiToken" is required \(an admin.s NetBird API token\): set the "apiToken" input, the stack config "netbird:apiToken" or the environment variable NB_PAT/s,
       );
       expect(emu.requestsFor("netbird")).toEqual([]);
     } finally {
