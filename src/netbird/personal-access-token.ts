@@ -44,7 +44,10 @@ export interface PersonalAccessTokenArgs {
   userId: pulumi.Input<string>;
   /** The token's name, not empty. Changing it replaces the token. */
   name: pulumi.Input<string>;
-  /** Lifetime of each issued token in days, an integer from 1 to 365. Changing it replaces the token. */
+  /**
+   * Lifetime of each issued token in days, an integer from 1 to 365. Changing it is an in-place update
+   * with no API call: the new lifetime applies from the next rotation, so the overlap is kept.
+   */
   expiresInDays: pulumi.Input<number>;
   /**
    * Rotate this many days before the current token expires (0 or more, less than `expiresInDays`,
