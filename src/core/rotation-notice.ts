@@ -72,8 +72,24 @@ export function rotationExplanation(facts: RotationFacts): string | undefined {
   return `${id}: ${why}${refresh}`;
 }
 
-/** Writes the explanation line, if any, to the engine log. Called by `diff` once per resource. */
+// Lines already written by this provider process. `pulumi up --refresh` calls `diff` twice per resource in one
+// process (the refresh step diffs the refreshed state too), and the engine would show the line twice.
+const written = new Set<string>();
+
+/**
+ * Writes the explanation line, if any, to the engine log, at most once per provider process (one process per
+ * engine operation). Called by `diff`.
+ */
 export function explainRotation(facts: RotationFacts): void {
   const line = rotationExplanation(facts);
-  if (line !== undefined) notice(facts.vendor, line);
+  if (line === undefined) return;
+  const key = `${facts.vendor}: ${line}`;
+  if (written.has(key)) return;
+  written.add(key);
+  notice(facts.vendor, line);
+}
+
+/** Forgets the lines written so far, as a new provider process would (tests). */
+export function forgetWrittenRotations(): void {
+  written.clear();
 }

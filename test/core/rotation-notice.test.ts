@@ -3,7 +3,12 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { NOW_ENV } from "../../src/core/clock.ts";
 import { captureNotices } from "../../src/core/log.ts";
 import { MINUTE_MS } from "../../src/core/rotation.ts";
-import { explainRotation, type RotationFacts, rotationExplanation } from "../../src/core/rotation-notice.ts";
+import {
+  explainRotation,
+  forgetWrittenRotations,
+  type RotationFacts,
+  rotationExplanation,
+} from "../../src/core/rotation-notice.ts";
 import { gcoreProvider } from "../../src/gcore/provider.ts";
 import { netbirdProvider } from "../../src/netbird/provider.ts";
 
@@ -24,6 +29,7 @@ const facts = (over: Partial<RotationFacts> = {}): RotationFacts => ({
 let lines: string[] = [];
 let restore: () => void = () => undefined;
 beforeEach(() => {
+  forgetWrittenRotations();
   lines = [];
   restore = captureNotices((line) => lines.push(line));
 });
@@ -52,8 +58,22 @@ describe("rotationExplanation", () => {
     const warning =
       "pulumi-tokens: netbird: svc-ci/ci-pipeline: WARNING: the current credential expired at 2030-04-01T00:00:00.000Z before a run rotated it (scheduled runs were missed), so its consumers have been failing since then; rotating now";
     explainRotation(facts({ now: new Date(T0 + 95 * DAY) }));
+    forgetWrittenRotations();
     explainRotation(facts({ now: new Date(T0 + 90 * DAY), reason: "trigger-changed" }));
     expect(lines).toEqual([warning, warning]);
+  });
+
+  it("writes a line once per provider process (up --refresh diffs each resource twice)", () => {
+    explainRotation(facts());
+    explainRotation(facts());
+    explainRotation(facts({ id: "svc-ci/other" }));
+    expect(lines).toEqual([
+      "pulumi-tokens: netbird: svc-ci/ci-pipeline: rotating: rotatesAt 2030-03-25T00:00:00.000Z has passed (the current credential expires at 2030-04-01T00:00:00.000Z)",
+      "pulumi-tokens: netbird: svc-ci/other: rotating: rotatesAt 2030-03-25T00:00:00.000Z has passed (the current credential expires at 2030-04-01T00:00:00.000Z)",
+    ]);
+    forgetWrittenRotations();
+    explainRotation(facts());
+    expect(lines).toHaveLength(3);
   });
 
   it("adds the refresh-JWT clause when the stored refresh credential has expired", () => {

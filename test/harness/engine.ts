@@ -117,9 +117,19 @@ export class TestStack {
     };
   }
 
-  async preview(): Promise<OperationResult> {
+  /**
+   * `pulumi preview --diff`. `expectNoChanges` adds `--expect-no-changes` (throws when changes are proposed);
+   * `stderr` also collects what the CLI writes to stderr (with `--diff`, provider stderr lines go there).
+   */
+  async preview(options: { expectNoChanges?: boolean; stderr?: boolean } = {}): Promise<OperationResult> {
     const lines: string[] = [];
-    const result = await this.stack.preview({ color: "never", diff: true, onOutput: this.#collect(lines) });
+    const result = await this.stack.preview({
+      ...(options.expectNoChanges ? { expectNoChanges: true } : {}),
+      ...(options.stderr ? { onError: this.#collect(lines) } : {}),
+      color: "never",
+      diff: true,
+      onOutput: this.#collect(lines),
+    });
     return { output: lines.join(""), outputs: {}, changes: { ...result.changeSummary } };
   }
 
