@@ -59,7 +59,7 @@ if pulumi preview --cwd "$PRODUCER_DIR" --stack "$PRODUCER_STACK" --diff --expec
   log "nothing due"
 else
   log "tokens due (see the pulumi-tokens: lines above): rotating"
-  # --skip-preview: the drift check was the preview; a second one would print every line twice.
+  # --skip-preview: the drift check was the preview; a second one would run diff again, on a later clock.
   step "rotate (producer)" up --cwd "$PRODUCER_DIR" --stack "$PRODUCER_STACK" --yes --skip-preview
   step "drift check after the rotation" preview --cwd "$PRODUCER_DIR" --stack "$PRODUCER_STACK" --diff --expect-no-changes
 fi
