@@ -26,7 +26,9 @@ export default async () => {
     rotatesAt: pat.rotatesAt,
     status: pat.status,
     previousTokenId: pat.previousTokenId,
-    previousToken: pat.previousToken, // secret, still valid until the next rotation
+    // secret, still valid until the next rotation; null until the first rotation (an undefined stack
+    // output would make Pulumi warn "Undefined value (previousToken) will not show as a stack output")
+    previousToken: pat.previousToken.apply((token) => token ?? null),
     previousExpiresAt: pat.previousExpiresAt,
   };
 };
