@@ -22,6 +22,7 @@ function validate(fault: FaultKind): void {
       }
       return;
     case "delay":
+    case "delay-after":
       if (!(Number.isFinite(fault.ms) && fault.ms >= 0))
         throw new Error(`fault delay must be >= 0 ms, got ${fault.ms}`);
       return;

@@ -194,6 +194,13 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       req.socket.destroy();
       return;
     }
+    if (fault?.kind === "delay-after") {
+      try {
+        await sleep(fault.ms, undefined, { signal: closing.signal });
+      } catch {
+        return; // the emulator is closing
+      }
+    }
     entry.status =
       fault?.kind === "bad-json"
         ? send(res, contentType, { status: 200, json: undefined }, MALFORMED_JSON)

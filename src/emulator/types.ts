@@ -88,6 +88,8 @@ export type FaultKind =
   | { kind: "drop" }
   /** Handle fully (state changes happen), then destroy the socket instead of answering: a lost response. */
   | { kind: "drop-after" }
+  /** Handle fully (state changes happen), then wait before answering: a slow response, e.g. to kill a client mid-call. */
+  | { kind: "delay-after"; ms: number }
   /** Handle fully (state changes happen), then answer 200 with a malformed JSON body. */
   | { kind: "bad-json" };
 

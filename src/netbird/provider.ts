@@ -1,9 +1,10 @@
 /**
  * The NetBird personal access token provider: the policy on top of the shared token machinery.
  *
- * - issue: POST a token, or adopt an existing one (`adoptTokenId` + `adoptToken`). A create whose answer
- *   was lost (network error, timeout, 5xx, unreadable body) is reconciled: the tokens it may have left are
- *   found by name and creation time and deleted, then the POST is tried once more. Nothing is left behind.
+ * - issue: POST a token, or adopt an existing one (`adoptTokenId` + `adoptToken`). Before the POST, the
+ *   user's tokens with this name that no state tracks (left by a killed run) are revoked. A create whose
+ *   answer was lost (network error, timeout, 5xx, unreadable body) is reconciled: the tokens it may have
+ *   left are found by name and creation time and deleted, then the POST is tried once more.
  * - rotate: POST a new token first; the old current one becomes `previous…` (or is revoked at once with
  *   `revokePrevious`), and the one that was previous before is revoked. Once the new token exists this
  *   never throws: a failed revocation is kept in `pendingRevocations` and retried at the next rotation or
@@ -256,8 +257,13 @@ async function revoke(stored: Stored): Promise<void> {
   if (blocking[0]) throw blocking[0].error;
 }
 
-/** Issues a token; a create whose answer was lost is cleaned up and tried once more. */
+/**
+ * Issues a token. Tokens of this user with this name that the state does not track are left by a run
+ * that was killed after the API created them (the engine then forgets the step): they are revoked
+ * first. A create whose answer was lost is cleaned up and tried once more.
+ */
 async function issueFresh(api: NetbirdApi, inputs: Inputs, tracked: ReadonlySet<string>): Promise<IssuedPat> {
+  await removeLeftovers(api, inputs, tracked);
   for (let attempt = 1; ; attempt++) {
     const startedAt = now().getTime();
     try {
@@ -267,6 +273,24 @@ async function issueFresh(api: NetbirdApi, inputs: Inputs, tracked: ReadonlySet<
       await removeStrays(api, inputs, startedAt, tracked, error);
       if (attempt >= 2) throw error;
     }
+  }
+}
+
+/**
+ * Revokes the user's tokens named like this resource that no state tracks. Within one user the name
+ * identifies the resource (documented): a token of another name is never touched.
+ */
+async function removeLeftovers(api: NetbirdApi, inputs: Inputs, tracked: ReadonlySet<string>): Promise<void> {
+  const leftovers = (await api.listTokens(inputs.userId)).filter(
+    (token) => token.name === inputs.name && !tracked.has(token.id),
+  );
+  for (const leftover of leftovers) await api.deleteToken(inputs.userId, leftover.id);
+  if (leftovers.length > 0) {
+    notice(
+      "netbird",
+      `user "${inputs.userId}" had ${leftovers.length} PAT(s) named "${inputs.name}" that no state tracks ` +
+        `(left by an interrupted run); revoked ${leftovers.map((leftover) => leftover.id).join(", ")}`,
+    );
   }
 }
 

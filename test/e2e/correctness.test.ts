@@ -230,7 +230,11 @@ describe("netbird: lifetime changes keep the token, identity changes create befo
       args = { name: "ci-renamed", expiresInDays: 90 };
       const replaced = await stack.up();
       expect(replaced.changes).toEqual({ same: 1, replace: 1 });
-      expect(routes("netbird")).toEqual(["netbird.createToken 200", "netbird.deleteToken 200"]);
+      expect(routes("netbird")).toEqual([
+        "netbird.listTokens 200",
+        "netbird.createToken 200",
+        "netbird.deleteToken 200",
+      ]);
       expect(live()).toEqual([`ci-renamed:${String(replaced.outputs.tokenId?.value)}`]);
       await stack.destroy();
     } finally {
@@ -256,6 +260,7 @@ describe("netbird: lifetime changes keep the token, identity changes create befo
       const created = await stack.up();
       expect(created.changes).toEqual({ create: 2 });
       expect(routes("netbird")).toEqual([
+        "netbird.listTokens 200",
         "netbird.createToken 429",
         "netbird.createToken 429",
         "netbird.createToken 200",

@@ -85,6 +85,14 @@ describe("timing and connection faults", () => {
     expect(r.status).toBe(200);
   });
 
+  it("delay-after: the state changes first, then the answer comes late", async () => {
+    emu.faults.inject("netbird.createToken", { kind: "delay-after", ms: 400 });
+    const pending = createPat();
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(emu.netbird.tokens("svc-ci").map((t) => t.name)).toEqual(["ci"]);
+    expect((await pending).status).toBe(200);
+  });
+
   it("drop: the client sees a socket error and nothing changed", async () => {
     emu.faults.inject("netbird.createToken", { kind: "drop" });
     await expect(createPat()).rejects.toThrow(TypeError);

@@ -105,10 +105,10 @@ async function use(token: string): Promise<number> {
 }
 
 describe("create", () => {
-  it("issues a token with one POST and reports it", async () => {
+  it("issues a token with one POST (after one list for leftovers of interrupted runs) and reports it", async () => {
     const { id, outs } = await create();
     expect(id).toBe(ID);
-    expect(routes()).toEqual(["netbird.createToken 200"]);
+    expect(routes()).toEqual(["netbird.listTokens 200", "netbird.createToken 200"]);
     expect(outs).toMatchObject({
       userId: "svc-ci",
       name: "ci-pipeline",
@@ -175,6 +175,7 @@ describe("create", () => {
     expect(tokenIds()).toEqual([outs.tokenId]);
     expect(emu.netbird.authenticate(String(outs.token))).toBe(true);
     expect(routes()).toEqual([
+      "netbird.listTokens 200",
       `netbird.createToken ${fault.kind === "status" ? 503 : fault.kind === "bad-json" ? 200 : 0}`,
       "netbird.listTokens 200",
       ...(strays ? ["netbird.deleteToken 200"] : []),
@@ -203,21 +204,39 @@ describe("create", () => {
     expect(tokenIds()).toEqual([]);
   });
 
-  it("does not touch other tokens while reconciling: other names and older tokens stay", async () => {
+  it("does not touch other tokens while reconciling: tokens of other names stay", async () => {
     const other = await issueOutside("other");
-    const older = await issueOutside("ci-pipeline");
     setAt(new Date(T0.getTime() + 5 * 60_000));
     emu.faults.inject("netbird.createToken", { kind: "drop-after" });
     const { outs } = await create();
-    expect(tokenIds().sort()).toEqual([other.id, older.id, outs.tokenId].sort());
+    expect(tokenIds().sort()).toEqual([other.id, outs.tokenId].sort());
+  });
+
+  it("revokes an untracked token of this name (left by a killed run) before it creates, and says so", async () => {
+    const other = await issueOutside("other");
+    const leftover = await issueOutside("ci-pipeline");
+    emu.clearRequests();
+    const { outs } = await create();
+    expect(routes()).toEqual([
+      "netbird.listTokens 200",
+      "netbird.deleteToken 200",
+      "netbird.createToken 200",
+    ]);
+    expect(tokenIds().sort()).toEqual([other.id, outs.tokenId].sort());
+    expect(notices).toEqual([
+      `pulumi-tokens: netbird: user "svc-ci" had 1 PAT(s) named "ci-pipeline" that no state tracks (left by an interrupted run); revoked ${leftover.id}`,
+    ]);
   });
 
   it("says when the cleanup after a lost answer failed, and does not retry blindly", async () => {
     emu.faults.inject("netbird.createToken", { kind: "drop-after" });
+    // The leftover list passes (a no-op fault); the list after the lost answer is refused.
+    emu.faults.inject("netbird.listTokens", { kind: "delay", ms: 0 });
     emu.faults.inject("netbird.listTokens", { kind: "status", status: 403 });
     const error = await netbirdProvider.create(await check(inputs())).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(ApiNetworkError);
     expect(routes().map((route) => route.split(" ")[0])).toEqual([
+      "netbird.listTokens",
       "netbird.createToken",
       "netbird.listTokens",
     ]);
@@ -237,7 +256,7 @@ describe("create", () => {
       code: "ERR_API_RESPONSE",
       status: 403,
       apiMessage: "permission denied",
-      message: `netbird: create personal access token failed with HTTP 403: permission denied (POST ${emu.url}/api/users/svc-ci/tokens)`,
+      message: `netbird: list personal access tokens failed with HTTP 403: permission denied (GET ${emu.url}/api/users/svc-ci/tokens)`,
     });
     for (const text of [
       String(error),
@@ -247,7 +266,7 @@ describe("create", () => {
       expect(text).not.toContain(plain);
       expect(text).not.toMatch(/nbp_[A-Za-z0-9]{8,}/);
     }
-    expect(routes()).toEqual(["netbird.createToken 403"]);
+    expect(routes()).toEqual(["netbird.listTokens 403"]);
   });
 
   it("reports NetBird's cross-user rule as it is", async () => {
@@ -257,7 +276,7 @@ describe("create", () => {
     expect(error).toBeInstanceOf(ApiResponseError);
     expect(error).toMatchObject({
       code: "ERR_API_RESPONSE",
-      message: `netbird: create personal access token failed with HTTP 403: admin role required to perform this action (POST ${emu.url}/api/users/user-plain/tokens)`,
+      message: `netbird: list personal access tokens failed with HTTP 403: admin role required to perform this action (GET ${emu.url}/api/users/user-plain/tokens)`,
     });
   });
 
@@ -289,7 +308,7 @@ describe("diff and update", () => {
     expect(await netbirdProvider.diff?.(ID, first.outs, first.news)).toEqual({ changes: true });
     emu.clearRequests();
     const outs = await update(first.outs, first.news);
-    expect(routes()).toEqual(["netbird.createToken 200"]);
+    expect(routes()).toEqual(["netbird.listTokens 200", "netbird.createToken 200"]);
     expect(outs.tokenId).not.toBe(first.outs.tokenId);
     expect(outs).toMatchObject({
       previousTokenId: first.outs.tokenId,
@@ -308,7 +327,11 @@ describe("diff and update", () => {
     setAt(days(120));
     emu.clearRequests();
     const third = await update(second, first.news);
-    expect(routes()).toEqual(["netbird.createToken 200", "netbird.deleteToken 200"]);
+    expect(routes()).toEqual([
+      "netbird.listTokens 200",
+      "netbird.createToken 200",
+      "netbird.deleteToken 200",
+    ]);
     expect(third.previousTokenId).toBe(second.tokenId);
     expect(tokenIds()).toEqual([second.tokenId, third.tokenId]);
     expect(emu.netbird.authenticate(String(first.outs.token))).toBe(false);
@@ -434,14 +457,12 @@ describe("diff and update", () => {
     emu.faults.inject("netbird.createToken", { kind: "status", status: 429, retryAfter: 0 }, 2);
     emu.clearRequests();
     const outs = await update(first.outs, first.news);
-    expect(routes()).toEqual(
-      [
-        "netbird.createToken 429",
-        "netbird.createToken 429",
-        "netbird.createToken 200",
-        "netbird.deleteToken 200",
-      ].slice(0, 3),
-    );
+    expect(routes()).toEqual([
+      "netbird.listTokens 200",
+      "netbird.createToken 429",
+      "netbird.createToken 429",
+      "netbird.createToken 200",
+    ]);
     expect(tokenIds()).toEqual([first.outs.tokenId, outs.tokenId]);
   });
 });
