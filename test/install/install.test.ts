@@ -135,8 +135,8 @@ async function project(
   tsconfig: unknown,
   typescript: string,
 ): Promise<void> {
+  // the versions this repo develops and tests with (@pulumi/pulumi is a peer dependency of the package)
   const repoManifest = JSON.parse(await readFile(join(REPO, "package.json"), "utf8")) as {
-    dependencies: Record<string, string>;
     devDependencies: Record<string, string>;
   };
   await mkdir(dir, { recursive: true });
@@ -149,7 +149,7 @@ async function project(
       "install",
       "--prefer-offline",
       tarball,
-      `@pulumi/pulumi@${repoManifest.dependencies["@pulumi/pulumi"]}`,
+      `@pulumi/pulumi@${repoManifest.devDependencies["@pulumi/pulumi"]}`,
       `typescript@${typescript}`,
       `@types/node@${repoManifest.devDependencies["@types/node"]}`,
     ],
@@ -284,7 +284,12 @@ describe("the packed tarball", () => {
     expect(JSON.parse(await readFile(join(installed, "package.json"), "utf8"))).toMatchObject({
       name: "pulumi-tokens",
       license: "Apache-2.0",
+      // one @pulumi/pulumi per program: the program's own
+      peerDependencies: { "@pulumi/pulumi": expect.stringMatching(/^\^3\./) },
     });
+    expect(
+      JSON.parse(await readFile(join(installed, "package.json"), "utf8")).dependencies,
+    ).not.toHaveProperty("@pulumi/pulumi");
     await expect(access(join(installed, "LICENSE"))).resolves.toBeUndefined();
   });
 });
