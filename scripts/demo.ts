@@ -25,8 +25,10 @@ function table(outputs: OutputMap, keys: string[]): void {
 }
 
 function notices(text: string): void {
-  for (const line of text.split("\n").filter((l) => l.includes("pulumi-tokens:")))
-    say(`    engine log: ${line.trim()}`);
+  // The engine shows each provider line twice (progress and Diagnostics); print it once.
+  const lines = text.split("\n").map((line) => line.trim());
+  for (const line of new Set(lines.filter((line) => line.startsWith("pulumi-tokens:"))))
+    say(`    engine log: ${line}`);
 }
 
 const plain = await startEmulator();

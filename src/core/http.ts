@@ -104,6 +104,8 @@ export function tuneHttpClients(next: HttpTuning): () => void {
 }
 
 const RETRY_STATUSES = [408, 429, 500, 502, 503, 504, 521, 522, 524];
+/** No API answer this package reads is anywhere near this size: a larger body is refused unread. */
+const MAX_BODY_BYTES = 1024 * 1024;
 /** A rate limit is waited out longer than a failure: 429s are frequent when many tokens share a credential. */
 const RATE_LIMIT_RETRIES = 8;
 const TLS_CODES = new Set([
@@ -172,9 +174,21 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
           : {}),
       };
       let response: { statusCode: number; body: string };
+      // A hostile or broken server must not make the provider read an unbounded body.
+      const abort = new AbortController();
+      let tooLarge = false;
       try {
-        response = (await instance(url, init)) as unknown as { statusCode: number; body: string };
+        const pending = instance(url, { ...init, signal: abort.signal });
+        pending.on("downloadProgress", ({ transferred }: { transferred: number }) => {
+          if (transferred > MAX_BODY_BYTES && !tooLarge) {
+            tooLarge = true;
+            abort.abort();
+          }
+        });
+        response = (await pending) as unknown as { statusCode: number; body: string };
       } catch (error) {
+        if (tooLarge)
+          throw new InvalidResponseError(target, `the body is larger than ${MAX_BODY_BYTES} bytes`);
         throw toNetworkError(error, target, timeoutMs, secrets);
       }
       const { statusCode, body } = response;

@@ -10,7 +10,8 @@
  *
  * @module
  */
-import { decodeJwt } from "jose";
+import { decodeJwt, decodeProtectedHeader } from "jose";
+import { now } from "../core/clock.ts";
 import { caCertificateProblem } from "../core/check.ts";
 import { createHttpClient, type HttpClient } from "../core/http.ts";
 import { redactUrl } from "../core/redact.ts";
@@ -100,6 +101,15 @@ export function decodeExpiry(token: string): Date | undefined {
   return claims === undefined ? undefined : new Date(claims.exp * 1000);
 }
 
+/** True when the JWT header says `alg: none` (no signature at all). */
+function isUnsigned(token: string): boolean {
+  try {
+    return String(decodeProtectedHeader(token).alg).toLowerCase() === "none";
+  } catch {
+    return false;
+  }
+}
+
 function decodeClaims(token: string) {
   try {
     const parsed = claimsSchema().safeParse(decodeJwt(token));
@@ -164,18 +174,33 @@ function client(
 /** The "APIKey <key>" authorization value. */
 const apiKeyAuthorization = (apiKey: string) => `APIKey ${apiKey}`;
 
-/** Validates and decodes a pair returned by `action`; a pair without readable `exp` claims is an invalid response. */
+/**
+ * Validates and decodes a pair returned by `action`. The provider has no Gcore key to verify a
+ * signature, so it checks what it can: both are JWTs with an `exp` still ahead, neither is unsigned
+ * (`alg: none`), and the access token is for the user asked about.
+ */
 function toPair(
   pair: { access: string; refresh: string },
   target: { action: string; method: string; url: string },
+  userId: number | undefined,
 ): UserTokenPair {
   const access = decodeClaims(pair.access);
   const refresh = decodeClaims(pair.refresh);
+  const refuse = (problem: string) => new InvalidResponseError({ vendor: "gcore", ...target }, problem);
   if (access === undefined || refresh === undefined) {
-    throw new InvalidResponseError(
-      { vendor: "gcore", ...target },
-      `the ${access === undefined ? "access" : "refresh"} token is not a JWT with an "exp" claim`,
-    );
+    throw refuse(`the ${access === undefined ? "access" : "refresh"} token is not a JWT with an "exp" claim`);
+  }
+  for (const [which, token] of [
+    ["access", pair.access],
+    ["refresh", pair.refresh],
+  ] as const) {
+    if (isUnsigned(token)) throw refuse(`the ${which} token is unsigned (alg "none")`);
+  }
+  const at = now().getTime();
+  if (access.exp * 1000 <= at)
+    throw refuse(`the access token had already expired (exp ${new Date(access.exp * 1000).toISOString()})`);
+  if (userId !== undefined && access.user_id !== undefined && access.user_id !== userId) {
+    throw refuse(`the access token is for user ${access.user_id}, not user ${userId}`);
   }
   return {
     accessToken: pair.access,
@@ -206,7 +231,7 @@ export async function issueUserToken(connection: GcoreConnection, userId: number
     path,
     schema: tokenPairSchema(),
   });
-  return toPair(body, { action, method: "GET", url: endpointUrl(connection.apiUrl, path) });
+  return toPair(body, { action, method: "GET", url: endpointUrl(connection.apiUrl, path) }, userId);
 }
 
 /**
@@ -216,6 +241,7 @@ export async function issueUserToken(connection: GcoreConnection, userId: number
 export async function refreshUserToken(
   endpoint: GcoreEndpoint,
   refreshToken: string,
+  userId: number,
 ): Promise<UserTokenPair> {
   const path = "/iam/auth/jwt/refresh";
   const action = "refresh user token";
@@ -226,7 +252,7 @@ export async function refreshUserToken(
     json: { refresh: refreshToken },
     schema: tokenPairSchema(),
   });
-  return toPair(body, { action, method: "POST", url: endpointUrl(endpoint.apiUrl, path) });
+  return toPair(body, { action, method: "POST", url: endpointUrl(endpoint.apiUrl, path) }, userId);
 }
 
 /** GET /iam/users/{userId}: true when the user exists, false on 404. */

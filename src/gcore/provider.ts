@@ -170,11 +170,12 @@ export const gcoreProvider = createTokenProvider<UserTokenInputs, UserTokenState
       return reissue(inputs, "the state holds no usable refresh JWT");
     }
     if (refreshExpiry.getTime() <= at.getTime()) {
-      return reissue(inputs, `the refresh JWT expired at ${refreshExpiry.toISOString()}`);
+      // `diff` already said why (core/rotation-notice.ts): no second line for the same reason.
+      return stateOf(await issueUserToken(resolveConnection(inputs), inputs.userId));
     }
     let pair: UserTokenPair;
     try {
-      pair = await refreshUserToken(resolveEndpoint(inputs), stored.refreshToken);
+      pair = await refreshUserToken(resolveEndpoint(inputs), stored.refreshToken, inputs.userId);
     } catch (error) {
       const why = fallbackReason(error);
       if (why === undefined) throw error;

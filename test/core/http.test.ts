@@ -190,6 +190,32 @@ describe("createHttpClient", () => {
     expect(String(error)).not.toContain(SECRET);
   });
 
+  it("refuses a body over 1 MiB without reading it whole, and does not retry", async () => {
+    const server = await serve((_req, res) => {
+      res.writeHead(200, { "content-type": "application/json" });
+      const chunk = "x".repeat(64 * 1024);
+      let sent = 0;
+      const pump = () => {
+        while (sent < 64 * 1024 * 1024) {
+          sent += chunk.length;
+          if (!res.write(chunk)) return void res.once("drain", pump);
+        }
+        res.end();
+      };
+      res.on("close", () => (sent = Number.POSITIVE_INFINITY));
+      pump();
+    });
+    const error = await client(server.url)
+      .request({ action: "get item", method: "GET", path: "/items/a", schema: item })
+      .catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(InvalidResponseError);
+    expect(error).toMatchObject({
+      code: "ERR_INVALID_RESPONSE",
+      message: `netbird: get item returned an unexpected response: the body is larger than 1048576 bytes (GET ${server.url}/items/a)`,
+    });
+    expect(server.hits).toHaveLength(1);
+  });
+
   it("sends the credential and keeps it out of every rendering of the error", async () => {
     const server = await serve((_req, res) =>
       json(res, 403, { message: `token ${SECRET} is not allowed; Bearer ${SECRET}` }),
