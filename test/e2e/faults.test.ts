@@ -1,0 +1,253 @@
+// The fault matrix through the real engine. One stack holds one resource per fault kind; the
+// faults are queued on a route, one per request, so a single `pulumi up` sends every fault kind to
+// a different resource. Each operation (create, refresh, rotation, delete) must converge within two
+// runs, leave no token at the API that the state does not track, and lose no credential.
+import { afterAll, describe, expect, it } from "vitest";
+import { gcore, icp, netbird } from "pulumi-tokens";
+import { type Emulator, type FaultKind, startEmulator } from "../../src/emulator/index.ts";
+import { TestStack } from "../harness/engine.ts";
+
+const T0 = new Date("2030-01-01T00:00:00Z");
+const DAY = 86_400_000;
+const MINUTE = 60_000;
+
+/** Every fault kind the emulator can inject that a client can meet in the wild. */
+const FAULTS: readonly { name: string; fault: FaultKind }[] = [
+  { name: "429 with Retry-After", fault: { kind: "status", status: 429, retryAfter: 1 } },
+  { name: "500", fault: { kind: "status", status: 500 } },
+  { name: "502", fault: { kind: "status", status: 502 } },
+  { name: "503", fault: { kind: "status", status: 503 } },
+  { name: "reset before the server acted", fault: { kind: "drop" } },
+  { name: "reset after the server acted", fault: { kind: "drop-after" } },
+  { name: "malformed JSON", fault: { kind: "bad-json" } },
+  { name: "200 without the required fields", fault: { kind: "status", status: 200, body: {} } },
+];
+
+/** What the README's Reliability table reports; filled by the scenarios below. */
+const figures: {
+  vendor: string;
+  operation: string;
+  faults: number;
+  runs: number;
+  orphans: number;
+  lost: number;
+}[] = [];
+afterAll(() => {
+  const lines = figures.map(
+    (row) =>
+      `fault matrix: ${row.vendor} ${row.operation}: ${row.faults} fault kinds, converged in ${row.runs} run(s), ` +
+      `${row.orphans} orphaned, ${row.lost} credentials lost`,
+  );
+  process.stderr.write(`${lines.join("\n")}\n`);
+});
+
+function queue(emu: Emulator, route: string, faults: readonly { fault: FaultKind }[] = FAULTS): void {
+  for (const { fault } of faults) emu.faults.inject(route, fault);
+}
+
+/**
+ * NetBird's DELETE answers 200 `{}`: a 200 that did nothing looks exactly like success to any
+ * client, so that fault is not sent to DELETE.
+ */
+const DELETE_FAULTS = FAULTS.filter(({ fault }) => !(fault.kind === "status" && fault.status === 200));
+
+/** Runs `operation` until it succeeds, at most twice; returns how many runs it took. */
+async function converge(operation: () => Promise<unknown>): Promise<number> {
+  try {
+    await operation();
+    return 1;
+  } catch {
+    await operation();
+    return 2;
+  }
+}
+
+type Resource = { type: string; id: string; outputs: Record<string, unknown> };
+/** A decrypted secret in a stack export is `{<sig>: …, plaintext: "<JSON>"}`. */
+const plain = (value: unknown): unknown =>
+  typeof value === "object" && value !== null && "plaintext" in value
+    ? JSON.parse(String((value as { plaintext: unknown }).plaintext))
+    : value;
+async function tokenResources(stack: TestStack, type: string): Promise<Resource[]> {
+  // exportStack decrypts: used here for the test's bookkeeping, not for at-rest checks.
+  const state = await stack.stack.exportStack();
+  return (state.deployment.resources as Resource[])
+    .filter((resource) => resource.type === type)
+    .map((resource) => ({
+      ...resource,
+      outputs: Object.fromEntries(
+        Object.entries(resource.outputs).map(([key, value]) => [key, plain(value)]),
+      ),
+    }));
+}
+
+describe("fault matrix through the engine", () => {
+  it("netbird.PersonalAccessToken: create, refresh, rotation and delete under every fault kind", async () => {
+    const emu = await startEmulator({ now: T0 });
+    const type = "pulumi-nodejs:dynamic/netbird:PersonalAccessToken";
+    const stack = await TestStack.open({
+      projectName: "faults-netbird",
+      program: async () => {
+        FAULTS.forEach((_, index) => {
+          new netbird.PersonalAccessToken(`t${index}`, {
+            userId: "svc-ci",
+            name: `fault-${index}`,
+            expiresInDays: 30,
+            managementUrl: emu.url,
+          });
+        });
+      },
+      config: { "netbird:apiToken": { value: emu.seeds.netbird.adminToken, secret: true } },
+    });
+    const at = (when: Date) => {
+      stack.setNow(when);
+      emu.clock.set(when);
+    };
+    /** Tokens at the API that no state tracks, and tracked tokens that no longer authenticate. */
+    const audit = async () => {
+      const tracked = new Set<string>();
+      let lost = 0;
+      for (const { outputs } of await tokenResources(stack, type)) {
+        tracked.add(String(outputs.tokenId));
+        if (outputs.previousTokenId) tracked.add(String(outputs.previousTokenId));
+        if (!emu.netbird.authenticate(String(outputs.token))) lost++;
+      }
+      const orphans = emu.netbird.tokens("svc-ci").filter((token) => !tracked.has(token.id)).length;
+      return { orphans, lost };
+    };
+    const record = async (operation: string, runs: number) => {
+      const { orphans, lost } = await audit();
+      figures.push({ vendor: "netbird", operation, faults: FAULTS.length, runs, orphans, lost });
+      expect([operation, runs <= 2, orphans, lost]).toEqual([operation, true, 0, 0]);
+    };
+    try {
+      at(T0);
+      queue(emu, "netbird.createToken");
+      await record("create", await converge(() => stack.up()));
+      expect(await tokenResources(stack, type)).toHaveLength(FAULTS.length);
+
+      queue(emu, "netbird.getToken");
+      await record("refresh", await converge(() => stack.up({ refresh: true })));
+
+      at(new Date(T0.getTime() + 25 * DAY));
+      queue(emu, "netbird.createToken");
+      await record("rotation", await converge(() => stack.up()));
+      for (const { outputs } of await tokenResources(stack, type))
+        expect(outputs.previousTokenId).toBeDefined();
+
+      emu.faults.clear();
+      queue(emu, "netbird.deleteToken", DELETE_FAULTS);
+      const runs = await converge(() => stack.destroy());
+      const left = emu.netbird.tokens("svc-ci").length;
+      figures.push({
+        vendor: "netbird",
+        operation: "delete",
+        faults: DELETE_FAULTS.length,
+        runs,
+        orphans: left,
+        lost: 0,
+      });
+      expect([runs <= 2, left]).toEqual([true, 0]);
+    } finally {
+      await stack.dispose();
+      await emu.close();
+    }
+  }, 300_000);
+
+  it("gcore.UserToken: issue and refresh under every fault kind", async () => {
+    const emu = await startEmulator({ now: T0 });
+    const type = "pulumi-nodejs:dynamic/gcore:UserToken";
+    const stack = await TestStack.open({
+      projectName: "faults-gcore",
+      program: async () => {
+        FAULTS.forEach((_, index) => new gcore.UserToken(`t${index}`, { userId: emu.seeds.gcore.userId }));
+      },
+      config: {
+        "gcore:apiUrl": { value: emu.url },
+        "gcore:apiKey": { value: emu.seeds.gcore.resellerApiKey, secret: true },
+      },
+    });
+    const at = (when: Date) => {
+      stack.setNow(when);
+      emu.clock.set(when);
+    };
+    const record = async (operation: string, runs: number) => {
+      const resources = await tokenResources(stack, type);
+      // A pair is lost when its access token no longer works and its refresh token was used up.
+      let lost = 0;
+      for (const { outputs } of resources) {
+        const works = await emu.gcore.verifyAccessToken(String(outputs.accessToken)).then(
+          () => true,
+          () => false,
+        );
+        if (!works && emu.gcore.isRefreshTokenBlacklisted(String(outputs.refreshToken))) lost++;
+      }
+      figures.push({ vendor: "gcore", operation, faults: FAULTS.length, runs, orphans: 0, lost });
+      expect([operation, runs <= 2, resources.length, lost]).toEqual([operation, true, FAULTS.length, 0]);
+    };
+    try {
+      at(T0);
+      queue(emu, "gcore.userToken");
+      await record("create", await converge(() => stack.up()));
+      at(new Date(T0.getTime() + 55 * MINUTE));
+      queue(emu, "gcore.refresh");
+      await record("rotation", await converge(() => stack.up()));
+      queue(emu, "gcore.getUser");
+      await record("refresh", await converge(() => stack.up({ refresh: true })));
+      emu.faults.clear();
+      await stack.destroy();
+    } finally {
+      await stack.dispose();
+      await emu.close();
+    }
+  }, 300_000);
+
+  it("icp.RegistryToken: fetch and renewal under every fault kind", async () => {
+    const emu = await startEmulator({ now: T0, tls: true });
+    const type = "pulumi-nodejs:dynamic/icp:RegistryToken";
+    const stack = await TestStack.open({
+      projectName: "faults-icp",
+      program: async () => {
+        FAULTS.forEach(
+          (_, index) => new icp.RegistryToken(`t${index}`, { scope: `repository:ns/app${index}:pull` }),
+        );
+      },
+      config: {
+        "icp:clusterUrl": { value: emu.url },
+        "icp:username": { value: emu.seeds.icp.username },
+        "icp:password": { value: emu.seeds.icp.password, secret: true },
+        "icp:caCertificate": { value: String(emu.caCertificate) },
+      },
+    });
+    const at = (when: Date) => {
+      stack.setNow(when);
+      emu.clock.set(when);
+    };
+    const record = async (operation: string, runs: number) => {
+      const resources = await tokenResources(stack, type);
+      let lost = 0;
+      for (const { outputs } of resources) {
+        const works = await emu.icp.verifyRegistryToken(String(outputs.token)).then(
+          () => true,
+          () => false,
+        );
+        if (!works) lost++;
+      }
+      figures.push({ vendor: "icp", operation, faults: FAULTS.length, runs, orphans: 0, lost });
+      expect([operation, runs <= 2, resources.length, lost]).toEqual([operation, true, FAULTS.length, 0]);
+    };
+    try {
+      at(T0);
+      queue(emu, "icp.registryToken");
+      await record("create", await converge(() => stack.up()));
+      at(new Date(T0.getTime() + 26 * MINUTE));
+      queue(emu, "icp.identityToken");
+      await record("rotation", await converge(() => stack.up()));
+      emu.faults.clear();
+      await stack.destroy();
+    } finally {
+      await stack.dispose();
+      await emu.close();
+    }
+  }, 300_000);
+});
