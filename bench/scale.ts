@@ -1,0 +1,637 @@
+// The scale bench: `pulumi up` creating N tokens against N no-op dynamic resources, through the real
+// engine with a file backend, with and without checkpoints; what each resource stores at rest; the
+// provider process's peak RSS and cold start. `runScale` measures, `renderMarkdown`/`renderSvg` write
+// bench/results.md and bench/results.svg (see bench/index.ts).
+//
+// - A no-op resource is a plain `pulumi.dynamic.Resource` whose provider's `create` returns at once:
+//   the engine's own cost per resource (step, gRPC, provider process, checkpoint).
+// - Every kind runs on a fresh stack with the same stack config (the emulator URL and credentials), so
+//   the config the provider process receives is the same on both sides.
+// - Rounds are interleaved (each round runs every kind and mode, in a rotated order) so a slow spell
+//   of a shared machine hits both sides alike. Ratios are ours ÷ no-op of medians; the range is that of
+//   the per-round ratios.
+import { spawn } from "node:child_process";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { arch, cpus, loadavg, platform, release, totalmem } from "node:os";
+import { join, resolve } from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import type { ConfigMap } from "@pulumi/pulumi/automation/index.js";
+import { type Emulator, startEmulator } from "../src/emulator/index.ts";
+import { gcore, netbird } from "../src/index.ts";
+import { pulumiCommand, TestStack } from "../test/harness/engine.ts";
+
+const ROOT = resolve(import.meta.dirname, "..");
+
+/** What is created N times. */
+export type Kind = "noop" | "netbird" | "gcore";
+export const KINDS: readonly Kind[] = ["noop", "netbird", "gcore"];
+const TYPES: Record<Kind, string> = {
+  noop: "pulumi-nodejs:dynamic:BenchNoop",
+  netbird: "pulumi-nodejs:dynamic/netbird:PersonalAccessToken",
+  gcore: "pulumi-nodejs:dynamic/gcore:UserToken",
+};
+const LABELS: Record<Kind, string> = {
+  noop: "no-op dynamic resource",
+  netbird: "netbird.PersonalAccessToken",
+  gcore: "gcore.UserToken",
+};
+
+// The no-op provider: nothing captured, `create` answers at once.
+const noopProvider: pulumi.dynamic.ResourceProvider = {
+  async create() {
+    return { id: "noop", outs: {} };
+  },
+};
+
+class BenchNoop extends pulumi.dynamic.Resource {
+  constructor(name: string, index: number) {
+    super(noopProvider, name, { index }, {}, undefined, "BenchNoop");
+  }
+}
+
+function program(kind: Kind, n: number): () => Promise<Record<string, unknown>> {
+  return async () => {
+    for (let i = 0; i < n; i++) {
+      if (kind === "noop") new BenchNoop(`noop-${i}`, i);
+      else if (kind === "netbird") {
+        new netbird.PersonalAccessToken(`pat-${i}`, {
+          userId: "svc-ci",
+          name: `bench-${i}`,
+          expiresInDays: 30,
+        });
+      } else new gcore.UserToken(`user-${i}`, { userId: 1234 });
+    }
+    return {};
+  };
+}
+
+function stackConfig(emulator: Emulator): ConfigMap {
+  return {
+    "netbird:managementUrl": { value: emulator.url },
+    "netbird:apiToken": { value: emulator.seeds.netbird.adminToken, secret: true },
+    "gcore:apiUrl": { value: emulator.url },
+    "gcore:apiKey": { value: emulator.seeds.gcore.resellerApiKey, secret: true },
+  };
+}
+
+/** One `pulumi up`. */
+export interface Run {
+  kind: Kind;
+  n: number;
+  checkpoints: boolean;
+  round: number;
+  ms: number;
+  /** Peak RSS (VmHWM) of the provider process(es) the engine started, in bytes; 0 if none was seen. */
+  providerPeakRss: number;
+}
+
+/** What one resource of a kind stores, from `pulumi stack export` (secrets encrypted). */
+export interface AtRest {
+  kind: Kind;
+  /** Compact JSON bytes of one resource entry of the deployment (mean over the N resources). */
+  bytesPerResource: number;
+  /** Bytes of the `__provider` text (stored twice: inputs and outputs). */
+  providerBytes: number;
+  /** The `__provider` text itself (of the first resource). */
+  providerText: string;
+  /** Encrypted values (`ciphertext`) per resource. */
+  secretsPerResource: number;
+  /** Properties per resource, inputs + outputs. */
+  propertiesPerResource: number;
+}
+
+/** One row of the table: a size and a checkpoint mode. */
+export interface Row {
+  n: number;
+  checkpoints: boolean;
+  rounds: number;
+  /** Wall time of `pulumi up` per kind: median, min, max (ms). */
+  ms: Record<Kind, { median: number; min: number; max: number }>;
+  /** ours ÷ no-op: ratio of medians, and the min/max of the per-round ratios. */
+  ratio: Record<Exclude<Kind, "noop">, { median: number; min: number; max: number }>;
+  /** (ours − no-op) ÷ N, from the medians: what one token adds over the engine's own cost (ms). */
+  marginalMsPerToken: Record<Exclude<Kind, "noop">, number>;
+}
+
+/** Spawn of the provider host to its first answered calls (ms). */
+export interface ColdStart {
+  kind: Kind;
+  /** Spawn to the port line: the dynamic-provider host itself (Node start, @pulumi/pulumi, gRPC). */
+  listeningMs: number;
+  /** Spawn to the answer of the first `check`, which loads the provider from `__provider`. */
+  firstCheckMs: number;
+  /** A second `check`, warm. */
+  warmCheckMs: number;
+}
+
+export interface ScaleResult {
+  startedAt: string;
+  finishedAt: string;
+  machine: {
+    cpu: string;
+    cores: number;
+    memoryGb: number;
+    os: string;
+    loadBefore: number[];
+    loadAfter: number[];
+  };
+  versions: { node: string; pulumiCli: string; pulumiSdk: string; package: string; commit: string };
+  sizes: number[];
+  runs: Run[];
+  rows: Row[];
+  atRest: AtRest[];
+  coldStart: ColdStart[];
+  /** Peak provider RSS per kind at the largest N (max over runs), in MB. */
+  peakRssMb: Record<Kind, number>;
+}
+
+export interface ScaleOptions {
+  sizes: number[];
+  /** Rounds per size. */
+  rounds: (n: number) => number;
+  /** Progress lines. */
+  log?: (line: string) => void;
+}
+
+const median = (values: number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? (sorted[mid] ?? Number.NaN) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
+};
+
+/** Descendants of this process whose command line runs the dynamic-provider host, with their VmHWM. */
+function providerProcesses(): Map<number, number> {
+  const parents = new Map<number, number>();
+  const commands = new Map<number, string>();
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      parents.set(Number(entry), ppid);
+      commands.set(Number(entry), readFileSync(`/proc/${entry}/cmdline`, "utf8"));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  const isOurs = (pid: number): boolean => {
+    for (let current = parents.get(pid), hops = 0; current !== undefined && hops < 20; hops++) {
+      if (current === process.pid) return true;
+      current = parents.get(current);
+    }
+    return false;
+  };
+  const found = new Map<number, number>();
+  for (const [pid, command] of commands) {
+    if (!command.includes("dynamic-provider") || command.startsWith("/bin/sh") || !isOurs(pid)) continue;
+    try {
+      const status = readFileSync(`/proc/${pid}/status`, "utf8");
+      const hwm = /VmHWM:\s+(\d+) kB/.exec(status)?.[1];
+      if (hwm) found.set(pid, Number(hwm) * 1024);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return found;
+}
+
+/** Samples the provider processes' peak RSS until stopped; resolves with the largest seen. */
+function sampleProviderRss(): () => number {
+  let peak = 0;
+  const timer = setInterval(() => {
+    for (const rss of providerProcesses().values()) peak = Math.max(peak, rss);
+  }, 150);
+  return () => {
+    clearInterval(timer);
+    return peak;
+  };
+}
+
+function atRestOf(kind: Kind, exported: string): AtRest {
+  const resources = (
+    JSON.parse(exported) as {
+      deployment: {
+        resources: { type: string; inputs?: Record<string, unknown>; outputs?: Record<string, unknown> }[];
+      };
+    }
+  ).deployment.resources.filter((resource) => resource.type === TYPES[kind]);
+  if (resources.length === 0) throw new Error(`no ${TYPES[kind]} in the exported state`);
+  const sum = (f: (r: (typeof resources)[number]) => number) =>
+    resources.reduce((total, resource) => total + f(resource), 0) / resources.length;
+  return {
+    kind,
+    bytesPerResource: Math.round(sum((r) => JSON.stringify(r).length)),
+    providerBytes: Math.round(sum((r) => String(r.outputs?.__provider ?? r.inputs?.__provider ?? "").length)),
+    providerText: String(resources[0]?.outputs?.__provider ?? ""),
+    secretsPerResource: sum((r) => JSON.stringify(r).split('"ciphertext"').length - 1),
+    propertiesPerResource: sum(
+      (r) => Object.keys(r.inputs ?? {}).length + Object.keys(r.outputs ?? {}).length,
+    ),
+  };
+}
+
+async function measure(
+  emulator: Emulator,
+  kind: Kind,
+  n: number,
+  checkpoints: boolean,
+  round: number,
+  exportState: boolean,
+): Promise<{ run: Run; exported?: string }> {
+  const stack = await TestStack.open({
+    projectName: `bench-${kind}`,
+    program: program(kind, n),
+    config: stackConfig(emulator),
+    env: checkpoints ? {} : { PULUMI_SKIP_CHECKPOINTS: "true" },
+  });
+  try {
+    const stop = sampleProviderRss();
+    const started = performance.now();
+    const result = await stack.up();
+    const ms = performance.now() - started;
+    const providerPeakRss = stop();
+    if (result.changes.create !== n + 1) {
+      throw new Error(`${kind} N=${n}: expected ${n + 1} creates, got ${JSON.stringify(result.changes)}`);
+    }
+    const run: Run = { kind, n, checkpoints, round, ms, providerPeakRss };
+    return exportState ? { run, exported: await stack.exportedState() } : { run };
+  } finally {
+    await stack.dispose();
+  }
+}
+
+/**
+ * Spawns the provider host as the engine does and times its first calls (see {@link ColdStart}), with
+ * the `__provider` text a `pulumi up` stored for this kind.
+ */
+export async function coldStart(kind: Kind, emulator: Emulator, providerText: string): Promise<ColdStart> {
+  const require = createRequire(join(ROOT, "package.json"));
+  const grpc = require("@grpc/grpc-js") as typeof import("@grpc/grpc-js");
+  const services = require("@pulumi/pulumi/proto/provider_grpc_pb.js") as {
+    ResourceProviderClient: new (address: string, credentials: unknown) => Record<string, unknown>;
+  };
+  const messages = require("@pulumi/pulumi/proto/provider_pb.js") as Record<
+    string,
+    new () => Record<string, unknown>
+  >;
+  const { Struct } = require("google-protobuf/google/protobuf/struct_pb.js") as {
+    Struct: { fromJavaScript(value: Record<string, unknown>): unknown };
+  };
+  const news: Record<Kind, Record<string, unknown>> = {
+    noop: { __provider: providerText, index: 0 },
+    netbird: { __provider: providerText, userId: "svc-ci", name: "cold", expiresInDays: 30 },
+    gcore: { __provider: providerText, userId: 1234 },
+  };
+  const config: Record<string, string> = {};
+  for (const [key, { value }] of Object.entries(stackConfig(emulator))) config[key] = value;
+
+  const started = performance.now();
+  const child = spawn(
+    join(ROOT, "node_modules/@pulumi/pulumi/pulumi-resource-pulumi-nodejs"),
+    ["127.0.0.1:1"],
+    {
+      cwd: ROOT,
+      env: { ...process.env, PATH: `${join(ROOT, "node_modules/.bin")}:${process.env.PATH ?? ""}` },
+      stdio: ["ignore", "pipe", "inherit"],
+      // Its own process group: the script starts Node as a child, and both must go at the end.
+      detached: true,
+    },
+  );
+  const exited = new Promise<void>((resolveExit) => child.once("exit", () => resolveExit()));
+  try {
+    const port = await new Promise<string>((resolvePort, reject) => {
+      let text = "";
+      child.stdout.on("data", (chunk: Buffer) => {
+        text += chunk.toString();
+        const match = /^(\d+)\s*$/m.exec(text);
+        if (match?.[1]) resolvePort(match[1]);
+      });
+      child.once("exit", (code) => reject(new Error(`the provider host exited (${code}) before listening`)));
+    });
+    const listeningMs = performance.now() - started;
+    const client = new services.ResourceProviderClient(
+      `127.0.0.1:${port}`,
+      grpc.credentials.createInsecure(),
+    );
+    const call = (method: string, request: unknown) =>
+      new Promise<unknown>((resolveCall, reject) =>
+        (client[method] as (r: unknown, cb: (e: Error | null, v: unknown) => void) => void).call(
+          client,
+          request,
+          (error, value) => (error ? reject(error) : resolveCall(value)),
+        ),
+      );
+    const configure = new (messages.ConfigureRequest as new () => { setArgs(v: unknown): void })();
+    configure.setArgs(Struct.fromJavaScript(config));
+    await call("configure", configure);
+    const check = () => {
+      const request = new (
+        messages.CheckRequest as new () => {
+          setUrn(v: string): void;
+          setOlds(v: unknown): void;
+          setNews(v: unknown): void;
+        }
+      )();
+      request.setUrn(`urn:pulumi:bench::bench::${TYPES[kind]}::cold`);
+      request.setOlds(Struct.fromJavaScript({}));
+      request.setNews(Struct.fromJavaScript(news[kind]));
+      return call("check", request);
+    };
+    const answer = (await check()) as { getFailuresList(): unknown[] };
+    if (answer.getFailuresList().length > 0) throw new Error(`cold start: ${kind} check failed`);
+    const firstCheckMs = performance.now() - started;
+    const warmStart = performance.now();
+    await check();
+    const warmCheckMs = performance.now() - warmStart;
+    (client as unknown as { close(): void }).close();
+    return { kind, listeningMs, firstCheckMs, warmCheckMs };
+  } finally {
+    if (child.pid !== undefined && child.exitCode === null) process.kill(-child.pid, "SIGTERM");
+    await exited;
+    child.stdout.destroy();
+  }
+}
+
+async function versions(): Promise<ScaleResult["versions"]> {
+  const json = (path: string) => JSON.parse(readFileSync(path, "utf8")) as { version: string };
+  const command = await pulumiCommand();
+  const git = (args: string[]) =>
+    new Promise<string>((resolveGit) => {
+      const child = spawn("git", args, { cwd: ROOT, stdio: ["ignore", "pipe", "ignore"] });
+      let out = "";
+      child.stdout.on("data", (chunk: Buffer) => (out += chunk.toString()));
+      child.on("close", () => resolveGit(out.trim()));
+      child.on("error", () => resolveGit(""));
+    });
+  const commit = await git(["rev-parse", "--short", "HEAD"]);
+  const dirty = (await git(["status", "--porcelain", "--untracked-files=no"])) !== "";
+  return {
+    node: process.version,
+    pulumiCli: String(command.version ?? "unknown"),
+    pulumiSdk: json(join(ROOT, "node_modules/@pulumi/pulumi/package.json")).version,
+    package: json(join(ROOT, "package.json")).version,
+    commit: `${commit || "unknown"}${dirty ? " (with uncommitted changes)" : ""}`,
+  };
+}
+
+/** Runs the scale bench (see the file comment). */
+export async function runScale(options: ScaleOptions): Promise<ScaleResult> {
+  const log = options.log ?? (() => undefined);
+  const startedAt = new Date().toISOString();
+  const loadBefore = loadavg();
+  const emulator = await startEmulator();
+  const runs: Run[] = [];
+  const atRest = new Map<Kind, AtRest>();
+  try {
+    const modes = [true, false];
+    const plan = KINDS.flatMap((kind) => modes.map((checkpoints) => ({ kind, checkpoints })));
+    for (const n of options.sizes) {
+      const rounds = options.rounds(n);
+      for (let round = 0; round < rounds; round++) {
+        // Rotate the order each round, so no kind always runs first (or right after the heaviest).
+        const order = plan.map((_, i) => plan[(i + round * 2) % plan.length] ?? plan[0]!);
+        for (const { kind, checkpoints } of order) {
+          const wantState = checkpoints && round === 0 && n === options.sizes[0];
+          const { run, exported } = await measure(emulator, kind, n, checkpoints, round, wantState);
+          runs.push(run);
+          if (exported) atRest.set(kind, atRestOf(kind, exported));
+          log(
+            `N=${n} round ${round + 1}/${rounds} ${kind.padEnd(7)} checkpoints ${checkpoints ? "on " : "off"} ` +
+              `${(run.ms / 1000).toFixed(2)} s, provider peak RSS ${(run.providerPeakRss / 2 ** 20).toFixed(0)} MB`,
+          );
+        }
+      }
+    }
+    const coldStarts: ColdStart[] = [];
+    for (const kind of KINDS)
+      coldStarts.push(await coldStart(kind, emulator, atRest.get(kind)?.providerText ?? ""));
+    const rows: Row[] = options.sizes.flatMap((n) =>
+      modes.map((checkpoints): Row => {
+        const of = (kind: Kind) =>
+          runs.filter((r) => r.n === n && r.checkpoints === checkpoints && r.kind === kind);
+        const stats = (kind: Kind) => {
+          const times = of(kind).map((r) => r.ms);
+          return { median: median(times), min: Math.min(...times), max: Math.max(...times) };
+        };
+        const ms = { noop: stats("noop"), netbird: stats("netbird"), gcore: stats("gcore") };
+        const ratio = (kind: "netbird" | "gcore") => {
+          const noop = of("noop");
+          const perRound = of(kind).map(
+            (r) => r.ms / (noop.find((b) => b.round === r.round)?.ms ?? Number.NaN),
+          );
+          return {
+            median: ms[kind].median / ms.noop.median,
+            min: Math.min(...perRound),
+            max: Math.max(...perRound),
+          };
+        };
+        return {
+          n,
+          checkpoints,
+          rounds: options.rounds(n),
+          ms,
+          ratio: { netbird: ratio("netbird"), gcore: ratio("gcore") },
+          marginalMsPerToken: {
+            netbird: (ms.netbird.median - ms.noop.median) / n,
+            gcore: (ms.gcore.median - ms.noop.median) / n,
+          },
+        };
+      }),
+    );
+    const largest = Math.max(...options.sizes);
+    const peak = (kind: Kind) =>
+      Math.max(0, ...runs.filter((r) => r.kind === kind && r.n === largest).map((r) => r.providerPeakRss)) /
+      2 ** 20;
+    return {
+      startedAt,
+      finishedAt: new Date().toISOString(),
+      machine: {
+        cpu: cpus()[0]?.model ?? "unknown",
+        cores: cpus().length,
+        memoryGb: Math.round((totalmem() / 2 ** 30) * 10) / 10,
+        os: `${platform()} ${release()} ${arch()}`,
+        loadBefore,
+        loadAfter: loadavg(),
+      },
+      versions: await versions(),
+      sizes: options.sizes,
+      runs,
+      rows,
+      atRest: KINDS.map((kind) => {
+        const found = atRest.get(kind);
+        if (!found) throw new Error(`no state measured for ${kind}`);
+        return found;
+      }),
+      coldStart: coldStarts,
+      peakRssMb: { noop: peak("noop"), netbird: peak("netbird"), gcore: peak("gcore") },
+    };
+  } finally {
+    await emulator.close();
+  }
+}
+
+const seconds = (ms: number) => (ms / 1000).toFixed(2);
+const range = (s: { median: number; min: number; max: number }) =>
+  `${seconds(s.median)} s (${seconds(s.min)}–${seconds(s.max)})`;
+const times = (r: { median: number; min: number; max: number }) =>
+  `**${r.median.toFixed(2)}** (${r.min.toFixed(2)}–${r.max.toFixed(2)})`;
+
+/** bench/results.md. */
+export function renderMarkdown(result: ScaleResult): string {
+  const lines: string[] = [];
+  const m = result.machine;
+  const v = result.versions;
+  lines.push(
+    "# Scale bench: `pulumi up` creating N tokens vs N no-op dynamic resources",
+    "",
+    `Made by \`npm run bench\` from ${result.startedAt} to ${result.finishedAt}.`,
+    "",
+    `- Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGb} GB, ${m.os}; load average before ` +
+      `${m.loadBefore.map((x) => x.toFixed(2)).join(" ")}, after ${m.loadAfter.map((x) => x.toFixed(2)).join(" ")}`,
+    `- Versions: Node ${v.node}, Pulumi CLI ${v.pulumiCli}, @pulumi/pulumi ${v.pulumiSdk}, ` +
+      `pulumi-tokens ${v.package} at ${v.commit}`,
+    "- The real engine, file backend, one fresh stack per run, the emulator on loopback. Wall time of `pulumi up` " +
+      "(Automation API, inline program), median (min–max) over the rounds; ratio = ours ÷ no-op of the medians " +
+      "(min–max of the per-round ratios). Rounds interleave every kind and mode.",
+    "- Marginal = (ours − no-op) ÷ N: what one token adds to the engine's own cost per resource.",
+    "",
+    "| N | checkpoints | rounds | no-op | PersonalAccessToken | ratio | marginal/token | UserToken | ratio | marginal/token |",
+    "|---|---|---|---|---|---|---|---|---|---|",
+  );
+  for (const row of result.rows) {
+    lines.push(
+      `| ${row.n} | ${row.checkpoints ? "on" : "off (`PULUMI_SKIP_CHECKPOINTS=true`)"} | ${row.rounds} | ` +
+        `${range(row.ms.noop)} | ${range(row.ms.netbird)} | ${times(row.ratio.netbird)} | ` +
+        `${row.marginalMsPerToken.netbird.toFixed(1)} ms | ${range(row.ms.gcore)} | ${times(row.ratio.gcore)} | ` +
+        `${row.marginalMsPerToken.gcore.toFixed(1)} ms |`,
+    );
+  }
+  const noop = result.atRest.find((a) => a.kind === "noop");
+  lines.push(
+    "",
+    "## At rest (`pulumi stack export`, secrets encrypted)",
+    "",
+    "| resource | bytes per resource | ÷ no-op | `__provider` bytes (stored twice) | secrets per resource | properties (inputs + outputs) |",
+    "|---|---|---|---|---|---|",
+  );
+  for (const a of result.atRest) {
+    lines.push(
+      `| ${LABELS[a.kind]} | ${a.bytesPerResource} | ${(a.bytesPerResource / (noop?.bytesPerResource ?? Number.NaN)).toFixed(2)} | ` +
+        `${a.providerBytes} | ${a.secretsPerResource} | ${a.propertiesPerResource} |`,
+    );
+  }
+  lines.push(
+    "",
+    "Bytes per resource: the resource's entry of the deployment as compact JSON, mean over the N resources of the first size.",
+    "",
+    "## Provider process",
+    "",
+    `Peak RSS (VmHWM) of the provider process at N=${Math.max(...result.sizes)}: ` +
+      KINDS.map((kind) => `${LABELS[kind]} ${result.peakRssMb[kind].toFixed(0)} MB`).join(", ") +
+      ".",
+    "",
+    "Cold start: `pulumi-resource-pulumi-nodejs` spawned as the engine does (a shell script that starts Node " +
+      "twice), `configure`, then the first `check`, which loads the provider from `__provider`:",
+    "",
+    "| provider | spawn → listening | spawn → first `check` answered | warm `check` |",
+    "|---|---|---|---|",
+  );
+  for (const c of result.coldStart) {
+    lines.push(
+      `| ${LABELS[c.kind]} | ${c.listeningMs.toFixed(0)} ms | ${c.firstCheckMs.toFixed(0)} ms | ${c.warmCheckMs.toFixed(1)} ms |`,
+    );
+  }
+  lines.push("");
+  return lines.join("\n");
+}
+
+/** bench/results.svg: median wall time against N, per kind, with and without checkpoints. */
+export function renderSvg(result: ScaleResult): string {
+  const width = 640;
+  const height = 400;
+  const pad = { left: 60, right: 200, top: 30, bottom: 50 };
+  const sizes = result.sizes;
+  const maxN = Math.max(...sizes);
+  const maxMs = Math.max(...result.rows.flatMap((r) => KINDS.map((k) => r.ms[k].median)));
+  const yTop = Math.ceil(maxMs / 1000 / 5) * 5 || 1;
+  const x = (n: number) => pad.left + (n / maxN) * (width - pad.left - pad.right);
+  const y = (ms: number) => height - pad.bottom - (ms / 1000 / yTop) * (height - pad.top - pad.bottom);
+  const colours: Record<Kind, string> = { noop: "#666666", netbird: "#1f77b4", gcore: "#d62728" };
+  const parts: string[] = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`,
+    `<rect width="${width}" height="${height}" fill="white"/>`,
+    `<text x="${pad.left}" y="18" font-size="14">pulumi up wall time (median) against N</text>`,
+    `<line x1="${pad.left}" y1="${height - pad.bottom}" x2="${width - pad.right}" y2="${height - pad.bottom}" stroke="black"/>`,
+    `<line x1="${pad.left}" y1="${pad.top}" x2="${pad.left}" y2="${height - pad.bottom}" stroke="black"/>`,
+    `<text x="${(pad.left + width - pad.right) / 2}" y="${height - 12}" text-anchor="middle">N resources</text>`,
+    `<text x="16" y="${(pad.top + height - pad.bottom) / 2}" transform="rotate(-90 16 ${(pad.top + height - pad.bottom) / 2})" text-anchor="middle">seconds</text>`,
+  ];
+  for (const n of [0, ...sizes]) {
+    parts.push(
+      `<text x="${x(n).toFixed(1)}" y="${height - pad.bottom + 16}" text-anchor="middle">${n}</text>`,
+      `<line x1="${x(n).toFixed(1)}" y1="${height - pad.bottom}" x2="${x(n).toFixed(1)}" y2="${height - pad.bottom + 4}" stroke="black"/>`,
+    );
+  }
+  for (let i = 0; i <= 5; i++) {
+    const s = (yTop / 5) * i;
+    const yy = y(s * 1000).toFixed(1);
+    parts.push(
+      `<text x="${pad.left - 6}" y="${yy}" text-anchor="end" dominant-baseline="middle">${Number(s.toFixed(1))}</text>`,
+      `<line x1="${pad.left}" y1="${yy}" x2="${width - pad.right}" y2="${yy}" stroke="#dddddd"/>`,
+    );
+  }
+  let legend = pad.top;
+  for (const kind of KINDS) {
+    for (const checkpoints of [true, false]) {
+      const points = result.rows
+        .filter((r) => r.checkpoints === checkpoints)
+        .map((r) => `${x(r.n).toFixed(1)},${y(r.ms[kind].median).toFixed(1)}`);
+      const dash = checkpoints ? "" : ` stroke-dasharray="6 4"`;
+      parts.push(
+        `<polyline points="${points.join(" ")}" fill="none" stroke="${colours[kind]}" stroke-width="2"${dash}/>`,
+        ...points.map((p) => {
+          const [px, py] = p.split(",");
+          return `<circle cx="${px}" cy="${py}" r="3" fill="${colours[kind]}"/>`;
+        }),
+        `<line x1="${width - pad.right + 10}" y1="${legend}" x2="${width - pad.right + 34}" y2="${legend}" stroke="${colours[kind]}" stroke-width="2"${dash}/>`,
+        `<text x="${width - pad.right + 40}" y="${legend}" dominant-baseline="middle">${LABELS[kind]}${checkpoints ? "" : " (no checkpoints)"}</text>`,
+      );
+      legend += 18;
+    }
+  }
+  parts.push("</svg>", "");
+  return parts.join("\n");
+}
+
+/** Writes bench/results.md and bench/results.svg (or into `outDir`). */
+export function writeResults(result: ScaleResult, outDir: string): void {
+  writeFileSync(join(outDir, "results.md"), renderMarkdown(result));
+  writeFileSync(join(outDir, "results.svg"), renderSvg(result));
+}
+
+/**
+ * The scale bench as `npm run bench` runs it. Env: BENCH_SIZES (default "10,100,400"), BENCH_ROUNDS
+ * (default 3), BENCH_ROUNDS_LARGEST (rounds at the largest N, default BENCH_ROUNDS), BENCH_OUT (default
+ * bench/).
+ */
+export async function scaleFromEnv(): Promise<ScaleResult> {
+  const sizes = (process.env.BENCH_SIZES ?? "10,100,400").split(",").map(Number);
+  const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
+  const largest = Math.max(...sizes);
+  const roundsLargest = Number(process.env.BENCH_ROUNDS_LARGEST ?? rounds);
+  const outDir = process.env.BENCH_OUT ?? import.meta.dirname;
+  process.stdout.write(
+    `scale: pulumi up creating N tokens vs N no-op dynamic resources, N = ${sizes.join(", ")}\n`,
+  );
+  const result = await runScale({
+    sizes,
+    rounds: (n) => (n === largest ? roundsLargest : rounds),
+    log: (line) => process.stdout.write(`  ${line}\n`),
+  });
+  writeResults(result, outDir);
+  process.stdout.write(`\n${renderMarkdown(result)}\nwrote ${join(outDir, "results.md")} and results.svg\n`);
+  return result;
+}
+
+if (import.meta.main) await scaleFromEnv();

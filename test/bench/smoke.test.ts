@@ -1,0 +1,56 @@
+// The scale bench (`npm run bench`) with N = 2 and one round: every kind and mode runs through the real
+// engine, and the results have the shape bench/results.md and bench/results.svg are made from.
+import { describe, expect, it } from "vitest";
+import { KINDS, renderMarkdown, renderSvg, runScale, type ScaleResult } from "../../bench/scale.ts";
+
+describe("the scale bench, smoke run", () => {
+  it("measures N = 2 of each kind with and without checkpoints and renders the results", async () => {
+    const result: ScaleResult = await runScale({ sizes: [2], rounds: () => 1 });
+
+    expect(result.runs).toHaveLength(KINDS.length * 2);
+    for (const run of result.runs) {
+      expect(run.n).toBe(2);
+      expect(run.ms).toBeGreaterThan(0);
+    }
+    expect(result.rows.map((row) => [row.n, row.checkpoints])).toEqual([
+      [2, true],
+      [2, false],
+    ]);
+    for (const row of result.rows) {
+      for (const kind of ["netbird", "gcore"] as const) {
+        expect(Number.isFinite(row.ratio[kind].median)).toBe(true);
+        expect(row.ratio[kind].median).toBeGreaterThan(0);
+        expect(row.ratio[kind].min).toBeLessThanOrEqual(row.ratio[kind].max);
+        expect(Number.isFinite(row.marginalMsPerToken[kind])).toBe(true);
+      }
+    }
+
+    // At rest: the stored provider text is small, and every credential-bearing token stores its
+    // tokens encrypted.
+    const rest = Object.fromEntries(result.atRest.map((entry) => [entry.kind, entry]));
+    expect(rest.netbird?.providerBytes).toBeGreaterThan(0);
+    expect(rest.netbird?.providerBytes).toBeLessThanOrEqual(512);
+    expect(rest.gcore?.providerBytes).toBeLessThanOrEqual(512);
+    expect(rest.netbird?.secretsPerResource).toBeGreaterThanOrEqual(1);
+    expect(rest.gcore?.secretsPerResource).toBeGreaterThanOrEqual(2);
+    expect(rest.noop?.secretsPerResource).toBe(0);
+    for (const entry of result.atRest) expect(entry.bytesPerResource).toBeGreaterThan(entry.providerBytes);
+
+    // The provider processes were seen, and the cold start was timed for every kind.
+    for (const kind of KINDS) expect(result.peakRssMb[kind]).toBeGreaterThan(10);
+    expect(result.coldStart.map((entry) => entry.kind)).toEqual([...KINDS]);
+    for (const entry of result.coldStart) {
+      expect(entry.listeningMs).toBeGreaterThan(0);
+      expect(entry.firstCheckMs).toBeGreaterThan(entry.listeningMs);
+    }
+
+    const markdown = renderMarkdown(result);
+    expect(markdown).toContain("| 2 | on | 1 |");
+    expect(markdown).toMatch(/\| 2 \| off \(`PULUMI_SKIP_CHECKPOINTS=true`\) \| 1 \|/);
+    expect(markdown).toMatch(/\*\*\d+\.\d\d\*\*/);
+    expect(markdown).toContain(`Pulumi CLI ${result.versions.pulumiCli}`);
+    const svg = renderSvg(result);
+    expect(svg.startsWith("<svg")).toBe(true);
+    expect(svg.match(/<polyline /g)).toHaveLength(KINDS.length * 2);
+  }, 600_000);
+});
