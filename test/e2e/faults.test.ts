@@ -62,6 +62,18 @@ async function converge(operation: () => Promise<unknown>): Promise<number> {
   }
 }
 
+/** Moves the providers' clock and the emulator's together. */
+const clockOf = (stack: TestStack, emu: Emulator) => (when: Date) => {
+  stack.setNow(when);
+  emu.clock.set(when);
+};
+
+const succeeds = (check: Promise<unknown>): Promise<boolean> =>
+  check.then(
+    () => true,
+    () => false,
+  );
+
 type Resource = { type: string; id: string; outputs: Record<string, unknown> };
 /** A decrypted secret in a stack export is `{<sig>: …, plaintext: "<JSON>"}`. */
 const plain = (value: unknown): unknown =>
@@ -99,10 +111,7 @@ describe("fault matrix through the engine", () => {
       },
       config: { "netbird:apiToken": { value: emu.seeds.netbird.adminToken, secret: true } },
     });
-    const at = (when: Date) => {
-      stack.setNow(when);
-      emu.clock.set(when);
-    };
+    const at = clockOf(stack, emu);
     /** Tokens at the API that no state tracks, and tracked tokens that no longer authenticate. */
     const audit = async () => {
       const tracked = new Set<string>();
@@ -167,19 +176,13 @@ describe("fault matrix through the engine", () => {
         "gcore:apiKey": { value: emu.seeds.gcore.resellerApiKey, secret: true },
       },
     });
-    const at = (when: Date) => {
-      stack.setNow(when);
-      emu.clock.set(when);
-    };
+    const at = clockOf(stack, emu);
     const record = async (operation: string, runs: number) => {
       const resources = await tokenResources(stack, type);
       // A pair is lost when its access token no longer works and its refresh token was used up.
       let lost = 0;
       for (const { outputs } of resources) {
-        const works = await emu.gcore.verifyAccessToken(String(outputs.accessToken)).then(
-          () => true,
-          () => false,
-        );
+        const works = await succeeds(emu.gcore.verifyAccessToken(String(outputs.accessToken)));
         if (!works && emu.gcore.isRefreshTokenBlacklisted(String(outputs.refreshToken))) lost++;
       }
       figures.push({ vendor: "gcore", operation, faults: FAULTS.length, runs, orphans: 0, lost });
@@ -219,18 +222,12 @@ describe("fault matrix through the engine", () => {
         "icp:caCertificate": { value: String(emu.caCertificate) },
       },
     });
-    const at = (when: Date) => {
-      stack.setNow(when);
-      emu.clock.set(when);
-    };
+    const at = clockOf(stack, emu);
     const record = async (operation: string, runs: number) => {
       const resources = await tokenResources(stack, type);
       let lost = 0;
       for (const { outputs } of resources) {
-        const works = await emu.icp.verifyRegistryToken(String(outputs.token)).then(
-          () => true,
-          () => false,
-        );
+        const works = await succeeds(emu.icp.verifyRegistryToken(String(outputs.token)));
         if (!works) lost++;
       }
       figures.push({ vendor: "icp", operation, faults: FAULTS.length, runs, orphans: 0, lost });
