@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import program from "../../examples/icp-registry-token/index.ts";
 import { type Emulator, generateCertificateAuthority, startEmulator } from "../../src/emulator/index.ts";
 import { type OperationResult, TestStack } from "../harness/engine.ts";
+import { expectCredentialsNotStored, expectNoSecrets } from "../harness/secrets.ts";
 
 const T0 = new Date("2030-01-01T00:00:00Z");
 const TYPE = "pulumi-nodejs:dynamic/icp:RegistryToken";
@@ -140,15 +141,30 @@ describe("icp.RegistryToken on the real engine", () => {
       }
       const outputs = await stack.resourceOutputs(TYPE);
       expect(String(outputs.__provider).length).toBeLessThan(4096);
+      // The registry JWTs, the password, and the pull Secret's base64 document and auth fields.
+      const known = [
+        ...tokens,
+        emu.seeds.icp.password,
+        ...[created, same, renewed, recreated].flatMap((result) => {
+          const { secret, document } = pullCredentials(result);
+          return [
+            String(secret.data[".dockerconfigjson"]),
+            ...Object.values(document.auths).map((e) => e.auth),
+          ];
+        }),
+      ];
+      await expectNoSecrets(stack, known);
+      await expectCredentialsNotStored(stack, ["username", "password", "idToken"], [emu.seeds.icp.password]);
 
       // 5. destroy: nothing to revoke, nothing called
       const destroyed = await stack.destroy();
       expect(destroyed.changes).toEqual({ delete: 2 });
       expect(drainRequests()).toEqual([]);
+      await expectNoSecrets(stack, known);
     } finally {
       await stack.dispose();
     }
-  });
+  }, 120_000);
 
   it("fails on a missing or wrong CA naming caCertificate; insecureSkipTlsVerify works and warns", async () => {
     const tlsProgram = async () => {
@@ -183,10 +199,13 @@ describe("icp.RegistryToken on the real engine", () => {
           'set "caCertificate" to the cluster CA instead',
       );
       expect(drainRequests()).toEqual(["POST icp.identityToken 200", "GET icp.registryToken 200"]);
+      await expectNoSecrets(stack, [emu.seeds.icp.password]);
+      await expectCredentialsNotStored(stack, ["username", "password", "idToken"], [emu.seeds.icp.password]);
 
       await stack.destroy();
+      await expectNoSecrets(stack, [emu.seeds.icp.password]);
     } finally {
       await stack.dispose();
     }
-  });
+  }, 120_000);
 });
