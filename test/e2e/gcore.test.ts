@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import program from "../../examples/gcore-user-token/index.ts";
 import { type Emulator, startEmulator } from "../../src/emulator/index.ts";
 import { type OperationResult, TestStack } from "../harness/engine.ts";
+import { expectCredentialsNotStored, expectNoSecrets } from "../harness/secrets.ts";
 
 const T0 = new Date("2030-01-01T00:00:00Z");
 const TYPE = "pulumi-nodejs:dynamic/gcore:UserToken";
@@ -103,9 +104,10 @@ describe("gcore.UserToken on the real engine", () => {
       remember(reissued);
       expect(reissued.changes).toEqual({ same: 1, update: 1 });
       expect(drainRequests()).toEqual(["gcore.userToken 200"]);
-      expect(reissued.output).toContain(
-        "pulumi-tokens: gcore: user 1234: the refresh JWT expired at 2030-01-02T00:50:00.000Z; issuing a new pair through the reseller endpoint",
+      expect(reissued.output).toMatch(
+        /pulumi-tokens: gcore: users\/1234: .*; the refresh JWT expired at 2030-01-02T00:50:00\.000Z, so the update issues a new pair through the reseller endpoint/,
       );
+      expect(reissued.output).not.toContain("issuing a new pair through the reseller endpoint");
       expect(out(reissued, "rotatesAt")).toBe("2030-01-02T01:50:00.000Z");
 
       // 5. the refresh token is blacklisted behind Pulumi's back: the next due up still converges in one run
@@ -134,6 +136,8 @@ describe("gcore.UserToken on the real engine", () => {
       }
       const provider = String((await stack.resourceOutputs(TYPE)).__provider);
       expect(provider.length).toBeLessThan(4096);
+      await expectNoSecrets(stack, seenSecrets);
+      await expectCredentialsNotStored(stack, ["apiKey"], [emu.seeds.gcore.resellerApiKey]);
 
       // 6. the user is deleted: `up --refresh` drops the pair, then the re-create fails with Gcore's 404
       //    (documented: remove the resource or point it at an existing user)
@@ -155,6 +159,7 @@ describe("gcore.UserToken on the real engine", () => {
       expect(destroyed.changes).toEqual({ delete: 1 });
       expect(drainRequests()).toEqual([]);
       for (const secret of seenSecrets) expect(stack.transcript.join("")).not.toContain(secret);
+      await expectNoSecrets(stack, seenSecrets, { errors: [failure] });
     } finally {
       await stack.dispose();
     }
@@ -189,6 +194,10 @@ describe("gcore.UserToken on the real engine", () => {
       expect(destroyed.changes).toEqual({ delete: 2 });
       expect(drainRequests()).toEqual([]);
       expect(destroyed.output).toContain("pulumi-tokens: gcore: user 1234: Gcore cannot revoke JWTs");
+      await expectNoSecrets(stack, [
+        emu.seeds.gcore.resellerApiKey,
+        ...[created, renewed].flatMap((result) => [out(result, "accessToken"), out(result, "refreshToken")]),
+      ]);
     } finally {
       await stack.dispose();
     }

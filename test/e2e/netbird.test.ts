@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import program from "../../examples/netbird-personal-access-token/index.ts";
 import { type Emulator, startEmulator } from "../../src/emulator/index.ts";
 import { type OperationResult, TestStack } from "../harness/engine.ts";
+import { expectCredentialsNotStored, expectNoSecrets } from "../harness/secrets.ts";
 
 const T0 = new Date("2030-01-01T00:00:00Z");
 const DAY = 86_400_000;
@@ -57,7 +58,7 @@ describe("netbird.PersonalAccessToken on the real engine", () => {
       emu.clearRequests();
       const created = await stack.up();
       expect(created.changes).toEqual({ create: 2 });
-      expect(drainRequests()).toEqual(["netbird.createToken 200"]);
+      expect(drainRequests()).toEqual(["netbird.listTokens 200", "netbird.createToken 200"]);
       const first = { id: String(out(created, "tokenId")), token: String(out(created, "token")) };
       plainTokens.add(first.token);
       expect(created.outputs.token?.secret).toBe(true);
@@ -79,7 +80,7 @@ describe("netbird.PersonalAccessToken on the real engine", () => {
       at(stack, days(10));
       const rotated = await stack.up({ diff: true });
       expect(rotated.changes).toEqual({ same: 1, update: 1 });
-      expect(drainRequests()).toEqual(["netbird.createToken 200"]);
+      expect(drainRequests()).toEqual(["netbird.listTokens 200", "netbird.createToken 200"]);
       const second = { id: String(out(rotated, "tokenId")), token: String(out(rotated, "token")) };
       plainTokens.add(second.token);
       expect(second.id).not.toBe(first.id);
@@ -101,7 +102,11 @@ describe("netbird.PersonalAccessToken on the real engine", () => {
       expect(emu.netbird.authenticate(first.token)).toBe(true);
       const again = await stack.up();
       expect(again.changes).toEqual({ same: 1, update: 1 });
-      expect(drainRequests()).toEqual(["netbird.createToken 200", "netbird.deleteToken 200"]);
+      expect(drainRequests()).toEqual([
+        "netbird.listTokens 200",
+        "netbird.createToken 200",
+        "netbird.deleteToken 200",
+      ]);
       const third = { id: String(out(again, "tokenId")), token: String(out(again, "token")) };
       plainTokens.add(third.token);
       expect(out(again, "previousTokenId")).toBe(second.id);
@@ -116,6 +121,7 @@ describe("netbird.PersonalAccessToken on the real engine", () => {
       expect(drainRequests()).toEqual([
         "netbird.getToken 404",
         "netbird.getToken 200",
+        "netbird.listTokens 200",
         "netbird.createToken 200",
       ]);
       const fourth = { id: String(out(recreated, "tokenId")), token: String(out(recreated, "token")) };
@@ -134,6 +140,7 @@ describe("netbird.PersonalAccessToken on the real engine", () => {
       expect(drainRequests()).toEqual([
         "netbird.getToken 404",
         "netbird.getToken 404",
+        "netbird.listTokens 200",
         "netbird.createToken 200",
       ]);
       const fifth = { id: String(out(reborn, "tokenId")), token: String(out(reborn, "token")) };
@@ -147,6 +154,13 @@ describe("netbird.PersonalAccessToken on the real engine", () => {
       expect(state).not.toMatch(PLAIN_TOKEN);
       const outputs = await stack.resourceOutputs(TYPE);
       expect(String(outputs.__provider).length).toBeLessThan(4096);
+      await expectNoSecrets(stack, plainTokens);
+      // The token resource stores no apiToken; the engine keeps the stack config (encrypted) as the
+      // default dynamic provider's inputs, which is Pulumi's doing, pinned here.
+      expect(await expectCredentialsNotStored(stack, ["apiToken"], [emu.seeds.netbird.adminToken])).toEqual([
+        'pulumi:providers:pulumi-nodejs::default inputs["netbird:apiToken"]',
+        'pulumi:providers:pulumi-nodejs::default outputs["netbird:apiToken"]',
+      ]);
 
       // 8. destroy revokes everything
       emu.clearRequests();
@@ -154,6 +168,7 @@ describe("netbird.PersonalAccessToken on the real engine", () => {
       expect(destroyed.changes).toEqual({ delete: 2 });
       expect(live()).toEqual([]);
       for (const line of stack.transcript) expect(line).not.toMatch(PLAIN_TOKEN);
+      await expectNoSecrets(stack, plainTokens);
     } finally {
       await stack.dispose();
     }
@@ -167,6 +182,7 @@ describe("netbird.PersonalAccessToken on the real engine", () => {
         /"apiToken" is required \(an admin.s NetBird API token\): set the "apiToken" input, the stack config "netbird:apiToken" or the environment variable NB_PAT/s,
       );
       expect(emu.requestsFor("netbird")).toEqual([]);
+      await expectNoSecrets(stack, [emu.seeds.netbird.adminToken]);
     } finally {
       await stack.dispose();
     }
