@@ -84,6 +84,14 @@ export interface Run {
   ms: number;
   /** Peak RSS (VmHWM) of the provider process(es) the engine started, in bytes; 0 if none was seen. */
   providerPeakRss: number;
+  /** CPU time (user + system, ms) of the provider process(es), sampled every 150 ms (the last ≤150 ms is missed). */
+  providerCpuMs: number;
+  /** CPU time of the `pulumi` CLI (the engine), sampled likewise. */
+  engineCpuMs: number;
+  /** CPU time of this process: the inline program, its language host and the emulator. */
+  programCpuMs: number;
+  /** Requests the emulator answered during the `up`. */
+  apiCalls: number;
 }
 
 /** What one resource of a kind stores, from `pulumi stack export` (secrets encrypted). */
@@ -112,6 +120,10 @@ export interface Row {
   ratio: Record<Exclude<Kind, "noop">, { median: number; min: number; max: number }>;
   /** (ours − no-op) ÷ N, from the medians: what one token adds over the engine's own cost (ms). */
   marginalMsPerToken: Record<Exclude<Kind, "noop">, number>;
+  /** Median CPU time per kind (ms): the engine, the provider process, the program + emulator process. */
+  cpuMs: Record<Kind, { engine: number; provider: number; program: number }>;
+  /** API calls the emulator answered per resource (median over the rounds ÷ N). */
+  apiCallsPerResource: Record<Kind, number>;
 }
 
 /** Spawn of the provider host to its first answered calls (ms). */
@@ -160,51 +172,79 @@ const median = (values: number[]): number => {
   return sorted.length % 2 ? (sorted[mid] ?? Number.NaN) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
 };
 
-/** Descendants of this process whose command line runs the dynamic-provider host, with their VmHWM. */
-function providerProcesses(): Map<number, number> {
-  const parents = new Map<number, number>();
-  const commands = new Map<number, string>();
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-      parents.set(Number(entry), ppid);
-      commands.set(Number(entry), readFileSync(`/proc/${entry}/cmdline`, "utf8"));
-    } catch {
-      // gone meanwhile
-    }
-  }
+/** What the sampler saw of the processes the engine ran during one `pulumi up`. */
+interface Sampled {
+  /** Peak RSS (VmHWM) of the provider process(es), bytes. */
+  providerPeakRss: number;
+  /** CPU time (user + system) of the provider process(es) and of the `pulumi` CLI, ms. */
+  providerCpuMs: number;
+  engineCpuMs: number;
+}
+
+const CLOCK_TICK_MS = 10; // Linux USER_HZ = 100
+
+/**
+ * Samples the descendants of this process every 150 ms until stopped: the dynamic-provider host (peak
+ * RSS, CPU) and the `pulumi` CLI (CPU). Each process is identified once (ppid, command line), so a
+ * sample reads only /proc itself and the stat/status files of the processes that matter.
+ */
+function sampleProcesses(): () => Sampled {
+  const known = new Map<number, { ppid: number; role: "provider" | "engine" | "other" }>();
+  const seen = new Map<number, { role: "provider" | "engine"; hwm: number; cpuMs: number }>();
   const isOurs = (pid: number): boolean => {
-    for (let current = parents.get(pid), hops = 0; current !== undefined && hops < 20; hops++) {
+    for (let current = known.get(pid)?.ppid, hops = 0; current !== undefined && hops < 20; hops++) {
       if (current === process.pid) return true;
-      current = parents.get(current);
+      current = known.get(current)?.ppid;
     }
     return false;
   };
-  const found = new Map<number, number>();
-  for (const [pid, command] of commands) {
-    if (!command.includes("dynamic-provider") || command.startsWith("/bin/sh") || !isOurs(pid)) continue;
-    try {
-      const status = readFileSync(`/proc/${pid}/status`, "utf8");
-      const hwm = /VmHWM:\s+(\d+) kB/.exec(status)?.[1];
-      if (hwm) found.set(pid, Number(hwm) * 1024);
-    } catch {
-      // gone meanwhile
+  const sample = () => {
+    const alive = new Set<number>();
+    for (const entry of readdirSync("/proc")) {
+      if (!/^\d+$/.test(entry)) continue;
+      const pid = Number(entry);
+      alive.add(pid);
+      if (known.has(pid)) continue;
+      try {
+        const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+        const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+        const argv = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0");
+        const role = argv.some((arg) => arg.endsWith("dynamic-provider/index.js"))
+          ? "provider"
+          : (argv[0] ?? "").endsWith("/pulumi")
+            ? "engine"
+            : "other";
+        known.set(pid, { ppid, role });
+      } catch {
+        // gone meanwhile
+      }
     }
-  }
-  return found;
-}
-
-/** Samples the provider processes' peak RSS until stopped; resolves with the largest seen. */
-function sampleProviderRss(): () => number {
-  let peak = 0;
-  const timer = setInterval(() => {
-    for (const rss of providerProcesses().values()) peak = Math.max(peak, rss);
-  }, 150);
+    for (const [pid, { role }] of known) {
+      if (role === "other" || !alive.has(pid) || !isOurs(pid)) continue;
+      try {
+        const fields = readFileSync(`/proc/${pid}/stat`, "utf8");
+        const after = fields.slice(fields.lastIndexOf(")") + 2).split(" ");
+        const cpuMs = (Number(after[11]) + Number(after[12])) * CLOCK_TICK_MS;
+        const hwm =
+          Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0) * 1024;
+        const last = seen.get(pid);
+        seen.set(pid, { role, hwm: Math.max(hwm, last?.hwm ?? 0), cpuMs: Math.max(cpuMs, last?.cpuMs ?? 0) });
+      } catch {
+        // gone meanwhile
+      }
+    }
+  };
+  sample();
+  const timer = setInterval(sample, 150);
   return () => {
     clearInterval(timer);
-    return peak;
+    sample();
+    const of = (role: "provider" | "engine") => [...seen.values()].filter((entry) => entry.role === role);
+    return {
+      providerPeakRss: Math.max(0, ...of("provider").map((entry) => entry.hwm)),
+      providerCpuMs: of("provider").reduce((total, entry) => total + entry.cpuMs, 0),
+      engineCpuMs: of("engine").reduce((total, entry) => total + entry.cpuMs, 0),
+    };
   };
 }
 
@@ -232,13 +272,14 @@ function atRestOf(kind: Kind, exported: string): AtRest {
 }
 
 async function measure(
-  emulator: Emulator,
   kind: Kind,
   n: number,
   checkpoints: boolean,
   round: number,
   exportState: boolean,
 ): Promise<{ run: Run; exported?: string }> {
+  // A fresh emulator per run: a user's token list (which a NetBird create may read) holds only this run's.
+  const emulator = await startEmulator();
   const stack = await TestStack.open({
     projectName: `bench-${kind}`,
     program: program(kind, n),
@@ -246,18 +287,31 @@ async function measure(
     env: checkpoints ? {} : { PULUMI_SKIP_CHECKPOINTS: "true" },
   });
   try {
-    const stop = sampleProviderRss();
+    const stop = sampleProcesses();
+    const cpuBefore = process.cpuUsage();
     const started = performance.now();
     const result = await stack.up();
     const ms = performance.now() - started;
-    const providerPeakRss = stop();
+    const cpu = process.cpuUsage(cpuBefore);
+    const sampled = stop();
+    const apiCalls = emulator.requests.length;
     if (result.changes.create !== n + 1) {
       throw new Error(`${kind} N=${n}: expected ${n + 1} creates, got ${JSON.stringify(result.changes)}`);
     }
-    const run: Run = { kind, n, checkpoints, round, ms, providerPeakRss };
+    const run: Run = {
+      kind,
+      n,
+      checkpoints,
+      round,
+      ms,
+      ...sampled,
+      apiCalls,
+      programCpuMs: (cpu.user + cpu.system) / 1000,
+    };
     return exportState ? { run, exported: await stack.exportedState() } : { run };
   } finally {
     await stack.dispose();
+    await emulator.close();
   }
 }
 
@@ -380,95 +434,109 @@ export async function runScale(options: ScaleOptions): Promise<ScaleResult> {
   const log = options.log ?? (() => undefined);
   const startedAt = new Date().toISOString();
   const loadBefore = loadavg();
-  const emulator = await startEmulator();
   const runs: Run[] = [];
   const atRest = new Map<Kind, AtRest>();
-  try {
-    const modes = [true, false];
-    const plan = KINDS.flatMap((kind) => modes.map((checkpoints) => ({ kind, checkpoints })));
-    for (const n of options.sizes) {
-      const rounds = options.rounds(n);
-      for (let round = 0; round < rounds; round++) {
-        // Rotate the order each round, so no kind always runs first (or right after the heaviest).
-        const order = plan.map((_, i) => plan[(i + round * 2) % plan.length] ?? plan[0]!);
-        for (const { kind, checkpoints } of order) {
-          const wantState = checkpoints && round === 0 && n === options.sizes[0];
-          const { run, exported } = await measure(emulator, kind, n, checkpoints, round, wantState);
-          runs.push(run);
-          if (exported) atRest.set(kind, atRestOf(kind, exported));
-          log(
-            `N=${n} round ${round + 1}/${rounds} ${kind.padEnd(7)} checkpoints ${checkpoints ? "on " : "off"} ` +
-              `${(run.ms / 1000).toFixed(2)} s, provider peak RSS ${(run.providerPeakRss / 2 ** 20).toFixed(0)} MB`,
-          );
-        }
+  const modes = [true, false];
+  const plan = KINDS.flatMap((kind) => modes.map((checkpoints) => ({ kind, checkpoints })));
+  for (const n of options.sizes) {
+    const rounds = options.rounds(n);
+    for (let round = 0; round < rounds; round++) {
+      // Rotate the order each round, so no kind always runs first (or right after the heaviest).
+      const order = plan.map((_, i) => plan[(i + round * 2) % plan.length] ?? plan[0]!);
+      for (const { kind, checkpoints } of order) {
+        const wantState = checkpoints && round === 0 && n === options.sizes[0];
+        const { run, exported } = await measure(kind, n, checkpoints, round, wantState);
+        runs.push(run);
+        if (exported) atRest.set(kind, atRestOf(kind, exported));
+        log(
+          `N=${n} round ${round + 1}/${rounds} ${kind.padEnd(7)} checkpoints ${checkpoints ? "on " : "off"} ` +
+            `${(run.ms / 1000).toFixed(2)} s, provider peak RSS ${(run.providerPeakRss / 2 ** 20).toFixed(0)} MB, ` +
+            `CPU s: engine ${(run.engineCpuMs / 1000).toFixed(2)}, provider ${(run.providerCpuMs / 1000).toFixed(2)}, ` +
+            `program+emulator ${(run.programCpuMs / 1000).toFixed(2)}`,
+        );
       }
     }
-    const coldStarts: ColdStart[] = [];
-    for (const kind of KINDS)
+  }
+  const coldStarts: ColdStart[] = [];
+  const emulator = await startEmulator();
+  try {
+    for (const kind of KINDS) {
       coldStarts.push(await coldStart(kind, emulator, atRest.get(kind)?.providerText ?? ""));
-    const rows: Row[] = options.sizes.flatMap((n) =>
-      modes.map((checkpoints): Row => {
-        const of = (kind: Kind) =>
-          runs.filter((r) => r.n === n && r.checkpoints === checkpoints && r.kind === kind);
-        const stats = (kind: Kind) => {
-          const times = of(kind).map((r) => r.ms);
-          return { median: median(times), min: Math.min(...times), max: Math.max(...times) };
-        };
-        const ms = { noop: stats("noop"), netbird: stats("netbird"), gcore: stats("gcore") };
-        const ratio = (kind: "netbird" | "gcore") => {
-          const noop = of("noop");
-          const perRound = of(kind).map(
-            (r) => r.ms / (noop.find((b) => b.round === r.round)?.ms ?? Number.NaN),
-          );
-          return {
-            median: ms[kind].median / ms.noop.median,
-            min: Math.min(...perRound),
-            max: Math.max(...perRound),
-          };
-        };
-        return {
-          n,
-          checkpoints,
-          rounds: options.rounds(n),
-          ms,
-          ratio: { netbird: ratio("netbird"), gcore: ratio("gcore") },
-          marginalMsPerToken: {
-            netbird: (ms.netbird.median - ms.noop.median) / n,
-            gcore: (ms.gcore.median - ms.noop.median) / n,
-          },
-        };
-      }),
-    );
-    const largest = Math.max(...options.sizes);
-    const peak = (kind: Kind) =>
-      Math.max(0, ...runs.filter((r) => r.kind === kind && r.n === largest).map((r) => r.providerPeakRss)) /
-      2 ** 20;
-    return {
-      startedAt,
-      finishedAt: new Date().toISOString(),
-      machine: {
-        cpu: cpus()[0]?.model ?? "unknown",
-        cores: cpus().length,
-        memoryGb: Math.round((totalmem() / 2 ** 30) * 10) / 10,
-        os: `${platform()} ${release()} ${arch()}`,
-        loadBefore,
-        loadAfter: loadavg(),
-      },
-      versions: await versions(),
-      sizes: options.sizes,
-      runs,
-      rows,
-      atRest: KINDS.map((kind) => {
-        const found = atRest.get(kind);
-        if (!found) throw new Error(`no state measured for ${kind}`);
-        return found;
-      }),
-      coldStart: coldStarts,
-      peakRssMb: { noop: peak("noop"), netbird: peak("netbird"), gcore: peak("gcore") },
-    };
+    }
   } finally {
     await emulator.close();
   }
+  const rows: Row[] = options.sizes.flatMap((n) =>
+    modes.map((checkpoints): Row => {
+      const of = (kind: Kind) =>
+        runs.filter((r) => r.n === n && r.checkpoints === checkpoints && r.kind === kind);
+      const stats = (kind: Kind) => {
+        const times = of(kind).map((r) => r.ms);
+        return { median: median(times), min: Math.min(...times), max: Math.max(...times) };
+      };
+      const ms = { noop: stats("noop"), netbird: stats("netbird"), gcore: stats("gcore") };
+      const ratio = (kind: "netbird" | "gcore") => {
+        const noop = of("noop");
+        const perRound = of(kind).map(
+          (r) => r.ms / (noop.find((b) => b.round === r.round)?.ms ?? Number.NaN),
+        );
+        return {
+          median: ms[kind].median / ms.noop.median,
+          min: Math.min(...perRound),
+          max: Math.max(...perRound),
+        };
+      };
+      const cpu = (kind: Kind) => ({
+        engine: median(of(kind).map((r) => r.engineCpuMs)),
+        provider: median(of(kind).map((r) => r.providerCpuMs)),
+        program: median(of(kind).map((r) => r.programCpuMs)),
+      });
+      return {
+        n,
+        checkpoints,
+        rounds: options.rounds(n),
+        cpuMs: { noop: cpu("noop"), netbird: cpu("netbird"), gcore: cpu("gcore") },
+        apiCallsPerResource: {
+          noop: median(of("noop").map((r) => r.apiCalls)) / n,
+          netbird: median(of("netbird").map((r) => r.apiCalls)) / n,
+          gcore: median(of("gcore").map((r) => r.apiCalls)) / n,
+        },
+        ms,
+        ratio: { netbird: ratio("netbird"), gcore: ratio("gcore") },
+        marginalMsPerToken: {
+          netbird: (ms.netbird.median - ms.noop.median) / n,
+          gcore: (ms.gcore.median - ms.noop.median) / n,
+        },
+      };
+    }),
+  );
+  const largest = Math.max(...options.sizes);
+  const peak = (kind: Kind) =>
+    Math.max(0, ...runs.filter((r) => r.kind === kind && r.n === largest).map((r) => r.providerPeakRss)) /
+    2 ** 20;
+  return {
+    startedAt,
+    finishedAt: new Date().toISOString(),
+    machine: {
+      cpu: cpus()[0]?.model ?? "unknown",
+      cores: cpus().length,
+      memoryGb: Math.round((totalmem() / 2 ** 30) * 10) / 10,
+      os: `${platform()} ${release()} ${arch()}`,
+      loadBefore,
+      loadAfter: loadavg(),
+    },
+    versions: await versions(),
+    sizes: options.sizes,
+    runs,
+    rows,
+    atRest: KINDS.map((kind) => {
+      const found = atRest.get(kind);
+      if (!found) throw new Error(`no state measured for ${kind}`);
+      return found;
+    }),
+    coldStart: coldStarts,
+    peakRssMb: { noop: peak("noop"), netbird: peak("netbird"), gcore: peak("gcore") },
+  };
 }
 
 const seconds = (ms: number) => (ms / 1000).toFixed(2);
@@ -506,6 +574,27 @@ export function renderMarkdown(result: ScaleResult): string {
         `${row.marginalMsPerToken.netbird.toFixed(1)} ms | ${range(row.ms.gcore)} | ${times(row.ratio.gcore)} | ` +
         `${row.marginalMsPerToken.gcore.toFixed(1)} ms |`,
     );
+  }
+  lines.push(
+    "",
+    "## Where the time goes",
+    "",
+    "CPU seconds per `pulumi up` (medians), by process: the engine (`pulumi` CLI: steps, gRPC, checkpoints), the " +
+      "provider process (dynamic-provider host + provider), and the bench process (the inline program, its " +
+      "language host, and the emulator answering the API calls). Two cores: wall time is at least CPU ÷ 2.",
+    "",
+    "| N | checkpoints | resource | wall | engine CPU | provider CPU | program + emulator CPU | API calls per resource |",
+    "|---|---|---|---|---|---|---|---|",
+  );
+  for (const row of result.rows) {
+    for (const kind of KINDS) {
+      const cpu = row.cpuMs[kind];
+      lines.push(
+        `| ${row.n} | ${row.checkpoints ? "on" : "off"} | ${LABELS[kind]} | ${seconds(row.ms[kind].median)} s | ` +
+          `${seconds(cpu.engine)} | ${seconds(cpu.provider)} | ${seconds(cpu.program)} | ` +
+          `${Number(row.apiCallsPerResource[kind].toFixed(2))} |`,
+      );
+    }
   }
   const noop = result.atRest.find((a) => a.kind === "noop");
   lines.push(

@@ -22,7 +22,12 @@ describe("the scale bench, smoke run", () => {
         expect(row.ratio[kind].median).toBeGreaterThan(0);
         expect(row.ratio[kind].min).toBeLessThanOrEqual(row.ratio[kind].max);
         expect(Number.isFinite(row.marginalMsPerToken[kind])).toBe(true);
+        // Every token is created with at least one API call; the provider process did work.
+        expect(row.apiCallsPerResource[kind]).toBeGreaterThanOrEqual(1);
+        expect(row.cpuMs[kind].provider, JSON.stringify(result.runs)).toBeGreaterThan(0);
+        expect(row.cpuMs[kind].engine, JSON.stringify(result.runs)).toBeGreaterThan(0);
       }
+      expect(row.apiCallsPerResource.noop).toBe(0);
     }
 
     // At rest: the stored provider text is small, and every credential-bearing token stores its
@@ -49,6 +54,7 @@ describe("the scale bench, smoke run", () => {
     expect(markdown).toMatch(/\| 2 \| off \(`PULUMI_SKIP_CHECKPOINTS=true`\) \| 1 \|/);
     expect(markdown).toMatch(/\*\*\d+\.\d\d\*\*/);
     expect(markdown).toContain(`Pulumi CLI ${result.versions.pulumiCli}`);
+    expect(markdown).toContain("## Where the time goes");
     const svg = renderSvg(result);
     expect(svg.startsWith("<svg")).toBe(true);
     expect(svg.match(/<polyline /g)).toHaveLength(KINDS.length * 2);
