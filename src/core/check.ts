@@ -29,18 +29,25 @@ export function userInputs(inputs: Record<string, unknown>): Record<string, unkn
   return Object.fromEntries(Object.entries(inputs).filter(([key]) => !ENGINE_KEYS.has(key)));
 }
 
+/** One failure per zod issue, named by the issue's dotted path. Input values are never included. */
+export function toFailures(error: z.ZodError): CheckFailure[] {
+  return error.issues.map((issue) => ({
+    property: issue.path.map(String).join(".") || "(inputs)",
+    reason: issue.message,
+  }));
+}
+
 /**
- * One failure per zod issue, named by the issue's dotted path. Input values are never included.
- *
- * The engine prints the value of the property a failure names (`property apiToken value {…} has a
- * problem`), secrets included, so failures about a secret input name no property; their reason
- * already names it.
+ * The failures as the engine gets them: naming no property. The engine prints the value of a
+ * property a failure names (`property userId value {…} has a problem`), secrets included, and a
+ * dynamic provider is never told which inputs the program made secret — any input may hold one,
+ * and so may a mistyped key. The reason names the property instead (it is added when missing).
  */
-export function toFailures(error: z.ZodError, secretInputs: ReadonlySet<string> = new Set()): CheckFailure[] {
-  return error.issues.map((issue) => {
-    const property = issue.path.map(String).join(".") || "(inputs)";
-    const root = String(issue.path[0] ?? "");
-    return { property: secretInputs.has(root) ? "" : property, reason: issue.message };
+export function withoutProperties(failures: readonly CheckFailure[]): CheckFailure[] {
+  return failures.map(({ property, reason }) => {
+    const root = property.split(".")[0] ?? "";
+    const named = root === "" || root === "(inputs)" || reason.includes(`"${root}"`);
+    return { property: "", reason: named ? reason : `"${property}": ${reason}` };
   });
 }
 

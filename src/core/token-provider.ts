@@ -26,6 +26,7 @@ import {
   UNKNOWN_VALUE,
   unknownInputFailures,
   userInputs,
+  withoutProperties,
 } from "./check.ts";
 import { now } from "./clock.ts";
 import { explainRotation } from "./rotation-notice.ts";
@@ -58,11 +59,6 @@ export interface TokenSpec<
    * unknown keys kept); a failure stops the operation with {@link InvalidStateError} before any call.
    */
   storedSchema(): z.ZodType;
-  /**
-   * Inputs that hold credentials. A `check` failure about one names no property (the engine would
-   * print its value); the reason names it.
-   */
-  secretInputs: readonly (keyof Inputs & string)[];
   /**
    * Fills inputs from settings (stack config, environment, defaults) so that they are stored and
    * compared like inputs, e.g. the resolved endpoint a token lives at. Must be idempotent.
@@ -116,7 +112,6 @@ export function createTokenProvider<
   let storedInputKeys: string[] | undefined;
   const inputKeys = (): string[] =>
     (storedInputKeys ??= Object.keys(inputSchema().shape).filter((key) => !transient.has(key)));
-  const secretInputs = new Set<string>(spec.secretInputs);
   const resolved = new Set<string>(spec.resolvedInputs ?? []);
   let storedSchema: ReturnType<typeof spec.storedSchema> | undefined;
   const stored = (id: string, olds: Bag): StoredToken<Inputs, State> => {
@@ -160,13 +155,11 @@ export function createTokenProvider<
       const unknownKeys = unknownInputFailures(given, Object.keys(inputSchema().shape));
       const parsed = inputSchema().safeParse(given);
       if (!parsed.success || unknownKeys.length > 0) {
-        const failures = parsed.success ? [] : toFailures(parsed.error, secretInputs);
-        return { inputs: news, failures: [...unknownKeys, ...failures] };
+        const failures = parsed.success ? [] : toFailures(parsed.error);
+        return { inputs: news, failures: withoutProperties([...unknownKeys, ...failures]) };
       }
-      const failures = (spec.checkEnvironment?.(parsed.data, olds) ?? []).map((failure) =>
-        secretInputs.has(failure.property) ? { ...failure, property: "" } : failure,
-      );
-      if (failures.length > 0) return { inputs: news, failures };
+      const failures = spec.checkEnvironment?.(parsed.data, olds) ?? [];
+      if (failures.length > 0) return { inputs: news, failures: withoutProperties(failures) };
       return { inputs: resolve(parsed.data) as Bag };
     },
 

@@ -150,7 +150,6 @@ export const gcoreProvider = createTokenProvider<UserTokenInputs, UserTokenState
   vendor: "gcore",
   inputSchema,
   storedSchema,
-  secretInputs: ["apiKey"],
   // Stored like NetBird's endpoint, so refresh and destroy reach the API that issued the pair.
   resolveInputs: (inputs) => ({ ...inputs, apiUrl: resolveApiUrl(inputs.apiUrl) }),
   resolvedInputs: ["apiUrl"],

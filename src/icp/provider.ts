@@ -281,7 +281,6 @@ export const icpProvider = createTokenProvider<RegistryTokenInputs, RegistryToke
   vendor: "icp",
   inputSchema,
   storedSchema,
-  secretInputs: ["password", "idToken"],
   resolveInputs: resolveAddresses,
   checkEnvironment,
   id: (inputs) => `${inputs.registry ?? "(no registry)"}/${inputs.scope ?? "*"}`,

@@ -84,7 +84,6 @@ const spec: TokenSpec<Inputs, State> = {
   vendor: "netbird",
   inputSchema,
   storedSchema,
-  secretInputs: ["apiToken", "adoptToken"],
   resolvedInputs: ["managementUrl"],
   // Stored, so refresh and destroy reach the server that issued the token, and a changed stack
   // config replaces the token like a changed input.

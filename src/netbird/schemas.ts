@@ -97,12 +97,16 @@ const typeError =
   (issue: { input?: unknown }): string =>
     issue.input === undefined ? `"${property}" is required` : `"${property}" ${wrongType}`;
 
-/** A string input with no whitespace and no "/" (it becomes a URL path segment). */
+/** A string input with no whitespace, no "/" and not a dot segment (it becomes a URL path segment). */
 function pathSegment(property: string, what: string) {
-  return z
-    .string({ error: typeError(property, "must be a string") })
-    .min(1, { error: `"${property}" must not be empty`, abort: true })
-    .regex(/^[^\s/]+$/, { error: `"${property}" must be ${what} without "/" or whitespace` });
+  return (
+    z
+      .string({ error: typeError(property, "must be a string") })
+      .min(1, { error: `"${property}" must not be empty`, abort: true })
+      .regex(/^[^\s/]+$/, { error: `"${property}" must be ${what} without "/" or whitespace`, abort: true })
+      // "." and ".." would be normalised away in the URL path and send the request elsewhere.
+      .refine((value) => value !== "." && value !== "..", { error: `"${property}" must not be "." or ".."` })
+  );
 }
 
 /** The input schema of `netbird.PersonalAccessToken`. */

@@ -30,7 +30,6 @@ function fixture() {
         adopt: z.string().optional(),
       }),
     storedSchema: () => z.looseObject({ expiresAt: z.string() }),
-    secretInputs: [],
     id: (inputs) => `fixture/${inputs.name}`,
     replaceOn: ["name"],
     transientInputs: ["adopt"],
@@ -59,13 +58,14 @@ const T0 = "2030-01-01T00:00:00Z";
 afterEach(() => setStackConfig(undefined));
 
 describe("createTokenProvider", () => {
-  it("check applies defaults and reports failures by property without calling the API", async () => {
+  it("check applies defaults and reports failures naming the property in the reason, without calling the API", async () => {
     const { provider, calls } = fixture();
     expect(await provider.check?.({}, { name: "a", __provider: "x" })).toEqual({
       inputs: { name: "a", rotateBeforeMinutes: 10 },
     });
     const failed = await provider.check?.({}, { name: "" });
-    expect(failed?.failures).toEqual([{ property: "name", reason: '"name" must not be empty' }]);
+    // No property for the engine (it would print the value, which may be a secret).
+    expect(failed?.failures).toEqual([{ property: "", reason: '"name" must not be empty' }]);
     expect(calls).toEqual([]);
   });
 
@@ -212,5 +212,22 @@ describe("settings", () => {
       message:
         'netbird: no apiToken found: set the "apiToken" input, the stack config "netbird:apiToken" or the environment variable PT_TEST_TOKEN',
     });
+  });
+});
+
+describe("withoutProperties", () => {
+  it("drops every property and adds the name to a reason that lacks it", async () => {
+    const { withoutProperties } = await import("../../src/core/check.ts");
+    expect(
+      withoutProperties([
+        { property: "userId", reason: '"userId" must not be empty' },
+        { property: "scope.0", reason: "Invalid input" },
+        { property: "", reason: '"clusterUrl" is required' },
+      ]),
+    ).toEqual([
+      { property: "", reason: '"userId" must not be empty' },
+      { property: "", reason: '"scope.0": Invalid input' },
+      { property: "", reason: '"clusterUrl" is required' },
+    ]);
   });
 });

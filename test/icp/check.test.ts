@@ -249,7 +249,9 @@ describe("check refuses bad input before any call", () => {
 
     const result = await icpProvider.check?.({}, news);
 
-    expect(result?.failures).toEqual([{ property, reason }]);
+    // The engine gets no property (it would print the value, secrets included); the reason names it.
+    expect(result?.failures).toEqual([{ property: "", reason }]);
+    if (property !== "") expect(reason).toContain(`"${property.split(".")[0]}"`);
     expect(emu.requests).toEqual([]);
   });
 

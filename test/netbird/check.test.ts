@@ -36,6 +36,7 @@ describe("check", () => {
       '"userId" must be a NetBird user id without "/" or whitespace',
     ],
     ["userId not a string", { userId: 42 }, "userId", '"userId" must be a string'],
+    ["userId a dot segment", { userId: ".." }, "userId", '"userId" must not be "." or ".."'],
     ["name missing", { name: undefined }, "name", '"name" is required'],
     ["name empty", { name: "" }, "name", '"name" must not be empty'],
     ["name only spaces", { name: "   " }, "name", '"name" must not be empty'],
@@ -118,7 +119,9 @@ describe("check", () => {
     ],
   ])("rejects %s", async (_title, change, property, reason) => {
     const result = await netbirdProvider.check?.({}, { ...valid(), ...change });
-    expect(result?.failures).toEqual([{ property, reason }]);
+    // The engine gets no property (it would print the value, secrets included); the reason names it.
+    expect(result?.failures).toEqual([{ property: "", reason }]);
+    if (property !== "") expect(reason).toContain(`"${property.split(".")[0]}"`);
     expect(emu.requestsFor("netbird")).toEqual([]);
   });
 
@@ -126,7 +129,7 @@ describe("check", () => {
     const token = emu.seeds.netbird.plainUserToken;
     const result = await netbirdProvider.check?.({}, { ...valid(), adoptToken: token });
     expect(result?.failures).toEqual([
-      { property: "adoptTokenId", reason: '"adoptTokenId" is required when "adoptToken" is set' },
+      { property: "", reason: '"adoptTokenId" is required when "adoptToken" is set' },
     ]);
     expect(JSON.stringify(result?.failures)).not.toContain(token);
   });
@@ -174,10 +177,22 @@ describe("check", () => {
     expect(emu.requestsFor("netbird")).toEqual([]);
   });
 
+  it("refuses a dot segment as adoptTokenId (it would be normalised away in the URL path)", async () => {
+    const result = await netbirdProvider.check?.(
+      {},
+      { ...valid(), adoptTokenId: "..", adoptToken: BAD_CHECKSUM },
+    );
+    expect(result?.failures).toContainEqual({
+      property: "",
+      reason: '"adoptTokenId" must not be "." or ".."',
+    });
+    expect(emu.requestsFor("netbird")).toEqual([]);
+  });
+
   it("refuses unknown input keys by name", async () => {
     const result = await netbirdProvider.check?.({}, { ...valid(), expiresInDay: 30 });
     expect(result?.failures).toEqual([
-      { property: "expiresInDay", reason: '"expiresInDay" is not an input of this resource' },
+      { property: "", reason: '"expiresInDay" is not an input of this resource' },
     ]);
   });
 

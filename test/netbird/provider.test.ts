@@ -721,7 +721,7 @@ describe("adopt", () => {
     );
     expect(checked?.failures).toEqual([
       {
-        property: "adoptTokenId",
+        property: "",
         reason:
           'remove "adoptTokenId" and "adoptToken" before changing "name": the replacement would adopt the token that deleting the old resource revokes',
       },
