@@ -13,6 +13,7 @@
 import { spawn } from "node:child_process";
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
+import { createInterface } from "node:readline";
 import { arch, cpus, loadavg, platform, release, totalmem } from "node:os";
 import { join, resolve } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
@@ -66,7 +67,43 @@ function program(kind: Kind, n: number): () => Promise<Record<string, unknown>> 
   };
 }
 
-function stackConfig(emulator: Emulator): ConfigMap {
+/** An emulator running in a process of its own (bench/emulator-process.ts). */
+interface EmulatorProcess extends Pick<Emulator, "url" | "seeds"> {
+  /** Requests answered and CPU time (ms) used since it started listening. */
+  stats(): Promise<{ requests: number; cpuMs: number }>;
+  close(): Promise<void>;
+}
+
+async function startEmulatorProcess(): Promise<EmulatorProcess> {
+  const child = spawn(process.execPath, [join(ROOT, "bench/emulator-process.ts")], {
+    cwd: ROOT,
+    stdio: ["pipe", "pipe", "inherit"],
+  });
+  const exited = new Promise<void>((resolveExit) => child.once("exit", () => resolveExit()));
+  const lines = createInterface({ input: child.stdout });
+  const waiting: ((line: string) => void)[] = [];
+  lines.on("line", (line) => waiting.shift()?.(line));
+  const next = () =>
+    new Promise<string>((resolveLine, reject) => {
+      waiting.push(resolveLine);
+      void exited.then(() => reject(new Error("the emulator process exited")));
+    });
+  const started = JSON.parse(await next()) as Pick<Emulator, "url" | "seeds">;
+  return {
+    ...started,
+    async stats() {
+      const answer = next();
+      child.stdin.write("stats\n");
+      return JSON.parse(await answer) as { requests: number; cpuMs: number };
+    },
+    async close() {
+      child.stdin.end();
+      await exited;
+    },
+  };
+}
+
+function stackConfig(emulator: Pick<Emulator, "url" | "seeds">): ConfigMap {
   return {
     "netbird:managementUrl": { value: emulator.url },
     "netbird:apiToken": { value: emulator.seeds.netbird.adminToken, secret: true },
@@ -88,8 +125,10 @@ export interface Run {
   providerCpuMs: number;
   /** CPU time of the `pulumi` CLI (the engine), sampled likewise. */
   engineCpuMs: number;
-  /** CPU time of this process: the inline program, its language host and the emulator. */
+  /** CPU time of this process: the inline program and its language host. */
   programCpuMs: number;
+  /** CPU time of the emulator process (the API server), over the stack's setup and the `up`. */
+  emulatorCpuMs: number;
   /** Requests the emulator answered during the `up`. */
   apiCalls: number;
 }
@@ -120,8 +159,8 @@ export interface Row {
   ratio: Record<Exclude<Kind, "noop">, { median: number; min: number; max: number }>;
   /** (ours − no-op) ÷ N, from the medians: what one token adds over the engine's own cost (ms). */
   marginalMsPerToken: Record<Exclude<Kind, "noop">, number>;
-  /** Median CPU time per kind (ms): the engine, the provider process, the program + emulator process. */
-  cpuMs: Record<Kind, { engine: number; provider: number; program: number }>;
+  /** Median CPU time per kind (ms): the engine, the provider process, the program, the emulator. */
+  cpuMs: Record<Kind, { engine: number; provider: number; program: number; emulator: number }>;
   /** API calls the emulator answered per resource (median over the rounds ÷ N). */
   apiCallsPerResource: Record<Kind, number>;
 }
@@ -279,7 +318,8 @@ async function measure(
   exportState: boolean,
 ): Promise<{ run: Run; exported?: string }> {
   // A fresh emulator per run: a user's token list (which a NetBird create may read) holds only this run's.
-  const emulator = await startEmulator();
+  // It runs in a process of its own, so its CPU time is the API's, apart from the program's.
+  const emulator = await startEmulatorProcess();
   const stack = await TestStack.open({
     projectName: `bench-${kind}`,
     program: program(kind, n),
@@ -294,7 +334,7 @@ async function measure(
     const ms = performance.now() - started;
     const cpu = process.cpuUsage(cpuBefore);
     const sampled = stop();
-    const apiCalls = emulator.requests.length;
+    const api = await emulator.stats();
     if (result.changes.create !== n + 1) {
       throw new Error(`${kind} N=${n}: expected ${n + 1} creates, got ${JSON.stringify(result.changes)}`);
     }
@@ -305,7 +345,8 @@ async function measure(
       round,
       ms,
       ...sampled,
-      apiCalls,
+      apiCalls: api.requests,
+      emulatorCpuMs: api.cpuMs,
       programCpuMs: (cpu.user + cpu.system) / 1000,
     };
     return exportState ? { run, exported: await stack.exportedState() } : { run };
@@ -452,7 +493,7 @@ export async function runScale(options: ScaleOptions): Promise<ScaleResult> {
           `N=${n} round ${round + 1}/${rounds} ${kind.padEnd(7)} checkpoints ${checkpoints ? "on " : "off"} ` +
             `${(run.ms / 1000).toFixed(2)} s, provider peak RSS ${(run.providerPeakRss / 2 ** 20).toFixed(0)} MB, ` +
             `CPU s: engine ${(run.engineCpuMs / 1000).toFixed(2)}, provider ${(run.providerCpuMs / 1000).toFixed(2)}, ` +
-            `program+emulator ${(run.programCpuMs / 1000).toFixed(2)}`,
+            `program ${(run.programCpuMs / 1000).toFixed(2)}, emulator ${(run.emulatorCpuMs / 1000).toFixed(2)}`,
         );
       }
     }
@@ -490,6 +531,7 @@ export async function runScale(options: ScaleOptions): Promise<ScaleResult> {
         engine: median(of(kind).map((r) => r.engineCpuMs)),
         provider: median(of(kind).map((r) => r.providerCpuMs)),
         program: median(of(kind).map((r) => r.programCpuMs)),
+        emulator: median(of(kind).map((r) => r.emulatorCpuMs)),
       });
       return {
         n,
@@ -580,18 +622,19 @@ export function renderMarkdown(result: ScaleResult): string {
     "## Where the time goes",
     "",
     "CPU seconds per `pulumi up` (medians), by process: the engine (`pulumi` CLI: steps, gRPC, checkpoints), the " +
-      "provider process (dynamic-provider host + provider), and the bench process (the inline program, its " +
-      "language host, and the emulator answering the API calls). Two cores: wall time is at least CPU ÷ 2.",
+      "provider process (dynamic-provider host + provider), the program (the inline program and its language " +
+      "host, in the bench process) and the emulator (its own process: the API server's share, which a real API " +
+      "spends elsewhere). Two cores: the wall time is at least the CPU total ÷ 2.",
     "",
-    "| N | checkpoints | resource | wall | engine CPU | provider CPU | program + emulator CPU | API calls per resource |",
-    "|---|---|---|---|---|---|---|---|",
+    "| N | checkpoints | resource | wall | engine CPU | provider CPU | program CPU | emulator CPU | API calls per resource |",
+    "|---|---|---|---|---|---|---|---|---|",
   );
   for (const row of result.rows) {
     for (const kind of KINDS) {
       const cpu = row.cpuMs[kind];
       lines.push(
         `| ${row.n} | ${row.checkpoints ? "on" : "off"} | ${LABELS[kind]} | ${seconds(row.ms[kind].median)} s | ` +
-          `${seconds(cpu.engine)} | ${seconds(cpu.provider)} | ${seconds(cpu.program)} | ` +
+          `${seconds(cpu.engine)} | ${seconds(cpu.provider)} | ${seconds(cpu.program)} | ${seconds(cpu.emulator)} | ` +
           `${Number(row.apiCallsPerResource[kind].toFixed(2))} |`,
       );
     }

@@ -26,6 +26,7 @@ describe("the scale bench, smoke run", () => {
         expect(row.apiCallsPerResource[kind]).toBeGreaterThanOrEqual(1);
         expect(row.cpuMs[kind].provider, JSON.stringify(result.runs)).toBeGreaterThan(0);
         expect(row.cpuMs[kind].engine, JSON.stringify(result.runs)).toBeGreaterThan(0);
+        expect(row.cpuMs[kind].emulator, JSON.stringify(result.runs)).toBeGreaterThan(0);
       }
       expect(row.apiCallsPerResource.noop).toBe(0);
     }
