@@ -1,11 +1,14 @@
 // Issue #9, bad input through the real engine: a corpus of invalid inputs of the three resources, each
-// run through `pulumi preview`. Every case fails naming the property with the exact reason, prints no
+// run through `pulumi preview`. Every case fails with the exact reason, which names the property in
+// double quotes (no failure names a property to the engine, which would print its value, secrets
+// included: a secret given for a plain input or under a mistyped key is among the cases), prints no
 // secret, sends zero requests to the emulator and leaves the state untouched.
 //
 // The engine stops a preview at the first resource whose check fails (measured: a program declaring six
 // bad resources of the three types printed the failure of one of them, a different one from run to
 // run), so there is one preview per case, all on one stack whose program reads the current case.
 import { readdir, readFile } from "node:fs/promises";
+import { createRequire } from "node:module";
 import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { gcore, icp, netbird } from "pulumi-tokens";
@@ -29,8 +32,6 @@ interface Case {
   vendor: Vendor;
   /** Changes to the vendor's valid inputs; `undefined` removes the input. */
   change: Bag;
-  /** The property the engine is told about; "" for a secret input or a value from config or env. */
-  property: string;
   /** The exact reason. */
   reason: string;
   /** Environment variables for this case only. */
@@ -83,6 +84,27 @@ const ICP_PASSWORD = "IcpS3cretPassw0rd";
 const TRUNCATED_PEM = "-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIUQ2VydGlmaWNhdGU\n";
 const NOT_X509_PEM = "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n";
 
+/**
+ * Now and then (more often under load) the inline program's first call to the engine service,
+ * `setRootResource` (before the program body runs), fails with "14 UNAVAILABLE: No connection
+ * established" and keeps failing when retried, and @pulumi/pulumi 3.259 leaves that rejection
+ * unhandled, which fails the whole file although every test passed. The call only tells the engine the
+ * stack's URN for other SDK copies in the process, and the SDK already ignores it when the engine does
+ * not implement it; this file runs some fifty previews, so it ignores UNAVAILABLE there too. Anything
+ * else the program sends still fails the preview (see `preview`, which runs such a preview again).
+ */
+const sdkSettings = createRequire(import.meta.url)("@pulumi/pulumi/runtime/settings.js") as {
+  setRootResource(resource: unknown): Promise<void>;
+};
+const setRootResource = sdkSettings.setRootResource;
+async function setRootResourceUnlessUnavailable(resource: unknown): Promise<void> {
+  try {
+    await setRootResource(resource);
+  } catch (error) {
+    if ((error as { code?: unknown }).code !== 14) throw error;
+  }
+}
+
 let emu: Emulator;
 let stack: TestStack;
 let current: Case | undefined;
@@ -133,8 +155,6 @@ const found = (check: Promise<unknown>) =>
     () => "passed",
     (error: unknown) => (error as { actual?: unknown }).actual ?? String(error),
   );
-
-const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 /** The secrets no output may show: the valid inputs' credentials, the bad config value, the case's own. */
 const knownSecrets = (entry?: Case) => [
@@ -216,84 +236,67 @@ function failureOf(stderr: string): string {
   return stderr.slice(from + 1, to < 0 ? undefined : to).trim();
 }
 
-/** The failure is exactly the expected one, and nothing secret was printed. */
+/** The failure is exactly the expected one, naming no property to the engine, and nothing secret was printed. */
 function expectFailure(entry: Case, { stderr, printed }: Outcome): void {
   const type = TOKEN_TYPES[entry.vendor];
-  // The whole of stderr is the one failure, naming the property (with the value the engine prints)
-  // or, for a secret or a value from config or env, naming no property to the engine.
-  const expected =
-    entry.property === ""
-      ? `error: ${type} resource 'bad' has a problem: ${entry.reason}`
-      : expect.stringMatching(
-          new RegExp(
-            `^error: ${escape(type)} resource 'bad': property ${entry.property} value \\{[\\s\\S]*\\} has a problem: ${escape(entry.reason)}$`,
-          ),
-        );
-  expect([entry.name, stderr]).toEqual([entry.name, expected]);
-  expect([entry.name, stderr.split("has a problem:").length]).toEqual([entry.name, 2]);
-  if (entry.property === "") {
-    expect([entry.name, /property \w+ value/.test(printed)]).toEqual([entry.name, false]);
-  }
+  // The whole of stderr is the one failure. No failure names a property to the engine, which would
+  // print that property's value, secret or not (a provider is never told which inputs are secret).
+  expect([entry.name, stderr]).toEqual([
+    entry.name,
+    `error: ${type} resource 'bad' has a problem: ${entry.reason}`,
+  ]);
+  expect([entry.name, /property \w+ value/.test(printed)]).toEqual([entry.name, false]);
   expect([entry.name, findSecrets(printed, knownSecrets(entry))]).toEqual([entry.name, []]);
 }
 
 const netbirdCases: Case[] = [
-  { name: "userId empty", change: { userId: "" }, property: "userId", reason: '"userId" must not be empty' },
+  { name: "userId empty", change: { userId: "" }, reason: '"userId" must not be empty' },
   {
     name: "userId with a slash",
     change: { userId: "svc/ci" },
-    property: "userId",
     reason: '"userId" must be a NetBird user id without "/" or whitespace',
   },
   {
     name: "userId a number",
     change: { userId: 42 },
-    property: "userId",
     reason: '"userId" must be a string',
   },
-  { name: "name null", change: { name: null }, property: "name", reason: '"name" must be a string' },
-  { name: "expiresInDays 1.5", change: { expiresInDays: 1.5 }, property: "expiresInDays", reason: LIFETIME },
+  { name: "name null", change: { name: null }, reason: '"name" must be a string' },
+  { name: "expiresInDays 1.5", change: { expiresInDays: 1.5 }, reason: LIFETIME },
   {
     name: 'expiresInDays "90"',
     change: { expiresInDays: "90" },
-    property: "expiresInDays",
     reason: LIFETIME,
   },
   {
     name: "expiresInDays NaN",
     change: { expiresInDays: Number.NaN },
-    property: "expiresInDays",
     reason: LIFETIME,
   },
   {
     name: "rotateBeforeDays equal to expiresInDays",
     change: { rotateBeforeDays: 30 },
-    property: "rotateBeforeDays",
     reason: '"rotateBeforeDays" must be less than "expiresInDays" (30)',
   },
   {
     name: "managementUrl ftp",
     change: { managementUrl: "ftp://netbird.example.com" },
-    property: "managementUrl",
     reason: NB_URL,
   },
   {
     name: "managementUrl ending in /api",
     change: { managementUrl: "https://netbird.example.com/api/" },
-    property: "managementUrl",
     reason: '"managementUrl" must be the server\'s base URL, without the "/api" path',
   },
   {
     name: "apiToken with the Token prefix",
     change: { apiToken: "Token nbp_PrefixedSecretPrefixedSecret123456" },
-    property: "",
     reason: '"apiToken" must be the token itself, without a "Token " or "Bearer " prefix',
     secrets: ["nbp_PrefixedSecretPrefixedSecret123456"],
   },
   {
     name: "apiToken from stack config with the Bearer prefix",
     change: { apiToken: undefined },
-    property: "",
     reason:
       '"apiToken" must be the token itself, without a "Token " or "Bearer " prefix (from the stack config "netbird:apiToken")',
   },
@@ -301,91 +304,95 @@ const netbirdCases: Case[] = [
     name: "managementUrl from NB_MANAGEMENT_URL ending in /api",
     change: { managementUrl: undefined },
     env: { NB_MANAGEMENT_URL: "https://netbird.example.com/api" },
-    property: "",
     reason:
       '"managementUrl" must be the server\'s base URL, without the "/api" path (from the environment variable NB_MANAGEMENT_URL)',
   },
   {
     name: "caCertificate PEM without its END line",
     change: { caCertificate: TRUNCATED_PEM },
-    property: "caCertificate",
     reason: PEM,
   },
   {
     name: "adoptTokenId without adoptToken",
     change: { adoptTokenId: "ch8i54g6lnn4g9hqv7n0" },
-    property: "",
     reason: '"adoptToken" is required when "adoptTokenId" is set',
   },
   {
     name: "adoptToken with a bad checksum",
     change: { adoptTokenId: "ch8i54g6lnn4g9hqv7n0", adoptToken: pulumi.secret(BAD_CHECKSUM) },
-    property: "",
     reason: '"adoptToken" must be a NetBird personal access token ("nbp_…", 40 characters, valid checksum)',
     secrets: [BAD_CHECKSUM],
   },
   {
+    name: 'userId ".." (a dot segment)',
+    change: { userId: ".." },
+    reason: '"userId" must not be "." or ".."',
+  },
+  {
+    name: "userId from a secret, with a slash",
+    change: { userId: pulumi.secret("svc/SeCrEtUserValue") },
+    reason: '"userId" must be a NetBird user id without "/" or whitespace',
+    secrets: ["svc/SeCrEtUserValue"],
+  },
+  {
+    name: "apiToken under a mistyped key, from a secret",
+    change: { apiTokn: pulumi.secret("nbp_TypoSecretTypoSecretTypoSecret123456") },
+    reason: '"apiTokn" is not an input of this resource',
+    secrets: ["nbp_TypoSecretTypoSecretTypoSecret123456"],
+  },
+  {
     name: "an unknown key",
     change: { expiresIn: 30 },
-    property: "expiresIn",
     reason: '"expiresIn" is not an input of this resource',
   },
 ].map((entry) => ({ ...entry, vendor: "netbird" as const }));
 
 const gcoreCases: Case[] = [
-  { name: "userId zero", change: { userId: 0 }, property: "userId", reason: GC_USER },
-  { name: "userId fractional", change: { userId: 12.5 }, property: "userId", reason: GC_USER },
+  { name: "userId zero", change: { userId: 0 }, reason: GC_USER },
+  { name: "userId fractional", change: { userId: 12.5 }, reason: GC_USER },
   {
     name: "rotateBeforeMinutes 60",
     change: { rotateBeforeMinutes: 60 },
-    property: "rotateBeforeMinutes",
     reason: GC_WINDOW,
   },
   {
     name: "apiUrl without a scheme",
     change: { apiUrl: "api.gcore.com" },
-    property: "apiUrl",
     reason: '"apiUrl" must be an http(s) URL such as https://api.gcore.com',
   },
   {
     name: "apiUrl with a fragment",
     change: { apiUrl: "https://api.gcore.com/#iam" },
-    property: "apiUrl",
     reason: '"apiUrl" must not contain a query or a fragment',
   },
   {
     name: "apiUrl from stack config without a scheme",
     change: { apiUrl: undefined },
-    property: "",
     reason:
       '"apiUrl" must be an http(s) URL such as https://api.gcore.com (from the stack config "gcore:apiUrl")',
   },
   {
     name: "apiKey with the APIKey prefix",
     change: { apiKey: "APIKey 77_GcoreSecretValueGcoreSecretValue" },
-    property: "",
     reason: '"apiKey" must be the key itself, without the "APIKey " prefix',
     secrets: ["77_GcoreSecretValueGcoreSecretValue"],
   },
-  { name: "apiKey a number", change: { apiKey: 77 }, property: "", reason: '"apiKey" must be a string' },
+  { name: "apiKey a number", change: { apiKey: 77 }, reason: '"apiKey" must be a string' },
   {
     name: "apiKey from GCORE_API_KEY with whitespace",
     change: { apiKey: undefined },
     env: { GCORE_API_KEY: "77_EnvSecretValue EnvSecretValue" },
-    property: "",
     reason: '"apiKey" must not contain whitespace (from the environment variable GCORE_API_KEY)',
     secrets: ["77_EnvSecretValue", "EnvSecretValue"],
   },
   {
     name: "no apiKey anywhere",
     change: { apiKey: undefined },
-    property: "",
     reason: `"apiKey" is required (a reseller's permanent API token): set ${sources("apiKey", "gcore:apiKey", "GCORE_API_KEY")}`,
   },
   {
     name: "an unknown key",
     change: { userID: 1234 },
-    property: "userID",
     reason: '"userID" is not an input of this resource',
   },
 ].map((entry) => ({ ...entry, vendor: "gcore" as const }));
@@ -394,26 +401,22 @@ const icpCases: Case[] = [
   {
     name: "clusterUrl http",
     change: { clusterUrl: "http://mycluster.icp:8443" },
-    property: "clusterUrl",
     reason: ICP_URL,
   },
   {
     name: "no clusterUrl anywhere",
     change: { clusterUrl: undefined },
-    property: "",
     reason: `"clusterUrl" is required: set ${sources("clusterUrl", "icp:clusterUrl", "ICP_CLUSTER_URL")}`,
   },
   {
     name: "clusterUrl from ICP_CLUSTER_URL over http",
     change: { clusterUrl: undefined },
     env: { ICP_CLUSTER_URL: "http://mycluster.icp:8443" },
-    property: "",
     reason: `${ICP_URL} (from the environment variable ICP_CLUSTER_URL)`,
   },
   {
     name: "both credential forms as inputs",
     change: { idToken: ID_TOKEN },
-    property: "",
     reason:
       'give exactly one credential form: "idToken" (from the "idToken" input) cannot be combined with ' +
       '"username" (from the "username" input) and "password" (from the "password" input)',
@@ -423,7 +426,6 @@ const icpCases: Case[] = [
     name: "an idToken input and ICP_PASSWORD",
     change: { username: undefined, password: undefined, idToken: ID_TOKEN },
     env: { ICP_PASSWORD: "EnvIcpPassw0rdSecret" },
-    property: "",
     reason:
       'give exactly one credential form: "idToken" (from the "idToken" input) cannot be combined with ' +
       '"password" (from the environment variable ICP_PASSWORD)',
@@ -432,22 +434,19 @@ const icpCases: Case[] = [
   {
     name: "password without username",
     change: { username: undefined },
-    property: "",
     reason: `"username" is required with "password" (from the "password" input): set ${sources("username", "icp:username", "ICP_USERNAME")}`,
   },
   {
     name: "neither credential form",
     change: { username: undefined, password: undefined },
-    property: "",
     reason:
       'no credentials: set "username" and "password" (inputs, stack config icp:username and icp:password, ' +
       'or ICP_USERNAME and ICP_PASSWORD) or "idToken" (input, stack config icp:idToken or ICP_ID_TOKEN)',
   },
-  { name: "password empty", change: { password: "" }, property: "", reason: '"password" must not be empty' },
+  { name: "password empty", change: { password: "" }, reason: '"password" must not be empty' },
   {
     name: "idToken not a JWT",
     change: { username: undefined, password: undefined, idToken: OPAQUE_ID_TOKEN },
-    property: "",
     reason: '"idToken" must be a JWT (three base64url parts separated by dots)',
     secrets: [OPAQUE_ID_TOKEN],
   },
@@ -455,7 +454,6 @@ const icpCases: Case[] = [
     name: "idToken from ICP_ID_TOKEN not a JWT",
     change: { username: undefined, password: undefined },
     env: { ICP_ID_TOKEN: OPAQUE_ID_TOKEN },
-    property: "",
     reason:
       '"idToken" must be a JWT (three base64url parts separated by dots) (from the environment variable ICP_ID_TOKEN)',
     secrets: [OPAQUE_ID_TOKEN],
@@ -463,51 +461,52 @@ const icpCases: Case[] = [
   {
     name: "rotateBeforeMinutes 30",
     change: { rotateBeforeMinutes: 30 },
-    property: "rotateBeforeMinutes",
     reason: ICP_WINDOW,
   },
-  { name: "scope empty", change: { scope: "" }, property: "scope", reason: scope("") },
+  { name: "scope empty", change: { scope: "" }, reason: scope("") },
   {
     name: "scopes separated by two spaces",
     change: { scope: "repository:ns/app:pull  registry:catalog:*" },
-    property: "scope",
     reason: scope(""),
   },
   {
     name: "registry with a scheme",
     change: { registry: "https://mycluster.icp:8500" },
-    property: "registry",
     reason:
       '"registry" must be a registry host with an optional port, such as mycluster.icp:8500 (no scheme or path)',
   },
   {
     name: "caCertificate block that is not X.509",
     change: { caCertificate: NOT_X509_PEM },
-    property: "caCertificate",
     reason: NOT_X509,
   },
   {
     name: "caCertificate from ICP_CA_CERT a file path",
     change: { caCertificate: undefined },
     env: { ICP_CA_CERT: "/etc/icp/ca.pem" },
-    property: "",
     reason: `${PEM} (from the environment variable ICP_CA_CERT)`,
   },
   {
     name: 'insecureSkipTlsVerify "yes"',
     change: { insecureSkipTlsVerify: "yes" },
-    property: "insecureSkipTlsVerify",
     reason: '"insecureSkipTlsVerify" must be a boolean',
+  },
+  {
+    name: "registry from a secret, with a scheme",
+    change: { registry: pulumi.secret("https://secret-registry.example:8500") },
+    reason:
+      '"registry" must be a registry host with an optional port, such as mycluster.icp:8500 (no scheme or path)',
+    secrets: ["secret-registry.example"],
   },
   {
     name: "an unknown key",
     change: { user: "admin" },
-    property: "user",
     reason: '"user" is not an input of this resource',
   },
 ].map((entry) => ({ ...entry, vendor: "icp" as const }));
 
 beforeAll(async () => {
+  sdkSettings.setRootResource = setRootResourceUnlessUnavailable;
   emu = await startEmulator({ tls: true });
   stack = await TestStack.open({
     projectName: "bad-input",
@@ -521,6 +520,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await stack?.dispose();
   await emu?.close();
+  sdkSettings.setRootResource = setRootResource;
 });
 
 describe("bad input through pulumi preview", () => {
@@ -631,57 +631,4 @@ describe("bad input through pulumi preview", () => {
       stack.transcript.pop();
     }
   });
-});
-
-// Known bug: the engine prints the value of the property a failure names, and a provider cannot tell
-// which inputs the program made secret (the dynamic provider does not accept secrets, so check gets
-// them unwrapped). A secret given for a plain input, or under a mistyped key, is printed in full, e.g.
-// `property userId value {&{{svc/SeCrEtUserValue}}} has a problem: …`. Each case states the behaviour
-// once fixed (no property named, as for secret inputs); `it.fails` until then.
-describe("known bug: a secret given where a plain value is expected is printed by the engine", () => {
-  const leaks: Case[] = [
-    {
-      name: "netbird userId from a secret, with a slash",
-      vendor: "netbird",
-      change: { userId: pulumi.secret("svc/SeCrEtUserValue") },
-      property: "",
-      reason: '"userId" must be a NetBird user id without "/" or whitespace',
-      secrets: ["svc/SeCrEtUserValue"],
-    },
-    {
-      name: "netbird apiToken under a mistyped key",
-      vendor: "netbird",
-      change: { apiTokn: pulumi.secret("nbp_TypoSecretTypoSecretTypoSecret123456") },
-      property: "",
-      reason: '"apiTokn" is not an input of this resource',
-      secrets: ["nbp_TypoSecretTypoSecretTypoSecret123456"],
-    },
-    {
-      name: "icp registry from a secret, with a scheme",
-      vendor: "icp",
-      change: { registry: pulumi.secret("https://secret-registry.example:8500") },
-      property: "",
-      reason:
-        '"registry" must be a registry host with an optional port, such as mycluster.icp:8500 (no scheme or path)',
-      secrets: ["secret-registry.example"],
-    },
-  ];
-  const outcomes = new Map<string, Outcome>();
-
-  it("each fails at preview with the reason, with zero requests and the state untouched", async () => {
-    expect(stateBefore).toBeDefined();
-    for (const entry of leaks) {
-      const outcome = await preview(entry);
-      expect([entry.name, outcome.stderr]).toEqual([entry.name, expect.stringContaining(entry.reason)]);
-      outcomes.set(entry.name, outcome);
-    }
-  }, 60_000);
-
-  for (const entry of leaks) {
-    it.fails(`${entry.name}: names no property and prints no secret`, () => {
-      const outcome = outcomes.get(entry.name);
-      if (outcome === undefined) return; // the test above failed: nothing to judge, and this "fails" too
-      expectFailure(entry, outcome);
-    });
-  }
 });
