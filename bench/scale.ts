@@ -228,39 +228,41 @@ const CLOCK_TICK_MS = 10; // Linux USER_HZ = 100
  * sample reads only /proc itself and the stat/status files of the processes that matter.
  */
 function sampleProcesses(): () => Sampled {
-  const known = new Map<number, { ppid: number; role: "provider" | "engine" | "other" }>();
+  // Only the parent is cached: a command line read between fork and exec would still be the parent's,
+  // so the descendants' command lines are read again at every sample (they are few).
+  const parents = new Map<number, number>();
   const seen = new Map<number, { role: "provider" | "engine"; hwm: number; cpuMs: number }>();
   const isOurs = (pid: number): boolean => {
-    for (let current = known.get(pid)?.ppid, hops = 0; current !== undefined && hops < 20; hops++) {
+    for (let current = parents.get(pid), hops = 0; current !== undefined && hops < 20; hops++) {
       if (current === process.pid) return true;
-      current = known.get(current)?.ppid;
+      current = parents.get(current);
     }
     return false;
   };
   const sample = () => {
-    const alive = new Set<number>();
+    const alive: number[] = [];
     for (const entry of readdirSync("/proc")) {
       if (!/^\d+$/.test(entry)) continue;
       const pid = Number(entry);
-      alive.add(pid);
-      if (known.has(pid)) continue;
+      alive.push(pid);
+      if (parents.has(pid)) continue;
       try {
         const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-        const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+        parents.set(pid, Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]));
+      } catch {
+        // gone meanwhile
+      }
+    }
+    for (const pid of alive) {
+      if (!isOurs(pid)) continue;
+      try {
         const argv = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0");
         const role = argv.some((arg) => arg.endsWith("dynamic-provider/index.js"))
           ? "provider"
           : (argv[0] ?? "").endsWith("/pulumi")
             ? "engine"
-            : "other";
-        known.set(pid, { ppid, role });
-      } catch {
-        // gone meanwhile
-      }
-    }
-    for (const [pid, { role }] of known) {
-      if (role === "other" || !alive.has(pid) || !isOurs(pid)) continue;
-      try {
+            : undefined;
+        if (role === undefined) continue;
         const fields = readFileSync(`/proc/${pid}/stat`, "utf8");
         const after = fields.slice(fields.lastIndexOf(")") + 2).split(" ");
         const cpuMs = (Number(after[11]) + Number(after[12])) * CLOCK_TICK_MS;
