@@ -5,7 +5,7 @@
  * @module
  */
 import { X509Certificate } from "node:crypto";
-import type { z } from "zod";
+import { z } from "zod";
 
 /** A `check` failure as the Pulumi engine expects it. */
 export interface CheckFailure {
@@ -97,4 +97,16 @@ export function httpUrlProblem(value: string, example: string): string | undefin
   if (url.username !== "" || url.password !== "") return "must not contain credentials";
   if (url.search !== "" || url.hash !== "") return "must not contain a query or a fragment";
   return undefined;
+}
+
+/**
+ * A string input checked by a `problem` function that returns the whole failure sentence (naming
+ * the property), or undefined when the value is fine. The same functions check values from config
+ * and env (see core/settings), so an input and a setting fail alike.
+ */
+export function checkedString(property: string, problem: (value: string) => string | undefined) {
+  return z.string({ error: `"${property}" must be a string` }).superRefine((value, ctx) => {
+    const reason = problem(value);
+    if (reason !== undefined) ctx.addIssue({ code: "custom", message: reason });
+  });
 }

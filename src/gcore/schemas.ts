@@ -7,7 +7,7 @@
  * @module
  */
 import { z } from "zod";
-import { caCertificateProblem, httpUrlProblem } from "../core/check.ts";
+import { caCertificateProblem, checkedString, httpUrlProblem } from "../core/check.ts";
 
 /** Access tokens live 60 minutes, so the rotate-before window must be shorter. */
 export const MAX_ROTATE_BEFORE_MINUTES = 59;
@@ -37,14 +37,6 @@ export function apiKeyProblem(value: string): string | undefined {
   if (/^apikey\s/i.test(value)) return '"apiKey" must be the key itself, without the "APIKey " prefix';
   if (/\s/.test(value)) return '"apiKey" must not contain whitespace';
   return undefined;
-}
-
-/** A string input checked by a `problem` function that returns the whole failure sentence. */
-function checkedString(property: string, problem: (value: string) => string | undefined) {
-  return z.string({ error: `"${property}" must be a string` }).superRefine((value, ctx) => {
-    const reason = problem(value);
-    if (reason !== undefined) ctx.addIssue({ code: "custom", message: reason });
-  });
 }
 
 /** The input schema of `gcore.UserToken`. */

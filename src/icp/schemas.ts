@@ -7,7 +7,7 @@
  */
 import { decodeJwt } from "jose";
 import { z } from "zod";
-import { caCertificateProblem } from "../core/check.ts";
+import { caCertificateProblem, checkedString } from "../core/check.ts";
 import { lookupSetting, type SettingsTable, settingsOf } from "../core/settings.ts";
 
 /** Default of `rotateBeforeMinutes`. */
@@ -67,13 +67,7 @@ const nonEmpty = (property: string) =>
     .optional();
 
 const withProblem = (property: string, problem: (value: string) => string | undefined) =>
-  z
-    .string({ error: `"${property}" must be a string` })
-    .superRefine((value, ctx) => {
-      const reason = problem(value);
-      if (reason !== undefined) ctx.addIssue({ code: "custom", message: reason });
-    })
-    .optional();
+  checkedString(property, problem).optional();
 
 /** The input schema of `icp.RegistryToken`. */
 export function inputSchema() {

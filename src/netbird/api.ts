@@ -243,26 +243,18 @@ export function connect(inputs: ConnectionInputs): NetbirdApi {
     },
 
     async whoAmI(plainToken) {
-      const { status, body, apiMessage } = await client.request({
+      const request = {
         action: "authenticate with the adopted token",
         method: "GET",
         path: "/api/users/current",
         authorization: `Token ${plainToken}`,
         schema: currentUserSchema(),
         accept: [401, 404],
-      });
+      } as const;
+      const response = await client.request(request);
+      const { status, body, apiMessage } = response;
       if (status === 401 || (status === 404 && CREDENTIAL_NOT_FOUND.test(apiMessage ?? ""))) return undefined;
-      if (status === 404)
-        throw new ApiResponseError(
-          {
-            vendor: "netbird",
-            action: "authenticate with the adopted token",
-            method: "GET",
-            url: redactUrl(`${base}/api/users/current`),
-          },
-          404,
-          apiMessage,
-        );
+      if (status === 404) throw notFound(request, response);
       return body.id;
     },
   };

@@ -9,7 +9,7 @@
  */
 import { crc32 } from "node:zlib";
 import { z } from "zod";
-import { caCertificateProblem, httpUrlProblem } from "../core/check.ts";
+import { caCertificateProblem, checkedString, httpUrlProblem } from "../core/check.ts";
 import { DAY_MS, defaultWindow } from "../core/rotation.ts";
 
 /** The default management API (NetBird cloud). */
@@ -81,14 +81,6 @@ export function apiTokenProblem(value: string): string | undefined {
   if (value === "") return '"apiToken" must not be empty';
   if (/\s/.test(value)) return '"apiToken" must be the token itself, without a "Token " or "Bearer " prefix';
   return undefined;
-}
-
-/** A string input checked by a `problem` function that returns the whole failure sentence. */
-function checkedString(property: string, problem: (value: string) => string | undefined) {
-  return z.string({ error: `"${property}" must be a string` }).superRefine((value, ctx) => {
-    const reason = problem(value);
-    if (reason) ctx.addIssue({ code: "custom", message: reason });
-  });
 }
 
 /** "is required" when the value is missing, else `wrongType`. */
