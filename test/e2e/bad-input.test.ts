@@ -591,7 +591,7 @@ describe("bad input through pulumi preview", () => {
       expect(stateBefore).toBeDefined();
       for (const entry of cases) expectFailure(entry, await preview(entry));
     },
-    150_000,
+    300_000,
   );
 
   it("afterwards: no token resource in state, no secret at rest, printed or in any error", async () => {

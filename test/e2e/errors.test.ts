@@ -19,7 +19,8 @@ function diagnostics(lines: string[]): Record<string, string[]> {
     if (/^ {2}\S/.test(line)) byResource[line.trim()] = current = [];
     else if (line.trim() !== "") current.push(line);
   }
-  return byResource;
+  // The engine prints provider stderr and its own summary line in arrival order: compare them as sets.
+  return Object.fromEntries(Object.entries(byResource).map(([resource, found]) => [resource, found.sort()]));
 }
 
 /** The lines printed since `from` (an index into the transcript). */
@@ -56,8 +57,8 @@ describe("errors a user can act on", () => {
       expect(diagnostics(lines)).toEqual({
         "pulumi-nodejs:dynamic/netbird:PersonalAccessToken (ci):": [`    error: ${expected}`],
         [`pulumi:pulumi:Stack (${PROJECT}-test):`]: [
-          "    pulumi-tokens: set PULUMI_TOKENS_DEBUG=1 to see the stack trace of this failure",
           "    error: update failed",
+          "    pulumi-tokens: set PULUMI_TOKENS_DEBUG=1 to see the stack trace of this failure",
         ],
       });
       // Everywhere else (the progress lines) the endpoint appears only in that same error.
