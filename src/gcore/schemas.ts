@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { once } from "../core/once.ts";
 import { z } from "zod";
 import { caCertificateProblem, checkedString, httpUrlProblem } from "../core/check.ts";
 
@@ -90,21 +91,19 @@ export function storedSchema() {
 }
 
 /** `Token`: the pair returned by the reseller user-token and refresh endpoints. */
-export function tokenPairSchema() {
-  return z.object({ access: z.string().min(1), refresh: z.string().min(1) });
-}
+export const tokenPairSchema = once(() =>
+  z.object({ access: z.string().min(1), refresh: z.string().min(1) }),
+);
 
 /** The part of `UserPublic` (GET /iam/users/{userId}) the provider reads. */
-export function userSchema() {
-  return z.looseObject({ id: z.number() });
-}
+export const userSchema = once(() => z.looseObject({ id: z.number() }));
 
 /**
  * The JWT claims the provider reads (decoded, not verified). Only `exp` is required; the identity
  * claims are optional so that a token without them still works.
  */
-export function claimsSchema() {
-  return z.looseObject({
+export const claimsSchema = once(() =>
+  z.looseObject({
     exp: z.number(),
     user_id: z.number().optional(),
     client_id: z.number().optional(),
@@ -113,5 +112,5 @@ export function claimsSchema() {
     email: z.string().optional(),
     user_groups: z.array(z.string()).optional(),
     client_name: z.string().optional(),
-  });
-}
+  }),
+);

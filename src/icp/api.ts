@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { once } from "../core/once.ts";
 import { z } from "zod";
 import { createHttpClient, type HttpClient } from "../core/http.ts";
 import { notice } from "../core/log.ts";
@@ -70,13 +71,13 @@ export function describeError(body: unknown): string | undefined {
   return text(record.message)?.slice(0, 300);
 }
 
-function idTokenAnswer() {
-  return z.object({
+const idTokenAnswer = once(() =>
+  z.object({
     id_token: z
       .string({ error: "the answer has no id_token (the request asked for scope=openid)" })
       .min(1, { error: "the id_token is empty" }),
-  });
-}
+  }),
+);
 
 /**
  * OIDC password grant: `POST /idprovider/v1/auth/identitytoken` (form, scope=openid) → the ID token.
@@ -99,8 +100,8 @@ export async function requestIdToken(
   return body.id_token;
 }
 
-function registryTokenAnswer() {
-  return z
+const registryTokenAnswer = once(() =>
+  z
     .object({
       token: z.string({ error: "token must be a string" }).optional(),
       access_token: z.string({ error: "access_token must be a string" }).optional(),
@@ -109,8 +110,8 @@ function registryTokenAnswer() {
     })
     .refine((body) => Boolean(body.token || body.access_token), {
       error: "the answer has neither token nor access_token",
-    });
-}
+    }),
+);
 
 /** A registry token as the endpoint returned it. */
 export interface RegistryTokenAnswer {

@@ -276,14 +276,41 @@ async function issueFresh(api: NetbirdApi, inputs: Inputs, tracked: ReadonlySet<
 }
 
 /**
+ * The user's tokens as this provider process first listed them, by management URL and user. A provider
+ * process serves one engine operation, so one list per user shows what an interrupted earlier run left;
+ * a list per token would cost O(tokens of the user) each, O(N²) for N tokens of one user. Tokens this
+ * process issues are never in it: every issue awaits the list before its POST.
+ */
+const listedTokens = new Map<string, Promise<PatInfo[]>>();
+
+function tokensBeforeThisRun(api: NetbirdApi, inputs: Inputs): Promise<PatInfo[]> {
+  const key = `${resolveManagementUrl(inputs.managementUrl)} ${inputs.userId}`;
+  let listed = listedTokens.get(key);
+  if (listed === undefined) {
+    listed = api.listTokens(inputs.userId);
+    listedTokens.set(key, listed);
+    // A failed list is not remembered: the next token of this user asks again.
+    listed.catch(() => listedTokens.delete(key));
+  }
+  return listed;
+}
+
+/** Forgets the lists {@link tokensBeforeThisRun} remembers, for tests that run many operations in one process. */
+export function forgetListedTokens(): void {
+  listedTokens.clear();
+}
+
+/**
  * Revokes the user's tokens named like this resource that no state tracks. Within one user the name
  * identifies the resource (documented): a token of another name is never touched.
  */
 async function removeLeftovers(api: NetbirdApi, inputs: Inputs, tracked: ReadonlySet<string>): Promise<void> {
-  const leftovers = (await api.listTokens(inputs.userId)).filter(
-    (token) => token.name === inputs.name && !tracked.has(token.id),
-  );
-  for (const leftover of leftovers) await api.deleteToken(inputs.userId, leftover.id);
+  const listed = await tokensBeforeThisRun(api, inputs);
+  const leftovers = listed.filter((token) => token.name === inputs.name && !tracked.has(token.id));
+  for (const leftover of leftovers) {
+    await api.deleteToken(inputs.userId, leftover.id);
+    listed.splice(listed.indexOf(leftover), 1);
+  }
   if (leftovers.length > 0) {
     notice(
       "netbird",

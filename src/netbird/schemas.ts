@@ -8,6 +8,7 @@
  * @module
  */
 import { crc32 } from "node:zlib";
+import { once } from "../core/once.ts";
 import { z } from "zod";
 import { caCertificateProblem, checkedString, httpUrlProblem } from "../core/check.ts";
 import { DAY_MS, defaultWindow } from "../core/rotation.ts";
@@ -170,36 +171,30 @@ export function inputSchema() {
 }
 
 /** `PersonalAccessToken` as the API returns it (get, list, and inside create). */
-export function patSchema() {
-  return z.object({
+export const patSchema = once(() =>
+  z.object({
     id: z.string().min(1),
     name: z.string(),
     expiration_date: z.iso.datetime({ offset: true }),
     created_by: z.string(),
     created_at: z.iso.datetime({ offset: true }),
     last_used: z.iso.datetime({ offset: true }).nullish(),
-  });
-}
+  }),
+);
 
 /** The body of a successful create: the only time the plain token is ever returned. */
-export function patGeneratedSchema() {
-  return z.object({ plain_token: z.string().min(1), personal_access_token: patSchema() });
-}
+export const patGeneratedSchema = once(() =>
+  z.object({ plain_token: z.string().min(1), personal_access_token: patSchema() }),
+);
 
 /** The list body: `null` when the user has no tokens (a Go nil slice). */
-export function patListSchema() {
-  return z.array(patSchema()).nullable();
-}
+export const patListSchema = once(() => z.array(patSchema()).nullable());
 
 /** `GET /api/users/current`: only the id matters here. */
-export function currentUserSchema() {
-  return z.object({ id: z.string().min(1) });
-}
+export const currentUserSchema = once(() => z.object({ id: z.string().min(1) }));
 
 /** NetBird's error body: `{"message": "...", "code": <status>}`. */
-export function errorBodySchema() {
-  return z.object({ message: z.string() });
-}
+export const errorBodySchema = once(() => z.object({ message: z.string() }));
 
 /**
  * The stored outputs `update`, `read` and `delete` rely on. Loose (keys of other versions are kept),

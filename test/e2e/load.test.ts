@@ -35,10 +35,11 @@ const openTokensStack = (projectName: string, prefix: string, count: number, bac
     ...(backendDir ? { backendDir } : {}),
   });
 
-describe("load: 100 tokens on one admin credential, rate-limited like NetBird cloud", () => {
+describe("load: 100 tokens on one admin credential, rate-limited like NetBird", () => {
   it("creates every token once; the 429s are absorbed by backoff; destroy revokes all", async () => {
-    // A per-PAT token bucket: a burst of 60 requests, then 1200 per minute.
-    emu.netbird.setRateLimit({ rpm: 1200, burst: 60 });
+    // NetBird's per-PAT token bucket, with a burst smaller than the 101 requests of this `up` (one list,
+    // then 100 creates) so that it must refuse some: 30 requests, then 600 per minute.
+    emu.netbird.setRateLimit({ rpm: 600, burst: 30 });
     const stack = await openTokensStack("netbird-load", "load", 100);
     try {
       const started = performance.now();

@@ -13,7 +13,7 @@ import {
 import { tuneHttpClients } from "../../src/core/http.ts";
 import { authorizationHeader, describeError } from "../../src/netbird/api.ts";
 import { AdoptionError, InvalidCredentialsError } from "../../src/errors.ts";
-import { netbirdProvider } from "../../src/netbird/provider.ts";
+import { forgetListedTokens, netbirdProvider } from "../../src/netbird/provider.ts";
 import { isWellFormedPlainToken } from "../../src/netbird/schemas.ts";
 import { configureProvider, useProviderEmulator } from "../harness/emulator.ts";
 
@@ -29,6 +29,12 @@ const { emu, notices, setAt } = useProviderEmulator({
   tuning: { timeoutMs: 1_000, retryBaseDelayMs: 5 },
   env: ["NB_PAT", "NB_MANAGEMENT_URL"],
 });
+
+/** A later `pulumi up`: a new provider process at `at`, which lists the user's tokens afresh. */
+function laterRun(at: Date): void {
+  forgetListedTokens();
+  setAt(at);
+}
 beforeEach(() => {
   for (const token of emu.netbird.tokens("svc-ci")) emu.netbird.deleteToken("svc-ci", token.id);
 });
@@ -76,7 +82,7 @@ async function update(olds: Bag, news: Bag): Promise<Bag> {
 /** create, then the first rotation, due at day 60. */
 async function createAndRotate(): Promise<{ first: Created; second: Bag }> {
   const first = await create();
-  setAt(days(60));
+  laterRun(days(60));
   const second = await update(first.outs, first.news);
   return { first, second };
 }
@@ -212,6 +218,14 @@ describe("create", () => {
     expect(tokenIds().sort()).toEqual([other.id, outs.tokenId].sort());
   });
 
+  it("lists the user's tokens once per provider process: the next token of the user costs one POST", async () => {
+    await create();
+    emu.clearRequests();
+    const second = await netbirdProvider.create(await check(inputs({ name: "second" })));
+    expect(routes()).toEqual(["netbird.createToken 200"]);
+    expect(tokenIds()).toContain(second.outs.tokenId);
+  });
+
   it("revokes an untracked token of this name (left by a killed run) before it creates, and says so", async () => {
     const other = await issueOutside("other");
     const leftover = await issueOutside("ci-pipeline");
@@ -297,14 +311,14 @@ describe("diff and update", () => {
   it("reports no change and calls nothing while not due", async () => {
     const { outs, news } = await create();
     emu.clearRequests();
-    setAt(days(59));
+    laterRun(days(59));
     expect(await netbirdProvider.diff?.(ID, outs, news)).toEqual({ changes: false });
     expect(routes()).toEqual([]);
   });
 
   it("rotates at rotatesAt: a new token, the old one kept as previous and still valid", async () => {
     const first = await create();
-    setAt(days(60));
+    laterRun(days(60));
     expect(await netbirdProvider.diff?.(ID, first.outs, first.news)).toEqual({ changes: true });
     emu.clearRequests();
     const outs = await update(first.outs, first.news);
@@ -324,7 +338,7 @@ describe("diff and update", () => {
 
   it("revokes the oldest token at the next rotation", async () => {
     const { first, second } = await createAndRotate();
-    setAt(days(120));
+    laterRun(days(120));
     emu.clearRequests();
     const third = await update(second, first.news);
     expect(routes()).toEqual([
@@ -339,7 +353,7 @@ describe("diff and update", () => {
 
   it("with revokePrevious, revokes the old token at once and keeps no previous", async () => {
     const first = await create({ revokePrevious: true });
-    setAt(days(60));
+    laterRun(days(60));
     const outs = await update(first.outs, first.news);
     expect(outs.previousTokenId).toBeUndefined();
     expect(outs.previousToken).toBeUndefined();
@@ -384,7 +398,7 @@ describe("diff and update", () => {
       expiresAt: days(90).toISOString(),
       rotatesAt: days(85).toISOString(),
     });
-    setAt(days(86));
+    laterRun(days(86));
     const rotated = await update(outs, news);
     expect(rotated.previousTokenId).toBe(first.outs.tokenId);
     expect(rotated.expiresAt).toBe(days(86 + 30).toISOString());
@@ -406,7 +420,7 @@ describe("diff and update", () => {
 
   it("keeps a failed revocation pending, says so, and retries it at the next rotation", async () => {
     const { first, second } = await createAndRotate();
-    setAt(days(120));
+    laterRun(days(120));
     emu.faults.inject("netbird.deleteToken", { kind: "status", status: 403 });
     const third = await update(second, first.news);
     expect(third.pendingRevocations).toEqual([
@@ -417,7 +431,7 @@ describe("diff and update", () => {
     ]);
     expect(tokenIds()).toContain(first.outs.tokenId);
 
-    setAt(days(180));
+    laterRun(days(180));
     const fourth = await update(third, first.news);
     expect(fourth.pendingRevocations).toBeUndefined();
     expect(tokenIds()).toEqual([third.tokenId, fourth.tokenId]);
@@ -425,7 +439,7 @@ describe("diff and update", () => {
 
   it("retries a DELETE that failed with 503 before giving up on it", async () => {
     const first = await create({ revokePrevious: true });
-    setAt(days(60));
+    laterRun(days(60));
     emu.faults.inject("netbird.deleteToken", { kind: "status", status: 503 }, 2);
     const outs = await update(first.outs, first.news);
     expect(outs.pendingRevocations).toBeUndefined();
@@ -434,7 +448,7 @@ describe("diff and update", () => {
 
   it("a rotation whose answer is lost keeps every tracked token and leaves no duplicate", async () => {
     const { first, second } = await createAndRotate();
-    setAt(days(120));
+    laterRun(days(120));
     emu.faults.inject("netbird.createToken", { kind: "drop-after" });
     const third = await update(second, first.news);
     expect(third.previousTokenId).toBe(second.tokenId);
@@ -443,7 +457,7 @@ describe("diff and update", () => {
 
   it("a rotation whose POST fails throws and changes nothing", async () => {
     const first = await create();
-    setAt(days(60));
+    laterRun(days(60));
     emu.faults.inject("netbird.createToken", { kind: "status", status: 403 });
     const error = await update(first.outs, first.news).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(ApiResponseError);
@@ -453,7 +467,7 @@ describe("diff and update", () => {
 
   it("retries a create refused with 429 (the rate limiter acts before anything is created)", async () => {
     const first = await create();
-    setAt(days(60));
+    laterRun(days(60));
     emu.faults.inject("netbird.createToken", { kind: "status", status: 429, retryAfter: 0 }, 2);
     emu.clearRequests();
     const outs = await update(first.outs, first.news);
@@ -470,7 +484,7 @@ describe("diff and update", () => {
 describe("read", () => {
   it("updates lastUsed and expiresAt from the API and carries the secret over", async () => {
     const { outs } = await create();
-    setAt(days(3));
+    laterRun(days(3));
     expect(await use(String(outs.token))).toBe(200);
     emu.clearRequests();
     const refreshed = await read(outs);
@@ -488,7 +502,7 @@ describe("read", () => {
 
   it("keeps tracking a valid previous token when the current one is gone, and forces a rotation", async () => {
     const { first, second } = await createAndRotate();
-    setAt(days(61));
+    laterRun(days(61));
     emu.netbird.deleteToken("svc-ci", String(second.tokenId));
     const refreshed = (await read(second)).props as Bag;
     expect(refreshed).toMatchObject({
@@ -512,7 +526,7 @@ describe("read", () => {
 
   it("keeps an expired previous token tracked for revocation when the current one is gone", async () => {
     const { first, second } = await createAndRotate();
-    setAt(days(91));
+    laterRun(days(91));
     emu.netbird.deleteToken("svc-ci", String(second.tokenId));
     const refreshed = (await read(second)).props as Bag;
     expect(refreshed.previousTokenId).toBeUndefined();
@@ -566,7 +580,7 @@ describe("delete", () => {
 
   it("does not let an expired token that cannot be revoked block the destroy", async () => {
     const { outs } = await create();
-    setAt(days(91));
+    laterRun(days(91));
     emu.faults.inject("netbird.deleteToken", { kind: "status", status: 403 });
     await netbirdProvider.delete?.(ID, outs);
     expect(notices).toHaveLength(1);
