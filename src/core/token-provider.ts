@@ -98,11 +98,47 @@ export interface TokenSpec<
 
 type Bag = Record<string, unknown>;
 
+/** What `diff` decides, in detail: for a front door that can show it (the provider plugin, src/plugin). */
+export interface TokenDiff {
+  /** True when an input is not known yet (a preview of an input that depends on another resource). */
+  unknowns: boolean;
+  /** Inputs whose change replaces the resource (create-before-delete). */
+  replaces: string[];
+  /** Stored inputs whose value changed, replacing ones included; with unknowns, the unknown ones too. */
+  changed: string[];
+  /** Why the update rotates the credential; undefined when it does not (or the resource is replaced). */
+  rotation: RotationReason | undefined;
+}
+
+/**
+ * What a token provider knows beyond the dynamic-provider methods, for the provider plugin
+ * (src/plugin). The dynamic-provider host never reads it: the dynamic resources behave as before.
+ */
+export interface TokenProviderDetails {
+  vendor: Vendor;
+  /** The spec's input schema (the plugin's package schema is generated from it). */
+  inputSchema(): z.ZodType & { shape: Record<string, unknown> };
+  /** Inputs whose change replaces the resource. */
+  replaceOn: readonly string[];
+  /** Inputs used only by `create` and never stored. */
+  transientInputs: readonly string[];
+  /** The decision `diff` makes for these arguments, in detail; calls no API and writes nothing. */
+  describeDiff(id: string, olds: Bag, news: Bag): TokenDiff;
+  /**
+   * The stored inputs (validated, resolved, as `check` returns them), the resource id and the outputs
+   * `create` would store for `state`: how an imported credential is stored like an issued one.
+   */
+  stateFor(news: Bag, state: Bag): { id: string; inputs: Bag; outputs: Bag };
+}
+
+/** The dynamic provider of a token spec, with the {@link TokenProviderDetails} the plugin uses. */
+export type TokenProvider = pulumi.dynamic.ResourceProvider & { readonly details: TokenProviderDetails };
+
 /** Builds the Pulumi dynamic provider for a token spec. */
 export function createTokenProvider<
   Inputs extends { rotationTrigger?: string | undefined },
   State extends TokenState,
->(spec: TokenSpec<Inputs, State>): pulumi.dynamic.ResourceProvider {
+>(spec: TokenSpec<Inputs, State>): TokenProvider {
   const transient = new Set<string>(spec.transientInputs ?? []);
   // diff runs for every resource on every `pulumi up`: build the schema once per provider process.
   let schema: ReturnType<typeof spec.inputSchema> | undefined;
@@ -144,7 +180,42 @@ export function createTokenProvider<
     return isDue(at?.toISOString(), now()) ? "due" : undefined;
   };
 
+  const details: TokenProviderDetails = {
+    vendor: spec.vendor,
+    inputSchema,
+    replaceOn: spec.replaceOn,
+    transientInputs: [...transient],
+    describeDiff(_id: string, olds: Bag, news: Bag): TokenDiff {
+      if (hasUnknowns(news)) {
+        const unknown = Object.keys(news).filter((key) => news[key] === UNKNOWN_VALUE);
+        const replaces = spec.replaceOn.filter(
+          (key) => news[key] === UNKNOWN_VALUE || (news[key] !== undefined && differs(olds, key, news[key])),
+        );
+        const changed = inputKeys().filter(
+          (key) => unknown.includes(key) || (news[key] !== undefined && differs(olds, key, news[key])),
+        );
+        return { unknowns: true, replaces, changed, rotation: undefined };
+      }
+      const inputs = parse(news);
+      const replaces = spec.replaceOn.filter((key) => differs(olds, key, inputs[key]));
+      const changed = inputKeys().filter((key) => differs(olds, key, (inputs as Bag)[key]));
+      const rotation = replaces.length > 0 ? undefined : rotationReason(olds, inputs);
+      return { unknowns: false, replaces, changed, rotation };
+    },
+    stateFor(news: Bag, state: Bag) {
+      const inputs = parse(news);
+      const kept = Object.fromEntries(Object.entries(inputs).filter(([key]) => !transient.has(key)));
+      return {
+        id: spec.id(inputs),
+        inputs: defined(kept),
+        outputs: outputsOf(inputs, state as unknown as State),
+      };
+    },
+  };
+
   return {
+    details,
+
     async configure(request: pulumi.dynamic.ConfigureRequest) {
       setStackConfig(request.config);
     },

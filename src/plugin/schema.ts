@@ -1,0 +1,290 @@
+/**
+ * The Pulumi package schema of the `tokens` plugin, generated from what the dynamic resources are
+ * made of, so that the two front doors cannot drift apart:
+ *
+ * - input properties and their types from each vendor's zod input schema (`z.toJSONSchema`),
+ *   required inputs from what the schema requires;
+ * - output properties from the resource class's output list (src/plugin/resources.ts), typed from the
+ *   input schema or the stored-state schema; required outputs from what the stored state requires;
+ * - `secret: true` on the credential outputs and inputs, `willReplaceOnChanges: true` (Pulumi's name for
+ *   a replace-on input) on the inputs whose change replaces the resource (`replaceOn` of the spec);
+ * - descriptions from the doc comments of the resource classes (their `…Args` interface and declared
+ *   outputs, the same text as the README's per-resource tables), read from the sources by the script;
+ * - provider config: one variable per setting (src/plugin/config.ts), as `config.variables` and as the
+ *   provider resource's `inputProperties`.
+ *
+ * `npm run schema` (scripts/gen-schema.ts) writes it to src/plugin/schema.json, which the plugin serves
+ * from GetSchema; test/plugin/schema.test.ts fails when the checked-in file differs.
+ *
+ * @module
+ */
+import { z } from "zod";
+import { SETTINGS } from "./config.ts";
+import { PACKAGE, type PluginResource, RESOURCES } from "./resources.ts";
+
+type JsonSchema = {
+  type?: string;
+  items?: JsonSchema;
+  properties?: Record<string, JsonSchema>;
+  required?: string[];
+  enum?: unknown[];
+  default?: unknown;
+};
+
+/** A property of the Pulumi schema. */
+export interface PropertySpec {
+  type?: string;
+  $ref?: string;
+  items?: PropertySpec;
+  description?: string;
+  secret?: boolean;
+  willReplaceOnChanges?: boolean;
+  default?: unknown;
+}
+
+/** What the generator reads besides the code: the doc comments of the resource classes. */
+export interface SchemaSources {
+  /** The text of a file under src/, e.g. `netbird/personal-access-token.ts`. */
+  read(path: string): string;
+  version: string;
+}
+
+/** Named object types of outputs: `<vendor>/<resource output>` → type token and its source interface. */
+const OBJECT_TYPES: Record<string, { token: string; iface: string; source: string }> = {
+  "netbird:pendingRevocations": {
+    token: `${PACKAGE}:netbird:PendingRevocation`,
+    iface: "PersonalAccessTokenPendingRevocation",
+    source: "netbird/personal-access-token.ts",
+  },
+  "icp:access": {
+    token: `${PACKAGE}:icp:RegistryAccess`,
+    iface: "RegistryAccess",
+    source: "icp/registry-token.ts",
+  },
+};
+
+/** Output types that neither the input nor the stored schema gives (decoded JWT claims, typed lists). */
+const OUTPUT_TYPES: Record<string, PropertySpec> = {
+  "gcore:clientId": { type: "integer" },
+  "gcore:userType": { type: "string" },
+  "gcore:username": { type: "string" },
+  "gcore:email": { type: "string" },
+  "gcore:userGroups": { type: "array", items: { type: "string" } },
+  "gcore:clientName": { type: "string" },
+  "gcore:userId": { type: "integer" },
+  "icp:access": { type: "array", items: { $ref: `#/types/${PACKAGE}:icp:RegistryAccess` } },
+};
+
+const clean = (text: string): string =>
+  text
+    .split("\n")
+    .map((line) => line.replace(/^\s*\*\s?/, "").trimEnd())
+    .join("\n")
+    .replace(/([^\n])\n(?!\n|- |\s)/g, "$1 ")
+    .trim();
+
+/** `/** … *\/ name` doc comments of the members of the block that starts at `header`. */
+function memberDocs(source: string, header: RegExp): Record<string, string> {
+  const start = source.search(header);
+  if (start < 0) return {};
+  const open = source.indexOf("{", start);
+  let depth = 0;
+  let end = open;
+  for (let index = open; index < source.length; index++) {
+    if (source[index] === "{") depth++;
+    else if (source[index] === "}" && --depth === 0) {
+      end = index;
+      break;
+    }
+  }
+  const body = source.slice(open + 1, end);
+  const docs: Record<string, string> = {};
+  for (const match of body.matchAll(
+    /\/\*\*((?:(?!\*\/)[\s\S])*)\*\/\s*(?:declare\s+readonly\s+)?(\w+)\??:/g,
+  )) {
+    docs[match[2] as string] = clean(match[1] as string);
+  }
+  return docs;
+}
+
+/** The doc comment right before `export class <name>`, without its example. */
+function classDoc(source: string, name: string): string | undefined {
+  const at = source.search(new RegExp(`export class ${name}\\b`));
+  if (at < 0) return undefined;
+  const before = source.slice(0, at);
+  const open = before.lastIndexOf("/**");
+  if (open < 0) return undefined;
+  const text = clean(before.slice(open + 3, before.lastIndexOf("*/")));
+  return text.split(/\n@example/)[0]?.trim();
+}
+
+function typeFromJson(json: JsonSchema | undefined, ref?: string): PropertySpec | undefined {
+  if (json === undefined) return undefined;
+  switch (json.type) {
+    case "string":
+    case "integer":
+    case "number":
+    case "boolean":
+      return { type: json.type };
+    case "array": {
+      const items = ref ? { $ref: ref } : typeFromJson(json.items);
+      return items === undefined ? undefined : { type: "array", items };
+    }
+    default:
+      return undefined;
+  }
+}
+
+function jsonSchemaOf(schema: z.ZodType, io: "input" | "output"): JsonSchema {
+  return z.toJSONSchema(schema, { io, unrepresentable: "any" }) as JsonSchema;
+}
+
+/** The stored-state zod schema of a resource: its provider's outputs as `update` reads them. */
+export interface ResourceSchemas {
+  inputSchema(): z.ZodType;
+  storedSchema(): z.ZodType;
+}
+
+function resourceSpec(resource: PluginResource, schemas: ResourceSchemas, sources: SchemaSources) {
+  const vendor = resource.provider.details.vendor;
+  const source = sources.read(resource.source);
+  const inputDocs = memberDocs(source, new RegExp(`export interface ${resource.type}Args\\b`));
+  const outputDocs = memberDocs(source, new RegExp(`export class ${resource.type}\\b`));
+  const inputs = jsonSchemaOf(schemas.inputSchema(), "input");
+  const stored = jsonSchemaOf(schemas.storedSchema(), "output");
+  const replaceOn = new Set(resource.provider.details.replaceOn);
+  const secret = new Set([...resource.secretInputs, ...resource.secretOutputs]);
+
+  const property = (
+    key: string,
+    description: string | undefined,
+    json: JsonSchema | undefined,
+  ): PropertySpec => {
+    const object = OBJECT_TYPES[`${vendor}:${key}`];
+    const type =
+      OUTPUT_TYPES[`${vendor}:${key}`] ??
+      typeFromJson(json, object && `#/types/${object.token}`) ??
+      typeFromJson(stored.properties?.[key], object && `#/types/${object.token}`);
+    if (type === undefined) throw new Error(`schema: no type for ${resource.token} property "${key}"`);
+    return {
+      ...type,
+      ...(description === undefined ? {} : { description }),
+      ...(secret.has(key) ? { secret: true } : {}),
+      ...(replaceOn.has(key) ? { willReplaceOnChanges: true } : {}),
+    };
+  };
+
+  const inputProperties = Object.fromEntries(
+    Object.entries(inputs.properties ?? {}).map(([key, json]) => [
+      key,
+      property(key, inputDocs[key] ?? outputDocs[key], json),
+    ]),
+  );
+  const properties = Object.fromEntries(
+    resource.outputs.map((key) => [
+      key,
+      property(key, outputDocs[key] ?? inputDocs[key], inputs.properties?.[key]),
+    ]),
+  );
+  const outputs = new Set(resource.outputs);
+  return {
+    description: classDoc(source, resource.type),
+    properties,
+    required: (stored.required ?? []).filter((key) => outputs.has(key)),
+    inputProperties,
+    requiredInputs: inputs.required ?? [],
+  };
+}
+
+function objectType(
+  entry: { iface: string; source: string },
+  json: JsonSchema | undefined,
+  sources: SchemaSources,
+) {
+  const source = sources.read(entry.source);
+  const docs = memberDocs(source, new RegExp(`export interface ${entry.iface}\\b`));
+  const properties = Object.fromEntries(
+    Object.keys(docs).map((key) => {
+      const type =
+        typeFromJson(json?.properties?.[key]) ??
+        (key === "actions" ? { type: "array", items: { type: "string" } } : { type: "string" });
+      return [key, { ...type, description: docs[key] }];
+    }),
+  );
+  const optional = [...source.matchAll(new RegExp(`(\\w+)\\?:`, "g"))].map((match) => match[1]);
+  return {
+    type: "object",
+    properties,
+    required: Object.keys(properties).filter((key) => !optional.includes(key)),
+  };
+}
+
+/** The package schema, as an object ready for `JSON.stringify`. */
+export function generateSchema(schemas: Record<string, ResourceSchemas>, sources: SchemaSources) {
+  const config = Object.fromEntries(
+    SETTINGS.map((entry) => [
+      entry.key,
+      {
+        type: "string",
+        description:
+          `${entry.description} Used when a resource does not set \`${entry.property}\`; ` +
+          `else the environment variable \`${entry.env}\` is read at run time (the dynamic resources read ` +
+          `the stack config \`${entry.configKey}\` instead).`,
+        ...(entry.secret ? { secret: true } : {}),
+      },
+    ]),
+  );
+  const resources = Object.fromEntries(
+    Object.values(RESOURCES).map((resource) => {
+      const pair = schemas[resource.token];
+      if (!pair) throw new Error(`schema: no zod schemas for ${resource.token}`);
+      return [resource.token, resourceSpec(resource, pair, sources)];
+    }),
+  );
+  const pendingJson = jsonSchemaOf(
+    (schemas[`${PACKAGE}:netbird:PersonalAccessToken`] as ResourceSchemas).storedSchema(),
+    "output",
+  ).properties?.pendingRevocations?.items;
+  const types = Object.fromEntries(
+    Object.values(OBJECT_TYPES).map((entry) => [
+      entry.token,
+      objectType(entry, entry.token.endsWith("PendingRevocation") ? pendingJson : undefined, sources),
+    ]),
+  );
+  return {
+    name: PACKAGE,
+    displayName: "Tokens",
+    version: sources.version,
+    description:
+      "API tokens that Pulumi issues, renews, rotates and revokes: NetBird personal access tokens, Gcore user JWTs, IBM Cloud Private registry tokens.",
+    keywords: ["pulumi", "tokens", "netbird", "gcore", "icp", "category/utility", "kind/native"],
+    license: "Apache-2.0",
+    repository: "https://github.com/pulumi-tokens/pulumi-tokens",
+    publisher: "pulumi-tokens",
+    meta: { moduleFormat: "(.*)" },
+    config: { variables: config },
+    provider: {
+      description: "The provider of the `tokens` package: connection settings and credentials of the APIs.",
+      properties: config,
+      inputProperties: config,
+    },
+    types,
+    resources,
+    language: {
+      python: {
+        packageName: "pulumi_tokens",
+        requires: { pulumi: ">=3.0.0,<4.0.0" },
+        respectSchemaVersion: true,
+      },
+      go: {
+        importBasePath: "github.com/pulumi-tokens/pulumi-tokens/sdk/go/tokens",
+        generateResourceContainerTypes: true,
+        respectSchemaVersion: true,
+      },
+      nodejs: {
+        packageName: "@pulumi-tokens/tokens",
+        respectSchemaVersion: true,
+      },
+    },
+  };
+}

@@ -1,0 +1,314 @@
+/**
+ * The gRPC ResourceProvider server of `pulumi-resource-tokens`.
+ *
+ * Why not `main()` of `@pulumi/pulumi/provider`: that server (provider/server.js) ignores Configure's
+ * variables and arguments, cannot answer a Diff with a detailed diff, and converts every Struct with
+ * `toJavaScript()`, so secrets arrive as raw signature objects and cannot be returned as secrets.
+ * This plugin needs all three (provider config, `~ token` in previews, credentials stored encrypted by
+ * the provider's own answer). So it serves the same protocol the same way, with Pulumi's own pieces:
+ * the generated stubs and messages that ship in `@pulumi/pulumi/proto` (`provider_grpc_pb`,
+ * `provider_pb`, `plugin_pb`), the protobuf well-known types and `@grpc/grpc-js` that `@pulumi/pulumi`
+ * depends on (src/plugin/wire.ts), and `main()`'s handshake: listen on 127.0.0.1, print the port on
+ * stdout, serve until the engine stops the process.
+ *
+ * Implemented: Handshake, GetPluginInfo, GetSchema, CheckConfig, DiffConfig, Configure, Check, Diff,
+ * Create, Read, Update, Delete, Cancel, Attach. Everything else answers UNIMPLEMENTED.
+ *
+ * @module
+ */
+import { readFileSync } from "node:fs";
+import type * as grpcTypes from "@grpc/grpc-js";
+import { TokenError } from "../errors.ts";
+import { SECRET_SETTINGS } from "./config.ts";
+import { connectEngine, flushLogs, withResource } from "./engine-log.ts";
+import { TokensProvider } from "./provider.ts";
+import { unwrapSecrets, wrapSecrets } from "./secrets.ts";
+import { emptyproto, grpc, pluginproto, provproto, provrpc, structproto } from "./wire.ts";
+
+type Bag = Record<string, unknown>;
+type Struct = InstanceType<typeof structproto.Struct>;
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the generated stubs' request types
+type Call = grpcTypes.ServerUnaryCall<any, any>;
+type Callback = grpcTypes.sendUnaryData<unknown>;
+
+/** This package's version (the plugin's version). */
+export const VERSION = (
+  JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }
+).version;
+
+/** The checked-in schema.json: beside this file in the sources, under src/plugin/ from dist/plugin/. */
+export function schemaText(): string {
+  for (const candidate of ["./schema.json", "../../src/plugin/schema.json"]) {
+    try {
+      return readFileSync(new URL(candidate, import.meta.url), "utf8");
+    } catch {
+      // try the next place
+    }
+  }
+  throw new Error("pulumi-resource-tokens: schema.json is missing from the package");
+}
+
+function toBag(struct: Struct | undefined): Bag {
+  return (struct?.toJavaScript() ?? {}) as Bag;
+}
+
+/** Drops undefined values (a Struct has no such value), deeply. */
+function defined(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(defined);
+  if (value !== null && typeof value === "object") {
+    return Object.fromEntries(
+      Object.entries(value)
+        .filter(([, item]) => item !== undefined)
+        .map(([key, item]) => [key, defined(item)]),
+    );
+  }
+  return value;
+}
+
+function toStruct(bag: Bag): Struct {
+  return structproto.Struct.fromJavaScript(
+    defined(bag) as Parameters<typeof structproto.Struct.fromJavaScript>[0],
+  );
+}
+
+/** The gRPC error for a failed operation: the message the engine prints, nothing else. */
+function failure(error: unknown): Partial<grpcTypes.StatusObject> {
+  const message = error instanceof Error ? error.message : String(error);
+  const presented =
+    error instanceof Error && (error.cause instanceof TokenError || error instanceof TokenError);
+  if (!presented && error instanceof Error) process.stderr.write(`${error.stack ?? message}\n`);
+  return { code: grpc.status.UNKNOWN, details: message };
+}
+
+function unimplemented(name: string) {
+  return (_call: Call, callback: Callback) =>
+    callback(
+      { code: grpc.status.UNIMPLEMENTED, details: `pulumi-resource-tokens does not implement ${name}` },
+      null,
+    );
+}
+
+/**
+ * Answers one unary call with `handler`'s response or its error. Notices written meanwhile are about
+ * the request's resource, and reach the engine before the answer.
+ */
+function unary<Request>(handler: (request: Request) => Promise<unknown> | unknown) {
+  return (call: Call, callback: Callback) => {
+    const request = call.request as Request & { getUrn?: () => string };
+    const urn = typeof request.getUrn === "function" ? request.getUrn() : "";
+    withResource(urn, async () => handler(request))
+      .then(
+        async (response) => {
+          await flushLogs();
+          callback(null, response);
+        },
+        async (error: unknown) => {
+          await flushLogs();
+          callback(failure(error), null);
+        },
+      )
+      .catch(() => undefined);
+  };
+}
+
+type Requests = typeof provproto;
+
+/** The service implementation. */
+export function createService(provider = new TokensProvider()): grpcTypes.UntypedServiceImplementation {
+  const configureResponse = () => {
+    const response = new provproto.ConfigureResponse();
+    response.setAcceptsecrets(true);
+    response.setSupportspreview(false);
+    response.setAcceptresources(false);
+    response.setAcceptoutputs(false);
+    return response;
+  };
+  const implemented: grpcTypes.UntypedServiceImplementation = {
+    handshake: unary((request: InstanceType<Requests["ProviderHandshakeRequest"]>) => {
+      connectEngine(request.getEngineAddress());
+      const response = new provproto.ProviderHandshakeResponse();
+      response.setAcceptSecrets(true);
+      response.setAcceptResources(false);
+      response.setAcceptOutputs(false);
+      return response;
+    }),
+    getPluginInfo: unary(() => {
+      const info = new pluginproto.PluginInfo();
+      info.setVersion(VERSION);
+      return info;
+    }),
+    getSchema: unary((request: InstanceType<Requests["GetSchemaRequest"]>) => {
+      if (request.getVersion() !== 0) throw new Error(`unsupported schema version ${request.getVersion()}`);
+      const response = new provproto.GetSchemaResponse();
+      response.setSchema(schemaText());
+      return response;
+    }),
+    checkConfig: unary((request: InstanceType<Requests["CheckRequest"]>) => {
+      // Credentials in the provider's config are stored as secrets even when given as plain strings.
+      const response = new provproto.CheckResponse();
+      response.setInputs(toStruct(wrapSecrets(toBag(request.getNews()), SECRET_SETTINGS)));
+      return response;
+    }),
+    diffConfig: unary((request: InstanceType<Requests["DiffRequest"]>) => {
+      // A config change never replaces the provider (that would replace every token): new values
+      // apply from the next operation, like changed stack config for the dynamic resources.
+      const olds = unwrapSecrets(toBag(request.getOldInputs() ?? request.getOlds())).values;
+      const news = unwrapSecrets(toBag(request.getNews())).values;
+      const keys = [...new Set([...Object.keys(olds), ...Object.keys(news)])].filter(
+        (key) => JSON.stringify(olds[key]) !== JSON.stringify(news[key]),
+      );
+      const response = new provproto.DiffResponse();
+      response.setChanges(
+        keys.length > 0
+          ? provproto.DiffResponse.DiffChanges.DIFF_SOME
+          : provproto.DiffResponse.DiffChanges.DIFF_NONE,
+      );
+      response.setDiffsList(keys);
+      return response;
+    }),
+    configure: unary((request: InstanceType<Requests["ConfigureRequest"]>) => {
+      const variables = new Map<string, string>(request.getVariablesMap().toArray());
+      provider.configure(toBag(request.getArgs()), variables);
+      return configureResponse();
+    }),
+    check: unary(async (request: InstanceType<Requests["CheckRequest"]>) => {
+      const result = await provider.check(
+        request.getType() || typeOf(request.getUrn()),
+        toBag(request.getOlds()),
+        toBag(request.getNews()),
+      );
+      const response = new provproto.CheckResponse();
+      response.setInputs(toStruct(result.inputs));
+      response.setFailuresList(
+        result.failures.map(({ property, reason }) => {
+          const entry = new provproto.CheckFailure();
+          entry.setProperty(property);
+          entry.setReason(reason);
+          return entry;
+        }),
+      );
+      return response;
+    }),
+    diff: unary(async (request: InstanceType<Requests["DiffRequest"]>) => {
+      const result = await provider.diff(
+        request.getType() || typeOf(request.getUrn()),
+        request.getId(),
+        toBag(request.getOlds()),
+        toBag(request.getNews()),
+      );
+      const response = new provproto.DiffResponse();
+      response.setChanges(
+        result.changes
+          ? provproto.DiffResponse.DiffChanges.DIFF_SOME
+          : provproto.DiffResponse.DiffChanges.DIFF_NONE,
+      );
+      response.setReplacesList(result.replaces);
+      response.setDeletebeforereplace(false);
+      response.setDiffsList(result.diffs);
+      const detailed = response.getDetaileddiffMap();
+      for (const [key, { kind, inputDiff }] of Object.entries(result.detailedDiff)) {
+        const entry = new provproto.PropertyDiff();
+        entry.setKind(kind as number);
+        entry.setInputdiff(inputDiff);
+        detailed.set(key, entry);
+      }
+      response.setHasdetaileddiff(true);
+      return response;
+    }),
+    create: unary(async (request: InstanceType<Requests["CreateRequest"]>) => {
+      const result = await provider.create(
+        request.getType() || typeOf(request.getUrn()),
+        toBag(request.getProperties()),
+      );
+      const response = new provproto.CreateResponse();
+      response.setId(result.id);
+      response.setProperties(toStruct(result.outs));
+      return response;
+    }),
+    read: unary(async (request: InstanceType<Requests["ReadRequest"]>) => {
+      const result = await provider.read(
+        request.getType() || typeOf(request.getUrn()),
+        request.getId(),
+        toBag(request.getProperties()),
+        toBag(request.getInputs()),
+      );
+      const response = new provproto.ReadResponse();
+      if (result === undefined) return response; // no id: the resource is gone
+      response.setId(result.id);
+      response.setProperties(toStruct(result.props));
+      response.setInputs(toStruct(result.inputs));
+      return response;
+    }),
+    update: unary(async (request: InstanceType<Requests["UpdateRequest"]>) => {
+      const result = await provider.update(
+        request.getType() || typeOf(request.getUrn()),
+        request.getId(),
+        toBag(request.getOlds()),
+        toBag(request.getNews()),
+      );
+      const response = new provproto.UpdateResponse();
+      response.setProperties(toStruct(result.outs));
+      return response;
+    }),
+    delete: unary(async (request: InstanceType<Requests["DeleteRequest"]>) => {
+      await provider.delete(
+        request.getType() || typeOf(request.getUrn()),
+        request.getId(),
+        toBag(request.getProperties()),
+      );
+      return new emptyproto.Empty();
+    }),
+    cancel: unary(() => new emptyproto.Empty()),
+    attach: unary(() => new emptyproto.Empty()),
+  };
+  const service: grpcTypes.UntypedServiceImplementation = {};
+  for (const name of Object.keys(provrpc.ResourceProviderService)) {
+    service[name] = implemented[name] ?? unimplemented(name);
+  }
+  return service;
+}
+
+/** The type token of a URN (`urn:pulumi:<stack>::<project>::<type>::<name>`), for engines that send no type. */
+export function typeOf(urn: string): string {
+  const parts = urn.split("::");
+  const qualified = parts[2] ?? "";
+  return qualified.split("$").pop() ?? qualified;
+}
+
+/**
+ * The engine's address among the plugin's arguments (the first that is not a flag), as
+ * `@pulumi/pulumi/provider`'s `main()` reads it.
+ */
+export function engineAddressOf(args: readonly string[]): string | undefined {
+  const rest: string[] = [];
+  for (let index = 0; index < args.length; index++) {
+    const arg = args[index] as string;
+    if (arg === "--logtostderr" || arg.startsWith("-v=")) continue;
+    if (arg === "--tracing") {
+      index++;
+      continue;
+    }
+    rest.push(arg);
+  }
+  return rest[0];
+}
+
+/** Serves the provider on 127.0.0.1 and prints the port on stdout, as the engine expects. */
+export async function serve(args: readonly string[] = process.argv.slice(2)): Promise<grpcTypes.Server> {
+  connectEngine(engineAddressOf(args));
+  const server = new grpc.Server({
+    "grpc.max_receive_message_length": 400 * 1024 * 1024,
+    "grpc.max_send_message_length": 400 * 1024 * 1024,
+  });
+  server.addService(
+    provrpc.ResourceProviderService as unknown as grpcTypes.ServiceDefinition,
+    createService(),
+  );
+  const port = await new Promise<number>((resolve, reject) => {
+    server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (error, bound) =>
+      error ? reject(error) : resolve(bound),
+    );
+  });
+  process.stdout.write(`${port}\n`);
+  return server;
+}
