@@ -16,7 +16,6 @@
 # code generator, at the CLI's version) and puts it on PATH for gen-sdk only. Needs Go >= 1.22 then.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-repo=$PWD
 
 schema=src/plugin/schema.json
 out=.cache/sdk
@@ -46,10 +45,10 @@ out=$(realpath "$out")
 version=$(node -p 'require("@pulumi/pulumi/package.json").version')
 cli=${PULUMI_CLI:-${PULUMI_HOME:-$HOME/.pulumi}/versions/$version/bin/pulumi}
 [ -x "$cli" ] || cli=$(command -v pulumi || true)
-[ -n "$cli" ] && [ -x "$cli" ] || {
+if [ -z "$cli" ] || [ ! -x "$cli" ]; then
   echo "gen-sdk: no Pulumi CLI v$version (run scripts/ensure-pulumi.sh)" >&2
   exit 1
-}
+fi
 cache_root=${PULUMI_TOKENS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/pulumi-tokens}
 go_bin=$(command -v go || true)
 [ -n "$go_bin" ] || [ ! -x /usr/local/go/bin/go ] || go_bin=/usr/local/go/bin/go
@@ -139,7 +138,7 @@ for language in "${languages[@]}"; do
       (cd "$root" && GOFLAGS=-mod=mod "$go_bin" mod tidy >&2)
     fi
   fi
-  rm -rf "$out/$language"
+  rm -rf "${out:?}/$language"
   mv "$staging/$language" "$out/$language"
   rm -rf "$staging"
   echo "$fingerprint" >"$stamp"
