@@ -189,6 +189,31 @@ export class TokensProvider {
     };
   }
 
+  /**
+   * A preview of Create: the inputs stand for the outputs (calling no API), as the engine does for
+   * a provider that does not preview.
+   */
+  previewCreate(type: string, news: Bag): { outs: Bag } {
+    resource(type);
+    return { outs: news };
+  }
+
+  /**
+   * A preview of Update, calling no API: the stored outputs with the new inputs, and the outputs a
+   * due rotation replaces unknown, so that whatever consumes them previews as changing too.
+   */
+  async previewUpdate(type: string, id: string, olds: Bag, news: Bag): Promise<{ outs: Bag }> {
+    const definition = resource(type);
+    const before = plain(olds, new Set());
+    const after = plain(news, new Set());
+    const detail = await run(() => definition.provider.details.describeDiff(id, before, after));
+    const outs: Bag = { ...olds, ...news };
+    if (detail.rotation !== undefined) {
+      for (const key of definition.rotatedOutputs) outs[key] = UNKNOWN_VALUE;
+    }
+    return { outs };
+  }
+
   async update(type: string, id: string, olds: Bag, news: Bag): Promise<{ outs: Bag }> {
     const definition = resource(type);
     const secrets = new Set<string>();

@@ -118,7 +118,8 @@ export function createService(provider = new TokensProvider()): grpcTypes.Untype
   const configureResponse = () => {
     const response = new provproto.ConfigureResponse();
     response.setAcceptsecrets(true);
-    response.setSupportspreview(false);
+    // Create and Update answer previews themselves (no API call); after a Handshake the engine asks anyway.
+    response.setSupportspreview(true);
     response.setAcceptresources(false);
     response.setAcceptoutputs(false);
     return response;
@@ -240,12 +241,15 @@ export function createService(provider = new TokensProvider()): grpcTypes.Untype
       return response;
     }),
     update: unary(async (request: InstanceType<Requests["UpdateRequest"]>) => {
-      const result = await provider.update(
+      const args = [
         request.getType() || typeOf(request.getUrn()),
         request.getId(),
         toBag(request.getOlds()),
         toBag(request.getNews()),
-      );
+      ] as const;
+      const result = request.getPreview()
+        ? await provider.previewUpdate(...args)
+        : await provider.update(...args);
       const response = new provproto.UpdateResponse();
       response.setProperties(toStruct(result.outs));
       return response;
