@@ -187,12 +187,15 @@ function resourceSpec(resource: PluginResource, schemas: ResourceSchemas, source
     ]),
   );
   const outputs = new Set(resource.outputs);
+  const required = (stored.required ?? []).filter((key) => outputs.has(key));
+  const requiredInputs = inputs.required ?? [];
+  // Empty lists are left out, as the CLI's own rendering of a schema does (`pulumi package get-schema`).
   return {
     description: classDoc(source, resource.type),
     properties,
-    required: (stored.required ?? []).filter((key) => outputs.has(key)),
+    ...(required.length > 0 ? { required } : {}),
     inputProperties,
-    requiredInputs: inputs.required ?? [],
+    ...(requiredInputs.length > 0 ? { requiredInputs } : {}),
   };
 }
 
