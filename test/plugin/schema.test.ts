@@ -4,7 +4,7 @@
 import { execFile } from "node:child_process";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { SCHEMA_FILE, schemaFileText } from "../../scripts/gen-schema.ts";
@@ -102,8 +102,14 @@ describe("the tokens package schema", () => {
   it("passes `pulumi schema check`, and `pulumi package get-schema` reads it from the plugin", async () => {
     const checked = await cli(["schema", "check", SCHEMA_FILE]);
     expect(checked.stderr).not.toMatch(/error/i);
+    const expected = JSON.parse(await readFile(SCHEMA_FILE, "utf8")) as unknown;
     const served = await cli(["package", "get-schema", pluginPath()]);
-    expect(JSON.parse(served.stdout)).toEqual(JSON.parse(await readFile(SCHEMA_FILE, "utf8")));
+    expect(JSON.parse(served.stdout)).toEqual(expected);
+    // The shipped executable too: bin/pulumi-resource-tokens runs dist/ (npm run build) with the node on PATH.
+    const shipped = await cli(["package", "get-schema", join(ROOT, "bin", "pulumi-resource-tokens")], {
+      PATH: `${dirname(process.execPath)}:${process.env.PATH ?? ""}`,
+    });
+    expect(JSON.parse(shipped.stdout)).toEqual(expected);
   }, 60_000);
 
   it("generates a Python SDK with `pulumi package gen-sdk --language python` (scripts/gen-sdk.sh)", async () => {
