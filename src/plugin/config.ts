@@ -142,3 +142,37 @@ export function stackConfigOf(
   }
   return { get: (key) => values.get(key) };
 }
+
+const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+const CONFIG_KEY = new RegExp(
+  `(?<![\\w:])(${SETTINGS.map((entry) => escape(entry.configKey)).join("|")})(?![\\w])`,
+  "g",
+);
+const KEY_OF = new Map(SETTINGS.map((entry) => [entry.configKey, `${PACKAGE}:${entry.key}`]));
+
+/**
+ * A message of the core as a plugin user should read it: the core names the dynamic resources'
+ * stack config (`the stack config "netbird:apiToken"`), which the plugin reads from its own config
+ * (`the provider config "tokens:netbirdApiToken"`).
+ */
+export function pluginWording(text: string): string {
+  if (!text.includes("stack config")) return text;
+  return text
+    .replace(CONFIG_KEY, (configKey) => KEY_OF.get(configKey) ?? configKey)
+    .replace(/\bstack config\b/g, "provider config");
+}
+
+/**
+ * CheckConfig failures: a key that reads like a setting of a vendor but is none (a typo would
+ * otherwise be ignored, and the setting silently taken from the environment). Other keys (the
+ * engine's own, such as `version`) pass. No failure names a property: the engine would print its value.
+ */
+export function configFailures(config: Record<string, unknown>): { property: string; reason: string }[] {
+  const known = new Set(SETTINGS.map((entry) => entry.key));
+  return Object.keys(config)
+    .filter((key) => /^(netbird|gcore|icp)[A-Z]/.test(key) && !known.has(key))
+    .map((key) => ({
+      property: "",
+      reason: `"${PACKAGE}:${key}" is not a config key of the ${PACKAGE} provider; the keys are ${[...known].map((name) => `${PACKAGE}:${name}`).join(", ")}`,
+    }));
+}

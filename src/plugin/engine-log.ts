@@ -12,6 +12,7 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import type * as grpcTypes from "@grpc/grpc-js";
 import { captureNotices } from "../core/log.ts";
+import { pluginWording } from "./config.ts";
 import { engineproto, engrpc, grpc } from "./wire.ts";
 
 type EngineClient = InstanceType<typeof engrpc.EngineClient>;
@@ -34,7 +35,8 @@ export function connectEngine(engineAddress: string | undefined): void {
   }
 }
 
-function send(line: string): void {
+function send(notice: string): void {
+  const line = pluginWording(notice);
   if (client === undefined) {
     process.stderr.write(`${line}\n`);
     return;

@@ -15,7 +15,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import { UNKNOWN_VALUE } from "../core/check.ts";
 import { presentError } from "../core/error-presentation.ts";
 import { setStackConfig } from "../core/settings.ts";
-import { stackConfigOf } from "./config.ts";
+import { pluginWording, stackConfigOf } from "./config.ts";
 import { importCredential } from "./import.ts";
 import { type PluginResource, resourceOf } from "./resources.ts";
 import { unwrapSecrets, wrapSecrets } from "./secrets.ts";
@@ -79,12 +79,17 @@ function secretsOf(definition: PluginResource, arrived: Set<string>): Set<string
   return new Set([...definition.secretOutputs, ...definition.secretInputs, ...arrived]);
 }
 
-/** Runs a core operation; its errors as the user should see them (one line, no stack). */
+/**
+ * Runs a core operation; its errors as the user should see them (one line, no stack), naming the
+ * plugin's config keys.
+ */
 async function run<T>(operation: () => Promise<T> | T): Promise<T> {
   try {
     return await operation();
   } catch (error) {
-    throw presentError(error);
+    const presented = presentError(error);
+    if (presented instanceof Error) presented.message = pluginWording(presented.message);
+    throw presented;
   }
 }
 
@@ -109,7 +114,10 @@ export class TokensProvider {
     const result = await run(() => definition.provider.check?.(previous, given) ?? { inputs: given });
     return {
       inputs: wrapSecrets(result.inputs ?? given, secretsOf(definition, secrets)),
-      failures: result.failures ?? [],
+      failures: (result.failures ?? []).map(({ property, reason }) => ({
+        property,
+        reason: pluginWording(reason),
+      })),
     };
   }
 

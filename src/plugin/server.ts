@@ -19,7 +19,7 @@
 import { readFileSync } from "node:fs";
 import type * as grpcTypes from "@grpc/grpc-js";
 import { TokenError } from "../errors.ts";
-import { SECRET_SETTINGS } from "./config.ts";
+import { configFailures, SECRET_SETTINGS } from "./config.ts";
 import { connectEngine, flushLogs, withResource } from "./engine-log.ts";
 import { TokensProvider } from "./provider.ts";
 import { unwrapSecrets, wrapSecrets } from "./secrets.ts";
@@ -146,8 +146,17 @@ export function createService(provider = new TokensProvider()): grpcTypes.Untype
     }),
     checkConfig: unary((request: InstanceType<Requests["CheckRequest"]>) => {
       // Credentials in the provider's config are stored as secrets even when given as plain strings.
+      const news = toBag(request.getNews());
       const response = new provproto.CheckResponse();
-      response.setInputs(toStruct(wrapSecrets(toBag(request.getNews()), SECRET_SETTINGS)));
+      response.setInputs(toStruct(wrapSecrets(news, SECRET_SETTINGS)));
+      response.setFailuresList(
+        configFailures(unwrapSecrets(news).values).map(({ property, reason }) => {
+          const entry = new provproto.CheckFailure();
+          entry.setProperty(property);
+          entry.setReason(reason);
+          return entry;
+        }),
+      );
       return response;
     }),
     diffConfig: unary((request: InstanceType<Requests["DiffRequest"]>) => {

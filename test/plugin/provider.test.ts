@@ -6,7 +6,7 @@ import { lookupSetting } from "../../src/core/settings.ts";
 import { settingSource as gcoreSettings } from "../../src/gcore/api.ts";
 import { settingSource as icpSettings } from "../../src/icp/schemas.ts";
 import { settingSource as netbirdSettings } from "../../src/netbird/api.ts";
-import { SETTINGS, stackConfigOf } from "../../src/plugin/config.ts";
+import { configFailures, pluginWording, SETTINGS, stackConfigOf } from "../../src/plugin/config.ts";
 import { DiffKind, TokensProvider } from "../../src/plugin/provider.ts";
 import {
   isSecret,
@@ -82,6 +82,15 @@ describe("the plugin's config", () => {
     expect(config.get("gcore:apiUrl")).toBe("https://args.example");
     expect(config.get("icp:clusterUrl")).toBe("https://icp.example:8443");
     expect(config.get("netbird:managementUrl")).toBeUndefined();
+
+    expect(configFailures({ netbirdApiTokne: "x", gcoreApiKey: "y", version: "0.1.0" })).toEqual([
+      {
+        property: "",
+        reason: expect.stringMatching(
+          /^"tokens:netbirdApiTokne" is not a config key of the tokens provider; the keys are tokens:netbirdManagementUrl, /,
+        ),
+      },
+    ]);
 
     const provider = new TokensProvider();
     provider.configure({ gcoreApiKey: wrapped("77_from-config") }, new Map());
@@ -261,6 +270,20 @@ describe("errors and the wire helpers", () => {
     expect(error).toBeInstanceOf(Error);
     expect(String((error as Error).stack)).not.toContain("    at ");
     expect((error as Error).message).toContain('"apiToken"');
+    // The plugin's own config key, not the dynamic resources' stack config key.
+    expect((error as Error).message).toContain('the provider config "tokens:netbirdApiToken"');
+    expect((error as Error).message).not.toContain("netbird:apiToken");
+    const missing = await provider.check(PAT, {}, { userId: "svc-ci", name: "ci", expiresInDays: 30 });
+    expect(missing.failures).toEqual([
+      {
+        property: "",
+        reason:
+          '"apiToken" is required (an admin\'s NetBird API token): set the "apiToken" input, the provider config "tokens:netbirdApiToken" or the environment variable NB_PAT',
+      },
+    ]);
+    expect(pluginWording("stack config icp:username and icp:password, or ICP_USERNAME")).toBe(
+      "provider config tokens:icpUsername and tokens:icpPassword, or ICP_USERNAME",
+    );
     await expect(provider.check("tokens:nope:Thing", {}, {})).rejects.toThrow(
       "unknown resource type tokens:nope:Thing",
     );
