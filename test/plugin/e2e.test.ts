@@ -356,6 +356,30 @@ describe("the tokens provider plugin on the real engine", () => {
     await expectNoSecrets(stack, [emu.seeds.netbird.adminToken, outside.plainToken]);
   }, 120_000);
 
+  it("refuses a mistyped config key in preview, naming the key and not its value", async () => {
+    const stack = await TestStack.open({
+      projectName: "plugin-typo",
+      program: async () => {
+        new PluginToken(PAT, "ci", { userId: "svc-ci", name: "typo", expiresInDays: 30 });
+        return {};
+      },
+      config: {
+        "tokens:netbirdManagementUrl": { value: emu.url },
+        "tokens:netbirdApiTokn": { value: emu.seeds.netbird.adminToken, secret: true },
+      },
+      env: pluginEnv(),
+    });
+    stacks.push(stack);
+    emu.clearRequests();
+    const failure = await stack.preview().then(
+      () => new Error("the preview passed"),
+      (error: unknown) => error as Error,
+    );
+    expect(String(failure)).toContain('"tokens:netbirdApiTokn" is not a config key of the tokens provider');
+    expect(String(failure)).not.toContain(emu.seeds.netbird.adminToken);
+    expect(emu.requests).toEqual([]);
+  }, 60_000);
+
   it("stores fewer bytes per token than the dynamic resources (no __provider)", async () => {
     const ca = String(emu.caCertificate);
     const stack = await TestStack.open({
