@@ -4,15 +4,19 @@
  * Why not `main()` of `@pulumi/pulumi/provider`: that server (provider/server.js) ignores Configure's
  * variables and arguments, cannot answer a Diff with a detailed diff, and converts every Struct with
  * `toJavaScript()`, so secrets arrive as raw signature objects and cannot be returned as secrets.
- * This plugin needs all three (provider config, `~ token` in previews, credentials stored encrypted by
- * the provider's own answer). So it serves the same protocol the same way, with Pulumi's own pieces:
- * the generated stubs and messages that ship in `@pulumi/pulumi/proto` (`provider_grpc_pb`,
- * `provider_pb`, `plugin_pb`), the protobuf well-known types and `@grpc/grpc-js` that `@pulumi/pulumi`
- * depends on (src/plugin/wire.ts), and `main()`'s handshake: listen on 127.0.0.1, print the port on
- * stdout, serve until the engine stops the process.
+ * This plugin needs all three (provider config, a detailed diff in previews, credentials stored
+ * encrypted because the provider itself answers with secrets). So it serves the same protocol the same
+ * way, with Pulumi's own pieces: the generated stubs and messages that ship in `@pulumi/pulumi/proto`
+ * (`provider_grpc_pb`, `provider_pb`, `plugin_pb`, `engine_grpc_pb` for the engine's `Log`), the
+ * protobuf well-known types and `@grpc/grpc-js` that `@pulumi/pulumi` depends on (src/plugin/wire.ts),
+ * and `main()`'s start-up: listen on 127.0.0.1, print the port on stdout, serve until the engine stops
+ * the process. The Pulumi protocol, Pulumi's types, Pulumi's stubs: only the dispatch is written here.
  *
  * Implemented: Handshake, GetPluginInfo, GetSchema, CheckConfig, DiffConfig, Configure, Check, Diff,
- * Create, Read, Update, Delete, Cancel, Attach. Everything else answers UNIMPLEMENTED.
+ * Create, Read, Update, Delete, Cancel, Attach. Everything else answers UNIMPLEMENTED. Two engine facts
+ * shape it: after a Handshake the engine asks Create and Update for previews whatever Configure says
+ * (they answer without any API call), and it hides a resource plugin's stderr, so the package's notices
+ * (the rotation reason line) go through the engine's `Log` call (src/plugin/engine-log.ts).
  *
  * @module
  */
