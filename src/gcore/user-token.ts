@@ -4,35 +4,8 @@
  * @module
  */
 import * as pulumi from "@pulumi/pulumi";
-import { TokenResource, type TokenResourceDefinition } from "../core/token-resource.ts";
-
-// How this resource registers with the engine (see core/token-resource.ts).
-const DEFINITION: TokenResourceDefinition = {
-  vendor: "gcore",
-  type: "UserToken",
-  outputs: [
-    "userId",
-    "rotateBeforeMinutes",
-    "rotationTrigger",
-    "apiUrl",
-    "apiKey",
-    "caCertificate",
-    "accessToken",
-    "refreshToken",
-    "accessExpiresAt",
-    "refreshExpiresAt",
-    "expiresAt",
-    "rotatesAt",
-    "clientId",
-    "userType",
-    "username",
-    "email",
-    "userGroups",
-    "clientName",
-  ],
-  secretOutputs: ["accessToken", "refreshToken"],
-  secretInputs: ["apiKey"],
-};
+import { TokenResource } from "../core/token-resource.ts";
+import { USER_TOKEN } from "./definition.ts";
 
 /** Inputs of {@link UserToken}. */
 export interface UserTokenArgs {
@@ -136,6 +109,6 @@ export class UserToken extends TokenResource {
    * @param opts - the usual resource options.
    */
   constructor(name: string, args: UserTokenArgs, opts?: pulumi.CustomResourceOptions) {
-    super(DEFINITION, name, args, opts);
+    super(USER_TOKEN, name, args, opts);
   }
 }

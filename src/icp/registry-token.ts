@@ -4,33 +4,8 @@
  * @module
  */
 import * as pulumi from "@pulumi/pulumi";
-import { TokenResource, type TokenResourceDefinition } from "../core/token-resource.ts";
-
-// How this resource registers with the engine (see core/token-resource.ts).
-const DEFINITION: TokenResourceDefinition = {
-  vendor: "icp",
-  type: "RegistryToken",
-  outputs: [
-    "token",
-    "issuedAt",
-    "expiresAt",
-    "rotatesAt",
-    "registry",
-    "access",
-    "dockerConfigJson",
-    "clusterUrl",
-    "scope",
-    "rotateBeforeMinutes",
-    "rotationTrigger",
-    "username",
-    "password",
-    "idToken",
-    "caCertificate",
-    "insecureSkipTlsVerify",
-  ],
-  secretOutputs: ["token", "dockerConfigJson"],
-  secretInputs: ["password", "idToken"],
-};
+import { TokenResource } from "../core/token-resource.ts";
+import { REGISTRY_TOKEN } from "./definition.ts";
 
 /** Inputs of {@link RegistryToken}. */
 export interface RegistryTokenArgs {
@@ -168,6 +143,6 @@ export class RegistryToken extends TokenResource {
    * @param opts - resource options.
    */
   constructor(name: string, args: RegistryTokenArgs = {}, opts?: pulumi.CustomResourceOptions) {
-    super(DEFINITION, name, args, opts);
+    super(REGISTRY_TOKEN, name, args, opts);
   }
 }

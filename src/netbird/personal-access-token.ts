@@ -5,38 +5,8 @@
  * @module
  */
 import * as pulumi from "@pulumi/pulumi";
-import { TokenResource, type TokenResourceDefinition } from "../core/token-resource.ts";
-
-// How this resource registers with the engine (see core/token-resource.ts).
-const DEFINITION: TokenResourceDefinition = {
-  vendor: "netbird",
-  type: "PersonalAccessToken",
-  outputs: [
-    "userId",
-    "name",
-    "expiresInDays",
-    "rotateBeforeDays",
-    "revokePrevious",
-    "rotationTrigger",
-    "managementUrl",
-    "apiToken",
-    "caCertificate",
-    "tokenId",
-    "token",
-    "expiresAt",
-    "rotatesAt",
-    "createdAt",
-    "createdBy",
-    "lastUsed",
-    "status",
-    "previousTokenId",
-    "previousToken",
-    "previousExpiresAt",
-    "pendingRevocations",
-  ],
-  secretOutputs: ["token", "previousToken"],
-  secretInputs: ["apiToken", "adoptToken"],
-};
+import { TokenResource } from "../core/token-resource.ts";
+import { PERSONAL_ACCESS_TOKEN } from "./definition.ts";
 
 /** The inputs of {@link PersonalAccessToken}. */
 export interface PersonalAccessTokenArgs {
@@ -179,6 +149,6 @@ export class PersonalAccessToken extends TokenResource {
    * @param opts - resource options.
    */
   constructor(name: string, args: PersonalAccessTokenArgs, opts?: pulumi.CustomResourceOptions) {
-    super(DEFINITION, name, args, opts);
+    super(PERSONAL_ACCESS_TOKEN, name, args, opts);
   }
 }

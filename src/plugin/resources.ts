@@ -2,15 +2,17 @@
  * The three resources the plugin serves: each type token, the vendor's token provider (the same
  * object the dynamic resources run), and what the engine must know about its properties.
  *
- * The property lists repeat what each resource class declares in its `DEFINITION`
- * (src/<vendor>/<resource>.ts), which is not exported; test/plugin/resources.test.ts registers each
- * class under Pulumi's mocks and fails when the two differ.
+ * The property lists are the resource classes' own (src/<vendor>/definition.ts);
+ * test/plugin/resources.test.ts also registers each class under Pulumi's mocks and compares.
  *
  * @module
  */
 import type { TokenProvider } from "../core/token-provider.ts";
+import { USER_TOKEN } from "../gcore/definition.ts";
 import { gcoreProvider } from "../gcore/provider.ts";
+import { REGISTRY_TOKEN } from "../icp/definition.ts";
 import { icpProvider } from "../icp/provider.ts";
+import { PERSONAL_ACCESS_TOKEN } from "../netbird/definition.ts";
 import { netbirdProvider } from "../netbird/provider.ts";
 
 /** The package name: type tokens are `tokens:<vendor>:<Type>`, config keys `tokens:<key>`. */
@@ -43,31 +45,9 @@ export const RESOURCES: Readonly<Record<string, PluginResource>> = Object.fromEn
       type: "PersonalAccessToken",
       source: "netbird/personal-access-token.ts",
       provider: netbirdProvider,
-      outputs: [
-        "userId",
-        "name",
-        "expiresInDays",
-        "rotateBeforeDays",
-        "revokePrevious",
-        "rotationTrigger",
-        "managementUrl",
-        "apiToken",
-        "caCertificate",
-        "tokenId",
-        "token",
-        "expiresAt",
-        "rotatesAt",
-        "createdAt",
-        "createdBy",
-        "lastUsed",
-        "status",
-        "previousTokenId",
-        "previousToken",
-        "previousExpiresAt",
-        "pendingRevocations",
-      ],
-      secretOutputs: ["token", "previousToken"],
-      secretInputs: ["apiToken", "adoptToken"],
+      outputs: PERSONAL_ACCESS_TOKEN.outputs,
+      secretOutputs: PERSONAL_ACCESS_TOKEN.secretOutputs,
+      secretInputs: PERSONAL_ACCESS_TOKEN.secretInputs,
       rotatedOutputs: ["token", "tokenId", "expiresAt", "rotatesAt"],
     },
     {
@@ -75,28 +55,9 @@ export const RESOURCES: Readonly<Record<string, PluginResource>> = Object.fromEn
       type: "UserToken",
       source: "gcore/user-token.ts",
       provider: gcoreProvider,
-      outputs: [
-        "userId",
-        "rotateBeforeMinutes",
-        "rotationTrigger",
-        "apiUrl",
-        "apiKey",
-        "caCertificate",
-        "accessToken",
-        "refreshToken",
-        "accessExpiresAt",
-        "refreshExpiresAt",
-        "expiresAt",
-        "rotatesAt",
-        "clientId",
-        "userType",
-        "username",
-        "email",
-        "userGroups",
-        "clientName",
-      ],
-      secretOutputs: ["accessToken", "refreshToken"],
-      secretInputs: ["apiKey"],
+      outputs: USER_TOKEN.outputs,
+      secretOutputs: USER_TOKEN.secretOutputs,
+      secretInputs: USER_TOKEN.secretInputs,
       rotatedOutputs: ["accessToken", "refreshToken", "expiresAt", "rotatesAt"],
     },
     {
@@ -104,26 +65,9 @@ export const RESOURCES: Readonly<Record<string, PluginResource>> = Object.fromEn
       type: "RegistryToken",
       source: "icp/registry-token.ts",
       provider: icpProvider,
-      outputs: [
-        "token",
-        "issuedAt",
-        "expiresAt",
-        "rotatesAt",
-        "registry",
-        "access",
-        "dockerConfigJson",
-        "clusterUrl",
-        "scope",
-        "rotateBeforeMinutes",
-        "rotationTrigger",
-        "username",
-        "password",
-        "idToken",
-        "caCertificate",
-        "insecureSkipTlsVerify",
-      ],
-      secretOutputs: ["token", "dockerConfigJson"],
-      secretInputs: ["password", "idToken"],
+      outputs: REGISTRY_TOKEN.outputs,
+      secretOutputs: REGISTRY_TOKEN.secretOutputs,
+      secretInputs: REGISTRY_TOKEN.secretInputs,
       rotatedOutputs: ["token", "dockerConfigJson", "expiresAt", "rotatesAt"],
     },
   ].map((resource: PluginResource) => [resource.token, resource]),
