@@ -5,6 +5,8 @@
 //
 // - A no-op resource is a plain `pulumi.dynamic.Resource` whose provider's `create` returns at once:
 //   the engine's own cost per resource (step, gRPC, provider process, checkpoint).
+// - "plugin" is the NetBird PAT through the provider plugin (`tokens:netbird:PersonalAccessToken`, the
+//   shipped bin/pulumi-resource-tokens running dist/), declared like a generated SDK declares it.
 // - Every kind runs on a fresh stack with the same stack config (the emulator URL and credentials), so
 //   the config the provider process receives is the same on both sides.
 // - Rounds are interleaved (each round runs every kind and mode, in a rotated order) so a slow spell
@@ -20,23 +22,33 @@ import * as pulumi from "@pulumi/pulumi";
 import type { ConfigMap } from "@pulumi/pulumi/automation/index.js";
 import { type Emulator, startEmulator } from "../src/emulator/index.ts";
 import { gcore, netbird } from "../src/index.ts";
+import { PERSONAL_ACCESS_TOKEN } from "../src/netbird/definition.ts";
 import { pulumiCommand, TestStack } from "../test/harness/engine.ts";
 
 const ROOT = resolve(import.meta.dirname, "..");
 
 /** What is created N times. */
-export type Kind = "noop" | "netbird" | "gcore";
-export const KINDS: readonly Kind[] = ["noop", "netbird", "gcore"];
+export type Kind = "noop" | "netbird" | "gcore" | "plugin";
+export const KINDS: readonly Kind[] = ["noop", "netbird", "gcore", "plugin"];
+/** The kinds compared with the no-op resource. */
+type TokenKind = Exclude<Kind, "noop">;
+const TOKEN_KINDS = KINDS.filter((kind): kind is TokenKind => kind !== "noop");
 const TYPES: Record<Kind, string> = {
   noop: "pulumi-nodejs:dynamic:BenchNoop",
   netbird: "pulumi-nodejs:dynamic/netbird:PersonalAccessToken",
   gcore: "pulumi-nodejs:dynamic/gcore:UserToken",
+  plugin: "tokens:netbird:PersonalAccessToken",
 };
 const LABELS: Record<Kind, string> = {
   noop: "no-op dynamic resource",
   netbird: "netbird.PersonalAccessToken",
   gcore: "gcore.UserToken",
+  plugin: "plugin tokens:netbird:PersonalAccessToken",
 };
+/** A record with one entry per kind of `kinds`. */
+function byKind<K extends Kind, T>(kinds: readonly K[], value: (kind: K) => T): Record<K, T> {
+  return Object.fromEntries(kinds.map((kind) => [kind, value(kind)])) as Record<K, T>;
+}
 
 // The no-op provider: nothing captured, `create` answers at once.
 const noopProvider: pulumi.dynamic.ResourceProvider = {
@@ -51,11 +63,25 @@ class BenchNoop extends pulumi.dynamic.Resource {
   }
 }
 
+/** The NetBird PAT through the provider plugin, with its outputs declared as a generated SDK does. */
+class PluginPersonalAccessToken extends pulumi.CustomResource {
+  constructor(name: string, args: Record<string, unknown>) {
+    const outputs = Object.fromEntries(PERSONAL_ACCESS_TOKEN.outputs.map((key) => [key, undefined]));
+    super(TYPES.plugin, name, { ...outputs, ...args });
+  }
+}
+
 function program(kind: Kind, n: number): () => Promise<Record<string, unknown>> {
   return async () => {
     for (let i = 0; i < n; i++) {
       if (kind === "noop") new BenchNoop(`noop-${i}`, i);
-      else if (kind === "netbird") {
+      else if (kind === "plugin") {
+        new PluginPersonalAccessToken(`plugin-${i}`, {
+          userId: "svc-ci",
+          name: `bench-${i}`,
+          expiresInDays: 30,
+        });
+      } else if (kind === "netbird") {
         new netbird.PersonalAccessToken(`pat-${i}`, {
           userId: "svc-ci",
           name: `bench-${i}`,
@@ -109,8 +135,13 @@ function stackConfig(emulator: Pick<Emulator, "url" | "seeds">): ConfigMap {
     "netbird:apiToken": { value: emulator.seeds.netbird.adminToken, secret: true },
     "gcore:apiUrl": { value: emulator.url },
     "gcore:apiKey": { value: emulator.seeds.gcore.resellerApiKey, secret: true },
+    "tokens:netbirdManagementUrl": { value: emulator.url },
+    "tokens:netbirdApiToken": { value: emulator.seeds.netbird.adminToken, secret: true },
   };
 }
+
+/** PATH for the CLI: the shipped plugin (bin/) and the Node it runs with (node_modules/.bin) first. */
+const BENCH_PATH = [join(ROOT, "bin"), join(ROOT, "node_modules/.bin"), process.env.PATH ?? ""].join(":");
 
 /** One `pulumi up`. */
 export interface Run {
@@ -257,7 +288,9 @@ function sampleProcesses(): () => Sampled {
       if (!isOurs(pid)) continue;
       try {
         const argv = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0");
-        const role = argv.some((arg) => arg.endsWith("dynamic-provider/index.js"))
+        const role = argv.some(
+          (arg) => arg.endsWith("dynamic-provider/index.js") || arg.endsWith("/pulumi-resource-tokens"),
+        )
           ? "provider"
           : (argv[0] ?? "").endsWith("/pulumi")
             ? "engine"
@@ -326,7 +359,7 @@ async function measure(
     projectName: `bench-${kind}`,
     program: program(kind, n),
     config: stackConfig(emulator),
-    env: checkpoints ? {} : { PULUMI_SKIP_CHECKPOINTS: "true" },
+    env: { PATH: BENCH_PATH, ...(checkpoints ? {} : { PULUMI_SKIP_CHECKPOINTS: "true" }) },
   });
   try {
     const stop = sampleProcesses();
@@ -379,17 +412,24 @@ export async function coldStart(kind: Kind, emulator: Emulator, providerText: st
     noop: { __provider: providerText, index: 0 },
     netbird: { __provider: providerText, userId: "svc-ci", name: "cold", expiresInDays: 30 },
     gcore: { __provider: providerText, userId: 1234 },
+    plugin: { userId: "svc-ci", name: "cold", expiresInDays: 30 },
   };
+  // The dynamic-provider host takes the stack config as it is; the plugin its own keys without "tokens:".
   const config: Record<string, string> = {};
-  for (const [key, { value }] of Object.entries(stackConfig(emulator))) config[key] = value;
+  for (const [key, { value }] of Object.entries(stackConfig(emulator))) {
+    if (kind !== "plugin") config[key] = value;
+    else if (key.startsWith("tokens:")) config[key.slice("tokens:".length)] = value;
+  }
 
   const started = performance.now();
   const child = spawn(
-    join(ROOT, "node_modules/@pulumi/pulumi/pulumi-resource-pulumi-nodejs"),
+    kind === "plugin"
+      ? join(ROOT, "bin/pulumi-resource-tokens")
+      : join(ROOT, "node_modules/@pulumi/pulumi/pulumi-resource-pulumi-nodejs"),
     ["127.0.0.1:1"],
     {
       cwd: ROOT,
-      env: { ...process.env, PATH: `${join(ROOT, "node_modules/.bin")}:${process.env.PATH ?? ""}` },
+      env: { ...process.env, PATH: BENCH_PATH },
       stdio: ["ignore", "pipe", "inherit"],
       // Its own process group: the script starts Node as a child, and both must go at the end.
       detached: true,
@@ -517,8 +557,8 @@ export async function runScale(options: ScaleOptions): Promise<ScaleResult> {
         const times = of(kind).map((r) => r.ms);
         return { median: median(times), min: Math.min(...times), max: Math.max(...times) };
       };
-      const ms = { noop: stats("noop"), netbird: stats("netbird"), gcore: stats("gcore") };
-      const ratio = (kind: "netbird" | "gcore") => {
+      const ms = byKind(KINDS, stats);
+      const ratio = (kind: TokenKind) => {
         const noop = of("noop");
         const perRound = of(kind).map(
           (r) => r.ms / (noop.find((b) => b.round === r.round)?.ms ?? Number.NaN),
@@ -539,18 +579,11 @@ export async function runScale(options: ScaleOptions): Promise<ScaleResult> {
         n,
         checkpoints,
         rounds: options.rounds(n),
-        cpuMs: { noop: cpu("noop"), netbird: cpu("netbird"), gcore: cpu("gcore") },
-        apiCallsPerResource: {
-          noop: median(of("noop").map((r) => r.apiCalls)) / n,
-          netbird: median(of("netbird").map((r) => r.apiCalls)) / n,
-          gcore: median(of("gcore").map((r) => r.apiCalls)) / n,
-        },
+        cpuMs: byKind(KINDS, cpu),
+        apiCallsPerResource: byKind(KINDS, (kind) => median(of(kind).map((r) => r.apiCalls)) / n),
         ms,
-        ratio: { netbird: ratio("netbird"), gcore: ratio("gcore") },
-        marginalMsPerToken: {
-          netbird: (ms.netbird.median - ms.noop.median) / n,
-          gcore: (ms.gcore.median - ms.noop.median) / n,
-        },
+        ratio: byKind(TOKEN_KINDS, ratio),
+        marginalMsPerToken: byKind(TOKEN_KINDS, (kind) => (ms[kind].median - ms.noop.median) / n),
       };
     }),
   );
@@ -579,7 +612,7 @@ export async function runScale(options: ScaleOptions): Promise<ScaleResult> {
       return found;
     }),
     coldStart: coldStarts,
-    peakRssMb: { noop: peak("noop"), netbird: peak("netbird"), gcore: peak("gcore") },
+    peakRssMb: byKind(KINDS, peak),
   };
 }
 
@@ -607,16 +640,21 @@ export function renderMarkdown(result: ScaleResult): string {
       "(Automation API, inline program), median (min–max) over the rounds; ratio = ours ÷ no-op of the medians " +
       "(min–max of the per-round ratios). Rounds interleave every kind and mode.",
     "- Marginal = (ours − no-op) ÷ N: what one token adds to the engine's own cost per resource.",
+    "- plugin: the NetBird PAT through the provider plugin (`tokens:netbird:PersonalAccessToken`, bin/pulumi-resource-tokens " +
+      "running dist/), with its outputs declared as a generated SDK declares them; no `__provider` in state.",
     "",
-    "| N | checkpoints | rounds | no-op | PersonalAccessToken | ratio | marginal/token | UserToken | ratio | marginal/token |",
-    "|---|---|---|---|---|---|---|---|---|---|",
+    `| N | checkpoints | rounds | no-op | ${TOKEN_KINDS.map((kind) => `${LABELS[kind]} | ratio | marginal/token`).join(" | ")} |`,
+    `|---|---|---|---|${TOKEN_KINDS.map(() => "---|---|---|").join("")}`,
   );
   for (const row of result.rows) {
     lines.push(
       `| ${row.n} | ${row.checkpoints ? "on" : "off (`PULUMI_SKIP_CHECKPOINTS=true`)"} | ${row.rounds} | ` +
-        `${range(row.ms.noop)} | ${range(row.ms.netbird)} | ${times(row.ratio.netbird)} | ` +
-        `${row.marginalMsPerToken.netbird.toFixed(1)} ms | ${range(row.ms.gcore)} | ${times(row.ratio.gcore)} | ` +
-        `${row.marginalMsPerToken.gcore.toFixed(1)} ms |`,
+        `${range(row.ms.noop)} | ` +
+        TOKEN_KINDS.map(
+          (kind) =>
+            `${range(row.ms[kind])} | ${times(row.ratio[kind])} | ${row.marginalMsPerToken[kind].toFixed(1)} ms`,
+        ).join(" | ") +
+        " |",
     );
   }
   lines.push(
@@ -665,8 +703,9 @@ export function renderMarkdown(result: ScaleResult): string {
       KINDS.map((kind) => `${LABELS[kind]} ${result.peakRssMb[kind].toFixed(0)} MB`).join(", ") +
       ".",
     "",
-    "Cold start: `pulumi-resource-pulumi-nodejs` spawned as the engine does (a shell script that starts Node " +
-      "twice), `configure`, then the first `check`, which loads the provider from `__provider`:",
+    "Cold start: the provider spawned as the engine does (`pulumi-resource-pulumi-nodejs`, a shell script that " +
+      "starts Node twice, for the dynamic resources; `bin/pulumi-resource-tokens` for the plugin), `configure`, " +
+      "then the first `check`, which loads the provider (from `__provider` for the dynamic resources):",
     "",
     "| provider | spawn → listening | spawn → first `check` answered | warm `check` |",
     "|---|---|---|---|",
@@ -691,7 +730,12 @@ export function renderSvg(result: ScaleResult): string {
   const yTop = Math.ceil(maxMs / 1000 / 5) * 5 || 1;
   const x = (n: number) => pad.left + (n / maxN) * (width - pad.left - pad.right);
   const y = (ms: number) => height - pad.bottom - (ms / 1000 / yTop) * (height - pad.top - pad.bottom);
-  const colours: Record<Kind, string> = { noop: "#666666", netbird: "#1f77b4", gcore: "#d62728" };
+  const colours: Record<Kind, string> = {
+    noop: "#666666",
+    netbird: "#1f77b4",
+    gcore: "#d62728",
+    plugin: "#2ca02c",
+  };
   const parts: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`,
     `<rect width="${width}" height="${height}" fill="white"/>`,

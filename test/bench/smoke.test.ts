@@ -17,7 +17,7 @@ describe("the scale bench, smoke run", () => {
       [2, false],
     ]);
     for (const row of result.rows) {
-      for (const kind of ["netbird", "gcore"] as const) {
+      for (const kind of ["netbird", "gcore", "plugin"] as const) {
         expect(Number.isFinite(row.ratio[kind].median)).toBe(true);
         expect(row.ratio[kind].median).toBeGreaterThan(0);
         expect(row.ratio[kind].min).toBeLessThanOrEqual(row.ratio[kind].max);
@@ -40,7 +40,11 @@ describe("the scale bench, smoke run", () => {
     expect(rest.netbird?.secretsPerResource).toBeGreaterThanOrEqual(1);
     expect(rest.gcore?.secretsPerResource).toBeGreaterThanOrEqual(2);
     expect(rest.noop?.secretsPerResource).toBe(0);
+    // The plugin stores no code, and returns the token as a secret itself.
+    expect(rest.plugin?.providerBytes).toBe(0);
+    expect(rest.plugin?.secretsPerResource).toBeGreaterThanOrEqual(1);
     for (const entry of result.atRest) expect(entry.bytesPerResource).toBeGreaterThan(entry.providerBytes);
+    expect(rest.plugin?.bytesPerResource).toBeLessThan(rest.netbird?.bytesPerResource ?? 0);
 
     // The provider processes were seen, and the cold start was timed for every kind.
     for (const kind of KINDS) expect(result.peakRssMb[kind]).toBeGreaterThan(10);
