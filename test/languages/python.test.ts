@@ -15,6 +15,7 @@ describeLanguageProof({
       env: { PYTHONPATH: sdkPath, PYTHONDONTWRITEBYTECODE: "1", PYTHONUNBUFFERED: "1" },
     };
   },
-  // Cold: the venv (~30 s) and the SDK; warm: a few seconds.
-  prepareTimeout: 300_000,
+  // Cold: the venv (~30 s) and, on a CLI without language hosts, the codegen host that gen-sdk needs
+  // (a Go build of minutes on 2 cores, maybe waiting for the Go proof's); warm: a few seconds.
+  prepareTimeout: 900_000,
 });
