@@ -98,6 +98,7 @@ async function pack(work: string): Promise<Packed & { tarball: string }> {
     "tsconfig.build.json",
     "LICENSE",
     "README.md",
+    "bin",
     "src",
   ]) {
     await cp(join(REPO, path), join(source, path), { recursive: true });
@@ -259,11 +260,14 @@ describe("the packed tarball", () => {
         "dist/cjs/package.json",
         "dist/emulator/index.js",
         "dist/providers.js",
+        "dist/plugin/main.js",
+        "bin/pulumi-resource-tokens",
+        "src/plugin/schema.json",
       ]),
     );
     const unexpected = paths.filter(
       (path) =>
-        !/^(package\.json|LICENSE|README\.md|dist\/(cjs\/package\.json|(cjs\/)?[\w/-]+\.d\.ts|[\w/-]+\.js))$/.test(
+        !/^(package\.json|LICENSE|README\.md|bin\/pulumi-resource-tokens|src\/plugin\/schema\.json|dist\/(cjs\/package\.json|(cjs\/)?[\w/-]+\.d\.ts|[\w/-]+\.js))$/.test(
           path,
         ) || /^dist\/cjs\/.*\.js$/.test(path),
     );
@@ -292,6 +296,38 @@ describe("the packed tarball", () => {
     ).not.toHaveProperty("@pulumi/pulumi");
     await expect(access(join(installed, "LICENSE"))).resolves.toBeUndefined();
   });
+});
+
+describe("the provider plugin from the tarball", () => {
+  it(
+    "is installed as node_modules/.bin/pulumi-resource-tokens and serves the checked-in schema",
+    async () => {
+      const bin = join(esm(), "node_modules", ".bin", "pulumi-resource-tokens");
+      await expect(access(bin)).resolves.toBeUndefined();
+      // The CLI starts the plugin (as the engine does) and asks for its schema.
+      const { stdout } = await run(join(cliRoot, "bin", "pulumi"), ["package", "get-schema", bin], {
+        cwd: esm(),
+        env: userEnv(dirname(process.execPath), { PULUMI_HOME: join(work, "plugin-home") }),
+        timeoutMs: 2 * MINUTE,
+      });
+      const served = JSON.parse(stdout) as {
+        name: string;
+        version: string;
+        resources: Record<string, unknown>;
+      };
+      const checkedIn = JSON.parse(await readFile(join(REPO, "src", "plugin", "schema.json"), "utf8")) as {
+        resources: Record<string, unknown>;
+      };
+      expect(served.name).toBe("tokens");
+      expect(Object.keys(served.resources).sort()).toEqual([
+        "tokens:gcore:UserToken",
+        "tokens:icp:RegistryToken",
+        "tokens:netbird:PersonalAccessToken",
+      ]);
+      expect(served.resources).toEqual(checkedIn.resources);
+    },
+    3 * MINUTE,
+  );
 });
 
 /** tsc --strict --noEmit of usage.ts in `dir`, with that project's TypeScript and these options. */
