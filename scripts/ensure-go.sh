@@ -39,7 +39,7 @@ module=$(cd "$sdk" && "$go_bin" mod edit -json | node -e '
 cache_root=${PULUMI_TOKENS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/pulumi-tokens}
 hash=$( (
   "$go_bin" version
-  cat "$src/main.go" "$src/go.mod" "$src/go.sum"
+  cat "$0" "$src/main.go" "$src/go.mod" "$src/go.sum"
   cd "$sdk" && find . -type f ! -name '.*' | LC_ALL=C sort | xargs sha256sum
 ) | sha256sum | cut -c1-16)
 dir="$cache_root/go-proof/$hash"
@@ -58,7 +58,8 @@ if [ ! -x "$binary" ]; then
     started=$(date +%s)
     "$go_bin" mod download >&2
     downloaded=$(date +%s)
-    "$go_bin" build -o "$binary.tmp" . >&2
+    # The flags of the CLI build (scripts/ensure-pulumi.sh): its compiled packages in GOCACHE are reused.
+    "$go_bin" build -trimpath -tags osusergo,grpcnotrace -o "$binary.tmp" . >&2
     mv -f "$binary.tmp" "$binary"
     echo "ensure-go: modules ready in $((downloaded - started))s, built $binary in $(($(date +%s) - downloaded))s" >&2
     # Older builds of the program are of no further use.

@@ -67,7 +67,10 @@ codegen_host() {
     echo "gen-sdk: no pulumi-language-python/go beside $cli and no Go toolchain to build the codegen host" >&2
     return 1
   }
-  hash=$(cat "$src/main.go" "$src/go.mod" "$src/go.sum" | sha256sum | cut -c1-16)
+  hash=$( (
+    cat "$src/main.go" "$src/go.mod" "$src/go.sum"
+    echo "-trimpath -tags osusergo,grpcnotrace"
+  ) | sha256sum | cut -c1-16)
   dir="$cache_root/codegen-host/v$version-$hash"
   if [ ! -x "$dir/bin/pulumi-language-go" ]; then
     mkdir -p "$cache_root/codegen-host"
@@ -85,7 +88,9 @@ codegen_host() {
           "$go_bin" get "github.com/pulumi/pulumi/pkg/v3@v$version" "github.com/pulumi/pulumi/sdk/v3@v$version" >&2
         fi
         echo "gen-sdk: building the codegen host (pulumi/pkg/v3 v$version codegen)" >&2
-        "$go_bin" build -trimpath -ldflags "-s -w -X main.version=$version" -o "$dir/bin/pulumi-language-python" . >&2
+        # The flags of the CLI build (scripts/ensure-pulumi.sh), so its compiled packages are reused.
+        "$go_bin" build -trimpath -tags osusergo,grpcnotrace -ldflags "-s -w -X main.version=$version" \
+          -o "$dir/bin/pulumi-language-python" . >&2
         ln -sf pulumi-language-python "$dir/bin/pulumi-language-go"
         echo "gen-sdk: codegen host built in $(($(date +%s) - started))s" >&2
       fi
