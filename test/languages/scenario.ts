@@ -5,7 +5,8 @@
  * over HTTPS with its generated CA, as in test/e2e). The program runs one engine operation per
  * process and prints one JSON line (step, change summary, outputs without secret values); the plain
  * secret outputs go to a 0600 file. Steps: create; plain up (no API call); the clock past every
- * rotatesAt, so a plain up rotates all three; every NetBird token deleted behind Pulumi's back, so
+ * rotatesAt, so the preview shows three rotations with their reasons (no API call) and a plain up
+ * rotates all three; every NetBird token deleted behind Pulumi's back, so
  * `up --refresh` creates it again; destroy revokes. Each step asserts the exact change summary and the
  * exact API requests; the end asserts that no credential or token was printed or stored in plain text.
  */
@@ -54,6 +55,8 @@ type Step = "up" | "up-refresh" | "preview" | "destroy";
 
 /** What one step printed and produced. */
 interface StepResult {
+  /** What the program printed (stdout and stderr, the engine's output included). */
+  output: string;
   changes: Record<string, number>;
   /** Outputs by name: `{ value }`, or `{ secret: true }` for a secret (its value is in `secrets`). */
   outputs: Record<string, { value?: unknown; secret?: boolean }>;
@@ -200,7 +203,12 @@ export function describeLanguageProof(options: LanguageProofOptions): void {
         string
       >;
       for (const value of Object.values(secrets)) seenSecrets.add(value);
-      return { changes: printed.changes ?? {}, outputs: printed.outputs, secrets };
+      return {
+        output: `${stdout}\n${stderr}`,
+        changes: printed.changes ?? {},
+        outputs: printed.outputs,
+        secrets,
+      };
     };
 
     const value = (result: StepResult, key: string) => result.outputs[key]?.value;
@@ -264,9 +272,23 @@ export function describeLanguageProof(options: LanguageProofOptions): void {
     );
 
     it(
-      "3. past every rotatesAt: a plain up rotates all three",
+      "3. past every rotatesAt: the preview shows the three rotations (no API call), a plain up does them",
       async () => {
         at(minutes(25));
+        // The preview shows each rotation with the changing outputs and the reason, and calls no API.
+        const preview = await run("preview");
+        expect(preview.changes).toEqual({ same: 1, update: 3 });
+        expect(drain()).toEqual({ netbird: [], gcore: [], icp: [], other: [] });
+        for (const line of [
+          "~  tokens:netbird:PersonalAccessToken ci update [diff: ~expiresAt,rotatesAt,token,tokenId]",
+          "pulumi-tokens: netbird: svc-ci/ci-pipeline: rotating: rotatesAt 2030-01-01T00:14:24.000Z has passed",
+          "~  tokens:gcore:UserToken support update [diff: ~accessToken,expiresAt,refreshToken,rotatesAt]",
+          "pulumi-tokens: gcore: users/1234: rotating: rotatesAt 2030-01-01T00:20:00.000Z has passed",
+          "~  tokens:icp:RegistryToken pull update [diff: ~dockerConfigJson,expiresAt,rotatesAt,token]",
+          "pulumi-tokens: icp: 127.0.0.1:8500/repository:ns/app:pull: rotating: rotatesAt 2030-01-01T00:20:00.000Z has passed",
+        ]) {
+          expect(preview.output).toContain(line);
+        }
         rotated = await run("up");
         expect(rotated.changes).toEqual({ same: 1, update: 3 });
         expect(drain()).toEqual({
@@ -363,7 +385,7 @@ export function describeLanguageProof(options: LanguageProofOptions): void {
     );
 
     it("no credential or token was printed: stdout and stderr of every step", () => {
-      expect(transcript.length).toBe(10);
+      expect(transcript.length).toBe(12); // stdout and stderr of 6 runs
       expect(seenSecrets.size).toBeGreaterThanOrEqual(3 + 4 + 4 + 1);
       const printed = transcript.join("\n");
       // The engine's own output is in it (the programs forward it to stderr).
