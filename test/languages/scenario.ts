@@ -27,7 +27,9 @@ const execFileAsync = promisify(execFile);
 const T0 = new Date("2030-01-01T00:00:00Z");
 const minutes = (n: number) => new Date(T0.getTime() + n * 60_000);
 const PASSPHRASE = "pulumi-tokens-language-tests";
-const STEP_TIMEOUT = 110_000;
+/** Bound of one engine operation (one program run); a test (step) is bounded by {@link TEST_TIMEOUT}. */
+const STEP_TIMEOUT = 100_000;
+const TEST_TIMEOUT = 115_000;
 
 /** The resources' settings, as project config the programs read (`pulumi.Config`). */
 const SETTINGS = {
@@ -255,7 +257,7 @@ export function describeLanguageProof(options: LanguageProofOptions): void {
         expect(liveNetbird()).toEqual([value(created, "netbirdTokenId")]);
         await expectWorkingTokens(created);
       },
-      STEP_TIMEOUT + 10_000,
+      TEST_TIMEOUT,
     );
 
     it(
@@ -268,7 +270,7 @@ export function describeLanguageProof(options: LanguageProofOptions): void {
         expect(same.secrets).toEqual(created.secrets);
         expect(value(same, "netbirdTokenId")).toBe(value(created, "netbirdTokenId"));
       },
-      STEP_TIMEOUT + 10_000,
+      TEST_TIMEOUT,
     );
 
     it(
@@ -308,7 +310,7 @@ export function describeLanguageProof(options: LanguageProofOptions): void {
         expect(plain.gcore.isRefreshTokenBlacklisted(String(created.secrets.gcoreRefreshToken))).toBe(true);
         await expectWorkingTokens(rotated);
       },
-      STEP_TIMEOUT + 10_000,
+      TEST_TIMEOUT,
     );
 
     it(
@@ -368,7 +370,7 @@ export function describeLanguageProof(options: LanguageProofOptions): void {
         expect(state).not.toContain("__provider");
         expect(findSecrets(state, seenSecrets)).toEqual([]);
       },
-      STEP_TIMEOUT + 30_000,
+      TEST_TIMEOUT,
     );
 
     it(
@@ -381,7 +383,7 @@ export function describeLanguageProof(options: LanguageProofOptions): void {
         expect(liveNetbird()).toEqual([]);
         expect(destroyed.outputs).toEqual({});
       },
-      STEP_TIMEOUT + 10_000,
+      TEST_TIMEOUT,
     );
 
     it("no credential or token was printed: stdout and stderr of every step", () => {

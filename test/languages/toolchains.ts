@@ -10,9 +10,10 @@
  */
 import { execFile, execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from "node:fs";
+import { createRequire } from "node:module";
 import { homedir } from "node:os";
-import { join, relative } from "node:path";
+import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 
@@ -30,6 +31,16 @@ export const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const CACHE =
   process.env.PULUMI_TOKENS_CACHE ??
   join(process.env.XDG_CACHE_HOME ?? join(homedir(), ".cache"), "pulumi-tokens");
+const PULUMI_VERSION = (createRequire(import.meta.url)("@pulumi/pulumi/package.json") as { version: string })
+  .version;
+/** The CLI scripts/gen-sdk.sh runs (the one test/harness/engine.ts uses). */
+const CLI = join(
+  process.env.PULUMI_HOME ?? join(homedir(), ".pulumi"),
+  "versions",
+  PULUMI_VERSION,
+  "bin",
+  "pulumi",
+);
 /** Where scripts/gen-sdk.sh writes the SDKs by default (gitignored). */
 export const SDK_DIR = join(ROOT, ".cache", "sdk");
 
@@ -59,7 +70,34 @@ const atLeast = (version: number[], minimum: number[]) => {
   return true;
 };
 
-/** Python >= 3.10 as `python3` (or `$PYTHON`). */
+/**
+ * Whether `pulumi package gen-sdk --language <language>` can run: a real language plugin on PATH or
+ * beside the CLI, or Go to build scripts/gen-sdk.sh's codegen-only stand-in.
+ */
+function sdkGeneration(language: "python" | "go"): Presence {
+  const plugin = `pulumi-language-${language}`;
+  const beside = join(dirname(realpathOrSelf(CLI)), plugin);
+  if (existsSync(beside) || firstLine("sh", ["-c", `command -v ${plugin}`]) !== undefined) {
+    return { present: true, version: plugin };
+  }
+  const go = goPresence();
+  return go.present
+    ? { present: true, version: `codegen host built with ${go.version}` }
+    : {
+        present: false,
+        why: `no ${plugin} beside ${CLI} or on PATH, and ${go.why} to build scripts/gen-sdk.sh's stand-in`,
+      };
+}
+
+function realpathOrSelf(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return path;
+  }
+}
+
+/** Python >= 3.10 as `python3` (or `$PYTHON`), and a way to generate the Python SDK. */
 export function pythonPresence(): Presence {
   const python = process.env.PYTHON ?? "python3";
   const line = firstLine(python, ["--version"]);
@@ -68,7 +106,8 @@ export function pythonPresence(): Presence {
   if (!match || !atLeast([Number(match[1]), Number(match[2])], [3, 10])) {
     return { present: false, why: `${python} is ${line}; the Python proof needs Python >= 3.10` };
   }
-  return { present: true, version: line };
+  const generation = sdkGeneration("python");
+  return generation.present ? { present: true, version: line } : generation;
 }
 
 /** The `go` command: on PATH, else Go's default install location. */
@@ -77,7 +116,8 @@ export function goCommand(): string {
 }
 
 /**
- * Go >= 1.25: the issue asks for >= 1.22, but github.com/pulumi/pulumi/sdk/v3 v3.259.0 declares
+ * Go >= 1.25.11 (it also builds gen-sdk's codegen host when the CLI has no pulumi-language-go): the
+ * issue asks for >= 1.22, but github.com/pulumi/pulumi/sdk/v3 v3.259.0 declares
  * `go 1.25.11`, so an older Go cannot build the program (GOTOOLCHAIN=local: no toolchain download).
  */
 export function goPresence(): Presence {
