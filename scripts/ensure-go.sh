@@ -62,8 +62,8 @@ if [ ! -x "$binary" ]; then
     "$go_bin" build -trimpath -tags osusergo,grpcnotrace -o "$binary.tmp" . >&2
     mv -f "$binary.tmp" "$binary"
     echo "ensure-go: modules ready in $((downloaded - started))s, built $binary in $(($(date +%s) - downloaded))s" >&2
-    # Older builds of the program are of no further use.
-    find "$cache_root/go-proof" -mindepth 1 -maxdepth 1 -type d ! -name "$hash" -exec rm -rf {} +
+    # Builds of other sources a day old are of no further use (a day: another checkout may still run one).
+    find "$cache_root/go-proof" -mindepth 1 -maxdepth 1 -type d ! -name "$hash" -mmin +1440 -exec rm -rf {} +
   fi
   exec 9>&-
 fi
