@@ -12,7 +12,7 @@
 # The CLI generates an SDK through the language plugin (pulumi-language-python / pulumi-language-go)
 # that the official distribution ships beside `pulumi`. When none is found (a CLI built from the Go
 # module proxy, which refuses the language hosts' modules), this script builds a codegen-only
-# stand-in from test/languages/codegen-host/ (it calls the same github.com/pulumi/pulumi/pkg/v3
+# stand-in from tools/codegen-host/ (it calls the same github.com/pulumi/pulumi/pkg/v3
 # code generator, at the CLI's version) and puts it on PATH for gen-sdk only. Needs Go >= 1.22 then.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -62,7 +62,7 @@ real_host() {
 
 # Builds the codegen-only stand-in (cached per version and source hash) and prints its bin dir.
 codegen_host() {
-  local src=test/languages/codegen-host hash dir
+  local src=tools/codegen-host hash dir
   [ -n "$go_bin" ] || {
     echo "gen-sdk: no pulumi-language-python/go beside $cli and no Go toolchain to build the codegen host" >&2
     return 1
