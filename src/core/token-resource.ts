@@ -32,12 +32,12 @@ export interface TokenResourceDefinition {
 /** The module the stored provider text loads, resolved from the program's directory. */
 const PROVIDERS_MODULE = "pulumi-tokens/providers";
 
-function registrationProps(definition: TokenResourceDefinition, args: object): Record<string, unknown> {
-  const given = args as Record<string, unknown>;
+function registrationProps(
+  definition: TokenResourceDefinition,
+  given: Record<string, unknown>,
+): pulumi.Inputs {
   if ("__provider" in given) throw new Error("a token resource must not define the __provider key");
-  const secrets = definition.secretInputs
-    .filter((key) => given[key] !== undefined)
-    .map((key) => [key, pulumi.secret(given[key])]);
+  const secrets = givenSecretInputs(definition, given).map((key) => [key, pulumi.secret(given[key])]);
   return {
     ...Object.fromEntries(definition.outputs.map((key) => [key, undefined])),
     ...given,
@@ -46,21 +46,47 @@ function registrationProps(definition: TokenResourceDefinition, args: object): R
   };
 }
 
-/** Base class of `netbird.PersonalAccessToken`, `gcore.UserToken` and `icp.RegistryToken`. */
-export abstract class TokenResource extends pulumi.CustomResource {
-  protected constructor(
-    definition: TokenResourceDefinition,
-    name: string,
-    args: object,
-    opts?: pulumi.CustomResourceOptions,
-  ) {
-    super(
-      `pulumi-nodejs:dynamic/${definition.vendor}:${definition.type}`,
-      name,
-      registrationProps(definition, args),
-      pulumi.mergeOptions(opts, {
-        additionalSecretOutputs: [...definition.secretOutputs, ...definition.secretInputs],
-      }),
-    );
-  }
+function givenSecretInputs(definition: TokenResourceDefinition, given: Record<string, unknown>): string[] {
+  return definition.secretInputs.filter((key) => given[key] !== undefined);
+}
+
+/**
+ * The arguments of `pulumi.CustomResource`'s constructor for a token resource: each class calls
+ * `super(...tokenRegistration(…))` inside {@link withoutPromiseStacks}.
+ *
+ * The classes extend `pulumi.CustomResource` directly, with no base class of ours in between: the SDK
+ * takes the resource's source position from a fixed depth of the constructor stack, and one more
+ * constructor would make it point into this package instead of the program's `new` line.
+ */
+export function tokenRegistration(
+  definition: TokenResourceDefinition,
+  name: string,
+  args: object,
+  opts: pulumi.CustomResourceOptions | undefined,
+): [type: string, name: string, props: pulumi.Inputs, opts: pulumi.CustomResourceOptions] {
+  const given = args as Record<string, unknown>;
+  return [
+    `pulumi-nodejs:dynamic/${definition.vendor}:${definition.type}`,
+    name,
+    registrationProps(definition, given),
+    pulumi.mergeOptions(opts, {
+      additionalSecretOutputs: [...definition.secretOutputs, ...givenSecretInputs(definition, given)],
+    }),
+  ];
+}
+
+/**
+ * Sets `Error.stackTraceLimit` to 0 for a resource registration and returns what restores it.
+ *
+ * The SDK wraps each output property in four promises and records `new Error().stack` on each, only
+ * for its report of promises still pending at exit: for a token resource's 20 outputs that was 90% of
+ * the program's CPU time per token (bench/results.md). The source position the engine stores is not
+ * affected: the SDK raises the limit itself to take it.
+ */
+export function withoutPromiseStacks(): () => void {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  return () => {
+    Error.stackTraceLimit = limit;
+  };
 }

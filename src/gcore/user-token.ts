@@ -4,7 +4,7 @@
  * @module
  */
 import * as pulumi from "@pulumi/pulumi";
-import { TokenResource } from "../core/token-resource.ts";
+import { tokenRegistration, withoutPromiseStacks } from "../core/token-resource.ts";
 import { USER_TOKEN } from "./definition.ts";
 
 /** Inputs of {@link UserToken}. */
@@ -65,7 +65,7 @@ export interface UserTokenArgs {
  * export const rotatesAt = support.rotatesAt;
  * ```
  */
-export class UserToken extends TokenResource {
+export class UserToken extends pulumi.CustomResource {
   /** The user id (input). */
   declare readonly userId: pulumi.Output<number>;
   /** The rotate-before window in minutes (input, default applied). */
@@ -109,6 +109,11 @@ export class UserToken extends TokenResource {
    * @param opts - the usual resource options.
    */
   constructor(name: string, args: UserTokenArgs, opts?: pulumi.CustomResourceOptions) {
-    super(USER_TOKEN, name, args, opts);
+    const restoreStacks = withoutPromiseStacks();
+    try {
+      super(...tokenRegistration(USER_TOKEN, name, args, opts));
+    } finally {
+      restoreStacks();
+    }
   }
 }

@@ -4,7 +4,7 @@
  * @module
  */
 import * as pulumi from "@pulumi/pulumi";
-import { TokenResource } from "../core/token-resource.ts";
+import { tokenRegistration, withoutPromiseStacks } from "../core/token-resource.ts";
 import { REGISTRY_TOKEN } from "./definition.ts";
 
 /** Inputs of {@link RegistryToken}. */
@@ -99,7 +99,7 @@ export interface RegistryAccess {
  * export const dockerConfigJson = pull.dockerConfigJson; // secret
  * ```
  */
-export class RegistryToken extends TokenResource {
+export class RegistryToken extends pulumi.CustomResource {
   /** The registry JWT (secret). */
   declare readonly token: pulumi.Output<string>;
   /** When the token was issued (RFC 3339). */
@@ -143,6 +143,11 @@ export class RegistryToken extends TokenResource {
    * @param opts - resource options.
    */
   constructor(name: string, args: RegistryTokenArgs = {}, opts?: pulumi.CustomResourceOptions) {
-    super(REGISTRY_TOKEN, name, args, opts);
+    const restoreStacks = withoutPromiseStacks();
+    try {
+      super(...tokenRegistration(REGISTRY_TOKEN, name, args, opts));
+    } finally {
+      restoreStacks();
+    }
   }
 }

@@ -5,7 +5,7 @@
  * @module
  */
 import * as pulumi from "@pulumi/pulumi";
-import { TokenResource } from "../core/token-resource.ts";
+import { tokenRegistration, withoutPromiseStacks } from "../core/token-resource.ts";
 import { PERSONAL_ACCESS_TOKEN } from "./definition.ts";
 
 /** The inputs of {@link PersonalAccessToken}. */
@@ -99,7 +99,7 @@ export interface PersonalAccessTokenPendingRevocation {
  * export const ciToken = pat.token; // secret
  * ```
  */
-export class PersonalAccessToken extends TokenResource {
+export class PersonalAccessToken extends pulumi.CustomResource {
   /** The owner's user id. */
   declare readonly userId: pulumi.Output<string>;
   /** The token's name. */
@@ -149,6 +149,11 @@ export class PersonalAccessToken extends TokenResource {
    * @param opts - resource options.
    */
   constructor(name: string, args: PersonalAccessTokenArgs, opts?: pulumi.CustomResourceOptions) {
-    super(PERSONAL_ACCESS_TOKEN, name, args, opts);
+    const restoreStacks = withoutPromiseStacks();
+    try {
+      super(...tokenRegistration(PERSONAL_ACCESS_TOKEN, name, args, opts));
+    } finally {
+      restoreStacks();
+    }
   }
 }

@@ -1,4 +1,5 @@
 // netbird.PersonalAccessToken through the real engine: the example program run inline against the emulator.
+import { readFileSync } from "node:fs";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import program from "../../examples/netbird-personal-access-token/index.ts";
 import { type Emulator, startEmulator } from "../../src/emulator/index.ts";
@@ -44,6 +45,16 @@ function drainRequests(): string[] {
   emu.clearRequests();
   return seen;
 }
+
+/** Where the example program constructs its token: `line,column`, both 1-based. */
+const programLine = (() => {
+  const lines = readFileSync(
+    new URL("../../examples/netbird-personal-access-token/index.ts", import.meta.url),
+    "utf8",
+  ).split("\n");
+  const index = lines.findIndex((line) => line.includes("new netbird.PersonalAccessToken("));
+  return `${index + 1},${(lines[index] ?? "").indexOf("new ") + 1}`;
+})();
 
 const out = (result: OperationResult, key: string) => result.outputs[key]?.value as string | undefined;
 const live = () => emu.netbird.tokens("svc-ci").map((token) => token.id);
@@ -155,6 +166,13 @@ describe("netbird.PersonalAccessToken on the real engine", () => {
       const outputs = await stack.resourceOutputs(TYPE);
       expect(String(outputs.__provider).length).toBeLessThan(4096);
       await expectNoSecrets(stack, plainTokens);
+      // The engine records the program's `new` line as the resource's source position, not ours.
+      const stored = (
+        JSON.parse(state) as { deployment: { resources: { type: string; sourcePosition?: string }[] } }
+      ).deployment.resources.find((resource) => resource.type === TYPE);
+      expect(stored?.sourcePosition).toMatch(
+        new RegExp(`/examples/netbird-personal-access-token/index\\.ts#${programLine}$`),
+      );
       // The token resource stores no apiToken; the engine keeps the stack config (encrypted) as the
       // default dynamic provider's inputs, which is Pulumi's doing, pinned here.
       expect(await expectCredentialsNotStored(stack, ["apiToken"], [emu.seeds.netbird.adminToken])).toEqual([

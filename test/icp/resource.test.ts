@@ -36,12 +36,8 @@ describe("icp.RegistryToken", () => {
 
     const registration = registered.find((entry) => entry.name === "pull");
     expect(registration?.type).toBe("pulumi-nodejs:dynamic/icp:RegistryToken");
-    expect(registration?.additionalSecretOutputs).toEqual([
-      "token",
-      "dockerConfigJson",
-      "password",
-      "idToken",
-    ]);
+    // Only the credential inputs given are listed: the rest are never stored.
+    expect(registration?.additionalSecretOutputs).toEqual(["token", "dockerConfigJson", "password"]);
     expect(registration?.inputs.password).toEqual({ [SIG_KEY]: SECRET_SIG, value: "plain-password" });
     expect(registration?.inputs.username).toBe("admin");
   });
@@ -56,6 +52,7 @@ describe("icp.RegistryToken", () => {
     const registration = registered.find((entry) => entry.name === "with-id-token");
     expect(registration?.inputs.idToken).toEqual({ [SIG_KEY]: SECRET_SIG, value: "eyJ.id.token" });
     expect(registration?.inputs).not.toHaveProperty("password");
+    expect(registration?.additionalSecretOutputs).toEqual(["token", "dockerConfigJson", "idToken"]);
   });
 
   it("exposes every output", async () => {
