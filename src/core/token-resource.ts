@@ -1,10 +1,11 @@
 /**
- * The program-side base class of every token resource: how a resource registers with the engine.
+ * How every token resource class registers with the engine (each class calls
+ * `super(...tokenRegistration(…))` inside {@link withoutPromiseStacks}).
  *
  * - Every output key is passed as `undefined`, so the engine exposes it as an output property.
  * - Credential inputs are wrapped with `pulumi.secret` (stored encrypted even when given as plain
- *   strings) and, like the secret outputs, listed in `additionalSecretOutputs`: a dynamic provider
- *   cannot return secrets itself.
+ *   strings) and, when given, listed with the secret outputs in `additionalSecretOutputs`: a dynamic
+ *   provider cannot return secrets itself.
  * - The resource registers the way `pulumi.dynamic.Resource` does (type `pulumi-nodejs:dynamic/<vendor>:<type>`,
  *   the provider as the `__provider` input), but `__provider` is the hand-written text of
  *   {@link providerSource} (about 250 bytes) instead of a closure Pulumi serializes (2.7 KB in 0.1.0).
