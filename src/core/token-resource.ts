@@ -81,8 +81,9 @@ export function tokenRegistration(
  *
  * The SDK wraps each output property in four promises and records `new Error().stack` on each, only
  * for its report of promises still pending at exit: for a token resource's 20 outputs that was 90% of
- * the program's CPU time per token (bench/results.md). The source position the engine stores is not
- * affected: the SDK raises the limit itself to take it.
+ * the constructor's CPU time (under Pulumi's mocks, 400 PATs took 1.47 s of process CPU with the
+ * captures and 0.77 s without). The source position the engine stores is not affected: the SDK raises
+ * the limit itself to take it.
  */
 export function withoutPromiseStacks(): () => void {
   const limit = Error.stackTraceLimit;
