@@ -11,7 +11,8 @@
  *   stored outputs (e.g. a new `rotateBefore…` window) without any API call.
  * - `read` asks the vendor what is live. "gone" drops the resource so that `up --refresh` creates
  *   it again in the same run.
- * - Results never carry undefined values: a vendor removes an output by setting it to undefined.
+ * - Results never carry undefined values (the host's protobuf Structs reject them): a vendor removes an
+ *   output by setting it to undefined. They are compact (core/stored-form.ts): no defaults, no `rotatesAt`.
  *
  * @module
  */
@@ -32,6 +33,7 @@ import { now } from "./clock.ts";
 import { explainRotation } from "./rotation-notice.ts";
 import { isDue, type RotationReason, rotatesAt } from "./rotation.ts";
 import { setStackConfig } from "./settings.ts";
+import { compactForm, presentedForm, type StoredForm } from "./stored-form.ts";
 
 /** What every vendor's state must carry: when the current credential stops working. */
 export interface TokenState {
@@ -39,7 +41,7 @@ export interface TokenState {
   expiresAt: string;
 }
 
-/** The stored outputs: inputs (minus transient ones), vendor state and `rotatesAt`. */
+/** The stored outputs as the vendor reads them: inputs (minus transient ones), vendor state and `rotatesAt`. */
 export type StoredToken<Inputs, State> = Inputs & State & { rotatesAt: string };
 
 /** What `inspect` found at the API. */
@@ -81,8 +83,11 @@ export interface TokenSpec<
   replaceOn: readonly (keyof Inputs & string)[];
   /** Inputs used only by `create` and not stored (e.g. a token to adopt). */
   transientInputs?: readonly (keyof Inputs & string)[];
-  /** The rotate-before window for these inputs, in milliseconds. */
-  rotateBeforeMs(inputs: Inputs): number;
+  /**
+   * What is left out of the stored inputs and outputs (defaults, `rotatesAt`) and the rotate-before
+   * window; the provider puts them back before it reads stored outputs (core/stored-form.ts).
+   */
+  storedForm: StoredForm;
   /** Issues (or adopts) a credential. Must be transactional: on failure nothing is left behind. */
   issue(inputs: Inputs): Promise<State>;
   /** Replaces the stored credential with a new one. */
@@ -149,9 +154,12 @@ export function createTokenProvider<
   const inputKeys = (): string[] =>
     (storedInputKeys ??= Object.keys(inputSchema().shape).filter((key) => !transient.has(key)));
   const resolved = new Set<string>(spec.resolvedInputs ?? []);
+  const rotateBeforeMs = (inputs: Inputs): number => spec.storedForm.rotateBeforeMs(inputs as Bag);
+  const present = (stored: Bag): Bag => presentedForm(spec.storedForm, stored);
+  const compact = (full: Bag): Bag => compactForm(spec.storedForm, full);
   let storedSchema: ReturnType<typeof spec.storedSchema> | undefined;
   const stored = (id: string, olds: Bag): StoredToken<Inputs, State> => {
-    const parsed = (storedSchema ??= spec.storedSchema()).safeParse(userInputs(olds));
+    const parsed = (storedSchema ??= spec.storedSchema()).safeParse(present(userInputs(olds)));
     if (parsed.success) return parsed.data as StoredToken<Inputs, State>;
     const issue = parsed.error.issues[0];
     const field = issue?.path.map(String).join(".") ?? "";
@@ -161,22 +169,16 @@ export function createTokenProvider<
   const differs = (olds: Bag, key: string, value: unknown): boolean =>
     !(resolved.has(key) && !(key in olds)) && !same(olds[key], value);
 
+  /** The outputs to store, compact: no defaults, no `rotatesAt`. */
   const outputsOf = (inputs: Inputs, state: State): Bag => {
     const kept = Object.fromEntries(Object.entries(inputs).filter(([key]) => !transient.has(key)));
-    const expiresAt = new Date(state.expiresAt);
-    return defined({
-      ...kept,
-      ...state,
-      rotatesAt: rotatesAt(expiresAt, spec.rotateBeforeMs(inputs)).toISOString(),
-    });
+    return compact({ ...kept, ...state });
   };
 
   const rotationReason = (olds: Bag, inputs: Inputs): RotationReason | undefined => {
     if (!same(olds.rotationTrigger, inputs.rotationTrigger)) return "trigger-changed";
     const expiresAt = typeof olds.expiresAt === "string" ? new Date(olds.expiresAt) : new Date(Number.NaN);
-    const at = Number.isNaN(expiresAt.getTime())
-      ? undefined
-      : rotatesAt(expiresAt, spec.rotateBeforeMs(inputs));
+    const at = Number.isNaN(expiresAt.getTime()) ? undefined : rotatesAt(expiresAt, rotateBeforeMs(inputs));
     return isDue(at?.toISOString(), now()) ? "due" : undefined;
   };
 
@@ -185,7 +187,8 @@ export function createTokenProvider<
     inputSchema,
     replaceOn: spec.replaceOn,
     transientInputs: [...transient],
-    describeDiff(_id: string, olds: Bag, news: Bag): TokenDiff {
+    describeDiff(_id: string, stored: Bag, news: Bag): TokenDiff {
+      const olds = present(stored);
       if (hasUnknowns(news)) {
         const unknown = Object.keys(news).filter((key) => news[key] === UNKNOWN_VALUE);
         const replaces = spec.replaceOn.filter(
@@ -207,7 +210,7 @@ export function createTokenProvider<
       const kept = Object.fromEntries(Object.entries(inputs).filter(([key]) => !transient.has(key)));
       return {
         id: spec.id(inputs),
-        inputs: defined(kept),
+        inputs: compact(kept),
         outputs: outputsOf(inputs, state as unknown as State),
       };
     },
@@ -231,10 +234,11 @@ export function createTokenProvider<
       }
       const failures = spec.checkEnvironment?.(parsed.data, olds) ?? [];
       if (failures.length > 0) return { inputs: news, failures: withoutProperties(failures) };
-      return { inputs: resolve(parsed.data) as Bag };
+      return { inputs: compact(resolve(parsed.data) as Bag) };
     },
 
-    async diff(id: string, olds: Bag, news: Bag) {
+    async diff(id: string, stored: Bag, news: Bag) {
+      const olds = present(stored);
       if (hasUnknowns(news)) {
         // Preview of inputs that depend on other resources: an identity input not known yet may
         // replace the resource, so say so rather than promising an update.
@@ -250,8 +254,14 @@ export function createTokenProvider<
       if (replaces.length > 0) return { changes: true, replaces, deleteBeforeReplace: false };
       const changed = inputKeys().some((key) => differs(olds, key, (inputs as Bag)[key]));
       const reason = rotationReason(olds, inputs);
-      const rotateBeforeMs = spec.rotateBeforeMs(inputs);
-      explainRotation({ vendor: spec.vendor, id, olds, reason, rotateBeforeMs, now: now() });
+      explainRotation({
+        vendor: spec.vendor,
+        id,
+        olds,
+        reason,
+        rotateBeforeMs: rotateBeforeMs(inputs),
+        now: now(),
+      });
       return { changes: changed || reason !== undefined };
     },
 
@@ -279,23 +289,13 @@ export function createTokenProvider<
       const previous = stored(id, props);
       const inspection = await spec.inspect(previous);
       if (inspection === "gone") return {};
-      const kept = previous as unknown as Bag;
-      const merged = { ...kept, ...inspection } as Bag;
-      const expiresAt = new Date(String(merged.expiresAt));
-      const window = spec.rotateBeforeMs(merged as Inputs);
-      return { id, props: defined({ ...merged, rotatesAt: rotatesAt(expiresAt, window).toISOString() }) };
+      return { id, props: compact({ ...(previous as unknown as Bag), ...inspection }) };
     },
 
     async delete(id: string, props: Bag) {
       await spec.revoke(stored(id, props));
     },
   };
-}
-
-// The dynamic provider host turns results into protobuf Structs, which reject undefined
-// ("Unexpected struct type"); an undefined value in vendor state is how a field is removed.
-function defined(bag: Bag): Bag {
-  return Object.fromEntries(Object.entries(bag).filter(([, value]) => value !== undefined));
 }
 
 /** Equal values; undefined and null (how the engine may hand back a removed value) are the same. */

@@ -16,6 +16,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { Vendor } from "../errors.ts";
 import { providerSource } from "./provider-shim.ts";
+import { derivedKeys, presentedForm, type StoredForm, unpacked } from "./stored-form.ts";
 
 /** What a token resource class declares about itself. */
 export interface TokenResourceDefinition {
@@ -28,6 +29,8 @@ export interface TokenResourceDefinition {
   secretOutputs: readonly string[];
   /** Credential inputs: sent to the engine as secrets and stored as secret outputs. */
   secretInputs: readonly string[];
+  /** Which outputs are left out of the state and computed from the others (core/stored-form.ts). */
+  storedForm: StoredForm;
 }
 
 /** The module the stored provider text loads, resolved from the program's directory. */
@@ -40,11 +43,23 @@ function registrationProps(
   if ("__provider" in given) throw new Error("a token resource must not define the __provider key");
   const secrets = givenSecretInputs(definition, given).map((key) => [key, pulumi.secret(given[key])]);
   return {
-    ...Object.fromEntries(definition.outputs.map((key) => [key, undefined])),
+    ...Object.fromEntries(storedOutputs(definition).map((key) => [key, undefined])),
     ...given,
     ...Object.fromEntries(secrets),
     __provider: providerSource(PROVIDERS_MODULE, definition.vendor),
   };
+}
+
+/** The declared outputs and, when secrets are packed, the key they are stored under. */
+function storedOutputs(definition: TokenResourceDefinition): string[] {
+  const packed = definition.storedForm.packedSecrets;
+  return packed ? [...definition.outputs, packed.key] : [...definition.outputs];
+}
+
+/** The secret outputs as stored: the declared ones and the key packed secrets are stored under. */
+function storedSecretOutputs(definition: TokenResourceDefinition): string[] {
+  const packed = definition.storedForm.packedSecrets;
+  return packed ? [...definition.secretOutputs, packed.key] : [...definition.secretOutputs];
 }
 
 function givenSecretInputs(definition: TokenResourceDefinition, given: Record<string, unknown>): string[] {
@@ -71,7 +86,7 @@ export function tokenRegistration(
     name,
     registrationProps(definition, given),
     pulumi.mergeOptions(opts, {
-      additionalSecretOutputs: [...definition.secretOutputs, ...givenSecretInputs(definition, given)],
+      additionalSecretOutputs: [...storedSecretOutputs(definition), ...givenSecretInputs(definition, given)],
     }),
   ];
 }
@@ -91,4 +106,33 @@ export function withoutPromiseStacks(): () => void {
   return () => {
     Error.stackTraceLimit = limit;
   };
+}
+
+/**
+ * Replaces the outputs that are not stored (defaults, `rotatesAt`, packed secrets; see
+ * core/stored-form.ts) with ones computed from the stored outputs, so that a program sees every output
+ * as before. Each class calls it right after `super(...)`. Defaults and `rotatesAt` are computed from
+ * non-secret outputs only, so none of them becomes secret.
+ */
+export function presentDerivedOutputs(
+  resource: pulumi.CustomResource,
+  definition: Pick<TokenResourceDefinition, "storedForm">,
+): void {
+  const outputs = resource as unknown as Record<string, pulumi.Output<unknown>>;
+  const form = definition.storedForm;
+  const sources = Object.fromEntries(
+    [...new Set([...form.sources, ...derivedKeys(form), "expiresAt"])].map((key) => [key, outputs[key]]),
+  );
+  const presented = pulumi.all(sources).apply((stored) => presentedForm(form, stored));
+  for (const key of derivedKeys(form)) outputs[key] = presented.apply((full) => full[key]);
+  const packed = form.packedSecrets;
+  if (!packed) return;
+  // Secret, as their sources are. State written by 0.1.0 stores each one under its own name.
+  const secrets = outputs[packed.key]!;
+  for (const key of packed.outputs) {
+    const own = outputs[key]!;
+    outputs[key] = pulumi
+      .all([secrets, own])
+      .apply(([value, stored]) => unpacked([key], value)[key] ?? stored);
+  }
 }

@@ -5,7 +5,11 @@
  *
  * @module
  */
+import { MINUTE_MS } from "../core/rotation.ts";
 import type { TokenResourceDefinition } from "../core/token-resource.ts";
+
+/** Default rotate-before window, in minutes. */
+export const DEFAULT_ROTATE_BEFORE_MINUTES = 10;
 
 /** The outputs, secret outputs and credential inputs of `UserToken`. */
 export const USER_TOKEN: TokenResourceDefinition = {
@@ -33,4 +37,11 @@ export const USER_TOKEN: TokenResourceDefinition = {
   ],
   secretOutputs: ["accessToken", "refreshToken"],
   secretInputs: ["apiKey"],
+  storedForm: {
+    defaults: () => ({ rotateBeforeMinutes: DEFAULT_ROTATE_BEFORE_MINUTES }),
+    rotateBeforeMs: (outputs) => Number(outputs.rotateBeforeMinutes) * MINUTE_MS,
+    sources: [],
+    // One secret instead of two: see core/stored-form.ts.
+    packedSecrets: { key: "tokens", outputs: ["accessToken", "refreshToken"] },
+  },
 };

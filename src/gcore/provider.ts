@@ -15,7 +15,6 @@
 import type { CheckFailure } from "../core/check.ts";
 import { now } from "../core/clock.ts";
 import { notice } from "../core/log.ts";
-import { MINUTE_MS } from "../core/rotation.ts";
 import { describeSources, lookupSetting } from "../core/settings.ts";
 import { createTokenProvider, type StoredToken } from "../core/token-provider.ts";
 import { ApiNetworkError, ApiResponseError, ApiTimeoutError, InvalidResponseError } from "../errors.ts";
@@ -30,7 +29,8 @@ import {
   type UserTokenPair,
   userExists,
 } from "./api.ts";
-import { DEFAULT_ROTATE_BEFORE_MINUTES, inputSchema, storedSchema, type UserTokenInputs } from "./schemas.ts";
+import { USER_TOKEN } from "./definition.ts";
+import { inputSchema, storedSchema, type UserTokenInputs } from "./schemas.ts";
 
 export type { UserTokenInputs } from "./schemas.ts";
 
@@ -156,7 +156,7 @@ export const gcoreProvider = createTokenProvider<UserTokenInputs, UserTokenState
   checkEnvironment: environmentFailures,
   id: (inputs) => `users/${inputs.userId}`,
   replaceOn: ["userId", "apiUrl"],
-  rotateBeforeMs: (inputs) => (inputs.rotateBeforeMinutes ?? DEFAULT_ROTATE_BEFORE_MINUTES) * MINUTE_MS,
+  storedForm: USER_TOKEN.storedForm,
 
   async issue(inputs) {
     return stateOf(await issueUserToken(resolveConnection(inputs), inputs.userId));

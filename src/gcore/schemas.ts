@@ -8,13 +8,11 @@
  */
 import { once } from "../core/once.ts";
 import { z } from "zod";
+import { DEFAULT_ROTATE_BEFORE_MINUTES } from "./definition.ts";
 import { caCertificateProblem, checkedString, httpUrlProblem } from "../core/check.ts";
 
 /** Access tokens live 60 minutes, so the rotate-before window must be shorter. */
 export const MAX_ROTATE_BEFORE_MINUTES = 59;
-
-/** Default rotate-before window, in minutes. */
-export const DEFAULT_ROTATE_BEFORE_MINUTES = 10;
 
 /** The validated inputs of `gcore.UserToken`. */
 export interface UserTokenInputs {

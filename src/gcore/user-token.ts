@@ -4,7 +4,7 @@
  * @module
  */
 import * as pulumi from "@pulumi/pulumi";
-import { tokenRegistration, withoutPromiseStacks } from "../core/token-resource.ts";
+import { presentDerivedOutputs, tokenRegistration, withoutPromiseStacks } from "../core/token-resource.ts";
 import { USER_TOKEN } from "./definition.ts";
 
 /** Inputs of {@link UserToken}. */
@@ -112,6 +112,7 @@ export class UserToken extends pulumi.CustomResource {
     const restoreStacks = withoutPromiseStacks();
     try {
       super(...tokenRegistration(USER_TOKEN, name, args, opts));
+      presentDerivedOutputs(this, USER_TOKEN);
     } finally {
       restoreStacks();
     }

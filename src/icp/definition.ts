@@ -5,7 +5,11 @@
  *
  * @module
  */
+import { MINUTE_MS } from "../core/rotation.ts";
 import type { TokenResourceDefinition } from "../core/token-resource.ts";
+
+/** Default of `rotateBeforeMinutes`. */
+export const DEFAULT_ROTATE_BEFORE_MINUTES = 5;
 
 /** The outputs, secret outputs and credential inputs of `RegistryToken`. */
 export const REGISTRY_TOKEN: TokenResourceDefinition = {
@@ -31,4 +35,9 @@ export const REGISTRY_TOKEN: TokenResourceDefinition = {
   ],
   secretOutputs: ["token", "dockerConfigJson"],
   secretInputs: ["password", "idToken"],
+  storedForm: {
+    defaults: () => ({ rotateBeforeMinutes: DEFAULT_ROTATE_BEFORE_MINUTES }),
+    rotateBeforeMs: (outputs) => Number(outputs.rotateBeforeMinutes) * MINUTE_MS,
+    sources: [],
+  },
 };

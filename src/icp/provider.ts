@@ -32,6 +32,7 @@ import {
   type ResourceScope,
   storedSchema,
 } from "./schemas.ts";
+import { REGISTRY_TOKEN } from "./definition.ts";
 
 export type { RegistryTokenInputs } from "./schemas.ts";
 
@@ -285,7 +286,7 @@ export const icpProvider = createTokenProvider<RegistryTokenInputs, RegistryToke
   checkEnvironment,
   id: (inputs) => `${inputs.registry ?? "(no registry)"}/${inputs.scope ?? "*"}`,
   replaceOn: ["clusterUrl", "scope", "registry", "username"],
-  rotateBeforeMs: (inputs) => inputs.rotateBeforeMinutes * MINUTE_MS,
+  storedForm: REGISTRY_TOKEN.storedForm,
   issue: fetchToken,
   rotate: (inputs) => fetchToken(inputs),
   inspect,

@@ -4,7 +4,7 @@
  * @module
  */
 import * as pulumi from "@pulumi/pulumi";
-import { tokenRegistration, withoutPromiseStacks } from "../core/token-resource.ts";
+import { presentDerivedOutputs, tokenRegistration, withoutPromiseStacks } from "../core/token-resource.ts";
 import { REGISTRY_TOKEN } from "./definition.ts";
 
 /** Inputs of {@link RegistryToken}. */
@@ -146,6 +146,7 @@ export class RegistryToken extends pulumi.CustomResource {
     const restoreStacks = withoutPromiseStacks();
     try {
       super(...tokenRegistration(REGISTRY_TOKEN, name, args, opts));
+      presentDerivedOutputs(this, REGISTRY_TOKEN);
     } finally {
       restoreStacks();
     }

@@ -7,11 +7,10 @@
  */
 import { decodeJwt } from "jose";
 import { z } from "zod";
+import { DEFAULT_ROTATE_BEFORE_MINUTES } from "./definition.ts";
 import { caCertificateProblem, checkedString } from "../core/check.ts";
 import { lookupSetting, type SettingsTable, settingsOf } from "../core/settings.ts";
 
-/** Default of `rotateBeforeMinutes`. */
-export const DEFAULT_ROTATE_BEFORE_MINUTES = 5;
 /** Lifetime of an image-manager registry token (api-notes §3: `expires_in: 1800`). */
 export const TOKEN_LIFETIME_MINUTES = 30;
 /** Port of the ICP image registry on the cluster host (api-notes §3). */

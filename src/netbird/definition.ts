@@ -5,7 +5,16 @@
  *
  * @module
  */
+import { DAY_MS, defaultWindow } from "../core/rotation.ts";
 import type { TokenResourceDefinition } from "../core/token-resource.ts";
+
+/** Preferred rotate-before window, in days, when `rotateBeforeDays` is not set. */
+export const DEFAULT_ROTATE_BEFORE_DAYS = 7;
+
+/** `min(7 days, a third of the lifetime)`, in days (may be fractional for very short lifetimes). */
+export function defaultRotateBeforeDays(expiresInDays: number): number {
+  return defaultWindow(DEFAULT_ROTATE_BEFORE_DAYS * DAY_MS, expiresInDays * DAY_MS) / DAY_MS;
+}
 
 /** The outputs, secret outputs and credential inputs of `PersonalAccessToken`. */
 export const PERSONAL_ACCESS_TOKEN: TokenResourceDefinition = {
@@ -36,4 +45,13 @@ export const PERSONAL_ACCESS_TOKEN: TokenResourceDefinition = {
   ],
   secretOutputs: ["token", "previousToken"],
   secretInputs: ["apiToken", "adoptToken"],
+  storedForm: {
+    defaults: (stored) => ({
+      rotateBeforeDays: defaultRotateBeforeDays(Number(stored.expiresInDays)),
+      revokePrevious: false,
+      status: "active",
+    }),
+    rotateBeforeMs: (outputs) => Math.round(Number(outputs.rotateBeforeDays) * DAY_MS),
+    sources: ["expiresInDays"],
+  },
 };

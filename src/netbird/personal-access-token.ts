@@ -5,7 +5,7 @@
  * @module
  */
 import * as pulumi from "@pulumi/pulumi";
-import { tokenRegistration, withoutPromiseStacks } from "../core/token-resource.ts";
+import { presentDerivedOutputs, tokenRegistration, withoutPromiseStacks } from "../core/token-resource.ts";
 import { PERSONAL_ACCESS_TOKEN } from "./definition.ts";
 
 /** The inputs of {@link PersonalAccessToken}. */
@@ -152,6 +152,7 @@ export class PersonalAccessToken extends pulumi.CustomResource {
     const restoreStacks = withoutPromiseStacks();
     try {
       super(...tokenRegistration(PERSONAL_ACCESS_TOKEN, name, args, opts));
+      presentDerivedOutputs(this, PERSONAL_ACCESS_TOKEN);
     } finally {
       restoreStacks();
     }

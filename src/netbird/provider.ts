@@ -19,7 +19,7 @@ import type { CheckFailure } from "../core/check.ts";
 import type { PersonalAccessTokenPendingRevocation } from "./personal-access-token.ts";
 import { now } from "../core/clock.ts";
 import { notice } from "../core/log.ts";
-import { DAY_MS, MINUTE_MS } from "../core/rotation.ts";
+import { MINUTE_MS } from "../core/rotation.ts";
 import { describeSources, lookupSetting } from "../core/settings.ts";
 import { createTokenProvider, type StoredToken, type TokenSpec } from "../core/token-provider.ts";
 import {
@@ -37,12 +37,8 @@ import {
   resolveManagementUrl,
   settingSource,
 } from "./api.ts";
-import {
-  defaultRotateBeforeDays,
-  inputSchema,
-  type PersonalAccessTokenInputs,
-  storedSchema,
-} from "./schemas.ts";
+import { PERSONAL_ACCESS_TOKEN } from "./definition.ts";
+import { inputSchema, type PersonalAccessTokenInputs, storedSchema } from "./schemas.ts";
 
 /** A token whose revocation failed; it is retried at the next rotation or destroy. */
 type PendingRevocation = PersonalAccessTokenPendingRevocation;
@@ -92,8 +88,7 @@ const spec: TokenSpec<Inputs, State> = {
   id: (inputs) => `${inputs.userId}/${inputs.name}`,
   replaceOn: REPLACE_ON,
   transientInputs: ["adoptTokenId", "adoptToken"],
-  rotateBeforeMs: (inputs) =>
-    Math.round((inputs.rotateBeforeDays ?? defaultRotateBeforeDays(inputs.expiresInDays)) * DAY_MS),
+  storedForm: PERSONAL_ACCESS_TOKEN.storedForm,
   issue,
   rotate,
   inspect,

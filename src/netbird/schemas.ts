@@ -11,20 +11,17 @@ import { crc32 } from "node:zlib";
 import { once } from "../core/once.ts";
 import { z } from "zod";
 import { caCertificateProblem, checkedString, httpUrlProblem } from "../core/check.ts";
-import { DAY_MS, defaultWindow } from "../core/rotation.ts";
+import { defaultRotateBeforeDays } from "./definition.ts";
 
 /** The default management API (NetBird cloud). */
 export const DEFAULT_MANAGEMENT_URL = "https://api.netbird.io";
-
-/** Preferred rotate-before window, in days, when `rotateBeforeDays` is not set. */
-export const DEFAULT_ROTATE_BEFORE_DAYS = 7;
 
 /** The validated inputs of `netbird.PersonalAccessToken` (after `check`: defaults applied). */
 export interface PersonalAccessTokenInputs {
   userId: string;
   name: string;
   expiresInDays: number;
-  /** Resolved by `check`; optional only for state written without it. */
+  /** Resolved by the schema (the default when not given); stored only when it differs from the default. */
   rotateBeforeDays?: number | undefined;
   revokePrevious: boolean;
   rotationTrigger?: string | undefined;
@@ -33,11 +30,6 @@ export interface PersonalAccessTokenInputs {
   caCertificate?: string | undefined;
   adoptTokenId?: string | undefined;
   adoptToken?: string | undefined;
-}
-
-/** `min(7 days, a third of the lifetime)`, in days (may be fractional for very short lifetimes). */
-export function defaultRotateBeforeDays(expiresInDays: number): number {
-  return defaultWindow(DEFAULT_ROTATE_BEFORE_DAYS * DAY_MS, expiresInDays * DAY_MS) / DAY_MS;
 }
 
 const PAT_PREFIX = "nbp_";

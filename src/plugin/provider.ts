@@ -15,6 +15,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import { UNKNOWN_VALUE } from "../core/check.ts";
 import { presentError } from "../core/error-presentation.ts";
 import { setStackConfig } from "../core/settings.ts";
+import { presentedForm } from "../core/stored-form.ts";
 import { pluginWording, stackConfigOf } from "./config.ts";
 import { importCredential } from "./import.ts";
 import { type PluginResource, resourceOf } from "./resources.ts";
@@ -161,7 +162,10 @@ export class TokensProvider {
     const secrets = new Set<string>();
     const inputs = plain(news, secrets);
     const result = await run(() => definition.provider.create(inputs));
-    return { id: result.id, outs: wrapSecrets(result.outs ?? {}, secretsOf(definition, secrets)) };
+    return {
+      id: result.id,
+      outs: wrapSecrets(presented(definition, result.outs), secretsOf(definition, secrets)),
+    };
   }
 
   /**
@@ -184,7 +188,7 @@ export class TokensProvider {
       if (imported === undefined) return undefined;
       return {
         id: imported.id,
-        props: wrapSecrets(imported.outputs, secret),
+        props: wrapSecrets(presented(definition, imported.outputs), secret),
         inputs: wrapSecrets(imported.inputs, secret),
       };
     }
@@ -192,7 +196,7 @@ export class TokensProvider {
     if (!result.id) return undefined;
     return {
       id: result.id,
-      props: wrapSecrets(result.props ?? {}, secret),
+      props: wrapSecrets(presented(definition, result.props), secret),
       inputs: wrapSecrets(result.inputs ?? storedInputs, secret),
     };
   }
@@ -228,7 +232,7 @@ export class TokensProvider {
     const before = plain(olds, secrets);
     const inputs = plain(news, secrets);
     const result = await run(() => definition.provider.update?.(id, before, inputs) ?? { outs: inputs });
-    return { outs: wrapSecrets(result.outs ?? {}, secretsOf(definition, secrets)) };
+    return { outs: wrapSecrets(presented(definition, result.outs), secretsOf(definition, secrets)) };
   }
 
   async delete(type: string, id: string, props: Bag): Promise<void> {
@@ -236,4 +240,9 @@ export class TokensProvider {
     const stored = plain(props, new Set());
     await run(() => definition.provider.delete?.(id, stored));
   }
+}
+
+/** Every output, defaults and `rotatesAt` included: the plugin's SDKs show what they are given. */
+function presented(definition: PluginResource, outputs: Bag | undefined): Bag {
+  return outputs === undefined ? {} : presentedForm(definition.storedForm, outputs);
 }

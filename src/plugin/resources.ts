@@ -7,6 +7,7 @@
  *
  * @module
  */
+import type { StoredForm } from "../core/stored-form.ts";
 import type { TokenProvider } from "../core/token-provider.ts";
 import { USER_TOKEN } from "../gcore/definition.ts";
 import { gcoreProvider } from "../gcore/provider.ts";
@@ -33,6 +34,8 @@ export interface PluginResource {
   secretOutputs: readonly string[];
   /** Credential inputs: always returned as secrets (and so stored encrypted), like the class does. */
   secretInputs: readonly string[];
+  /** What the provider leaves out of its results; the plugin returns every output (core/stored-form.ts). */
+  storedForm: StoredForm;
   /** The outputs a rotation replaces: a due rotation shows as an update of these in the detailed diff. */
   rotatedOutputs: readonly string[];
 }
@@ -48,6 +51,7 @@ export const RESOURCES: Readonly<Record<string, PluginResource>> = Object.fromEn
       outputs: PERSONAL_ACCESS_TOKEN.outputs,
       secretOutputs: PERSONAL_ACCESS_TOKEN.secretOutputs,
       secretInputs: PERSONAL_ACCESS_TOKEN.secretInputs,
+      storedForm: PERSONAL_ACCESS_TOKEN.storedForm,
       rotatedOutputs: ["token", "tokenId", "expiresAt", "rotatesAt"],
     },
     {
@@ -58,6 +62,7 @@ export const RESOURCES: Readonly<Record<string, PluginResource>> = Object.fromEn
       outputs: USER_TOKEN.outputs,
       secretOutputs: USER_TOKEN.secretOutputs,
       secretInputs: USER_TOKEN.secretInputs,
+      storedForm: USER_TOKEN.storedForm,
       rotatedOutputs: ["accessToken", "refreshToken", "expiresAt", "rotatesAt"],
     },
     {
@@ -68,6 +73,7 @@ export const RESOURCES: Readonly<Record<string, PluginResource>> = Object.fromEn
       outputs: REGISTRY_TOKEN.outputs,
       secretOutputs: REGISTRY_TOKEN.secretOutputs,
       secretInputs: REGISTRY_TOKEN.secretInputs,
+      storedForm: REGISTRY_TOKEN.storedForm,
       rotatedOutputs: ["token", "dockerConfigJson", "expiresAt", "rotatesAt"],
     },
   ].map((resource: PluginResource) => [resource.token, resource]),

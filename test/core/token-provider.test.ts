@@ -33,7 +33,11 @@ function fixture() {
     id: (inputs) => `fixture/${inputs.name}`,
     replaceOn: ["name"],
     transientInputs: ["adopt"],
-    rotateBeforeMs: (inputs) => inputs.rotateBeforeMinutes * MINUTE_MS,
+    storedForm: {
+      defaults: () => ({ rotateBeforeMinutes: 10 }),
+      rotateBeforeMs: (outputs) => Number(outputs.rotateBeforeMinutes) * MINUTE_MS,
+      sources: [],
+    },
     issue: async () => {
       calls.push("issue");
       return { value: `v${++serial}`, expiresAt: new Date(now().getTime() + 60 * MINUTE_MS).toISOString() };
@@ -58,10 +62,14 @@ const T0 = "2030-01-01T00:00:00Z";
 afterEach(() => setStackConfig(undefined));
 
 describe("createTokenProvider", () => {
-  it("check applies defaults and reports failures naming the property in the reason, without calling the API", async () => {
+  it("check validates, leaves defaults out of the stored inputs and reports failures naming the property, without calling the API", async () => {
     const { provider, calls } = fixture();
-    expect(await provider.check?.({}, { name: "a", __provider: "x" })).toEqual({
-      inputs: { name: "a", rotateBeforeMinutes: 10 },
+    expect(await provider.check?.({}, { name: "a", __provider: "x" })).toEqual({ inputs: { name: "a" } });
+    expect(await provider.check?.({}, { name: "a", rotateBeforeMinutes: 10 })).toEqual({
+      inputs: { name: "a" },
+    });
+    expect(await provider.check?.({}, { name: "a", rotateBeforeMinutes: 5 })).toEqual({
+      inputs: { name: "a", rotateBeforeMinutes: 5 },
     });
     const failed = await provider.check?.({}, { name: "" });
     // No property for the engine (it would print the value, which may be a secret).
@@ -75,20 +83,35 @@ describe("createTokenProvider", () => {
     expect(await provider.check?.({}, news)).toEqual({ inputs: news });
   });
 
-  it("creates with a stable id, stores rotatesAt and leaves transient inputs out", async () => {
+  it("creates with a stable id and compact outputs: no transient inputs, no defaults, no rotatesAt", async () => {
     process.env[NOW_ENV] = T0;
     const { provider } = fixture();
     const created = await provider.create({ name: "a", rotateBeforeMinutes: 10, adopt: "secret" });
     expect(created).toEqual({
       id: "fixture/a",
-      outs: {
-        name: "a",
-        rotateBeforeMinutes: 10,
-        value: "v1",
-        expiresAt: "2030-01-01T01:00:00.000Z",
-        rotatesAt: "2030-01-01T00:50:00.000Z",
-      },
+      outs: { name: "a", value: "v1", expiresAt: "2030-01-01T01:00:00.000Z" },
     });
+  });
+
+  it("reads state that stores defaults and rotatesAt (0.1.0) like compact state: same diff, compact read", async () => {
+    process.env[NOW_ENV] = T0;
+    const { provider, calls } = fixture();
+    const full = {
+      name: "a",
+      rotateBeforeMinutes: 10,
+      value: "v1",
+      expiresAt: "2030-01-01T01:00:00.000Z",
+      rotatesAt: "2030-01-01T00:50:00.000Z",
+    };
+    expect(await provider.diff?.("fixture/a", full, { name: "a" })).toEqual({ changes: false });
+    expect(await provider.diff?.("fixture/a", full, { name: "a", rotateBeforeMinutes: 20 })).toEqual({
+      changes: true,
+    });
+    expect(await provider.read?.("fixture/a", full)).toEqual({
+      id: "fixture/a",
+      props: { name: "a", value: "v1", expiresAt: "2030-01-01T01:00:00.000Z" },
+    });
+    expect(calls).toEqual(["inspect"]);
   });
 
   it("diff reports no change before rotatesAt and a change once it is reached", async () => {
@@ -125,10 +148,11 @@ describe("createTokenProvider", () => {
       { ...outs, __provider: "p" },
       { name: "a", rotateBeforeMinutes: 20 },
     );
-    expect(updated?.outs).toMatchObject({
+    expect(updated?.outs).toEqual({
+      name: "a",
       value: "v1",
       rotateBeforeMinutes: 20,
-      rotatesAt: "2030-01-01T00:40:00.000Z",
+      expiresAt: "2030-01-01T01:00:00.000Z",
     });
     expect(updated?.outs).not.toHaveProperty("__provider");
     expect(calls).toEqual(["issue"]);

@@ -143,13 +143,36 @@ describe("upgrading a stack made by pulumi-tokens 0.1.0", () => {
     expect(tls.requests).toEqual([]);
     const afterRefresh = resourcesOf(await stack.stack.exportStack());
     const refreshedPat = byType(afterRefresh, TYPES.netbird).outputs ?? {};
-    expect(refreshedPat.status).toBe("active");
+    // Rewritten in the compact form: no defaults ("active", revokePrevious false), no rotatesAt.
+    expect(refreshedPat).not.toHaveProperty("status");
+    expect(refreshedPat).not.toHaveProperty("revokePrevious");
+    expect(refreshedPat).not.toHaveProperty("rotatesAt");
     expect(refreshedPat.tokenId).toBe(pat.tokenId);
     expect(refreshedPat.previousTokenId).toBe(pat.previousTokenId);
     expect(refreshedPat.__provider).toBe(pat.__provider);
+    // The Gcore pair is one secret now, not two.
+    const oldUserToken = byType(decrypted, TYPES.gcore).outputs ?? {};
+    const refreshedUserToken = byType(afterRefresh, TYPES.gcore).outputs ?? {};
+    expect(refreshedUserToken).not.toHaveProperty("accessToken");
+    expect(plaintext(refreshedUserToken.tokens)).toEqual({
+      accessToken: plaintext(oldUserToken.accessToken),
+      refreshToken: plaintext(oldUserToken.refreshToken),
+    });
+
+    // 3. plain `pulumi up` on the compact state: still all same, no API call, the same outputs
+    plain.clearRequests();
+    const again = await stack.up();
+    expect(again.changes).toEqual({ same: 4 });
+    expect(plain.requests).toEqual([]);
+    expect(tls.requests).toEqual([]);
+    for (const key of ["netbirdRotatesAt", "gcoreAccessToken", "gcoreRotatesAt", "registryRotatesAt"]) {
+      expect(again.outputs[key]?.value, key).toEqual(same.outputs[key]?.value);
+    }
+    expect(again.outputs.gcoreAccessToken?.secret).toBe(true);
+    expect(again.outputs.netbirdRotatesAt?.secret).toBe(false);
     plain.clearRequests();
 
-    // 3. destroy: delete runs the 0.1.0 shim too, and revokes both NetBird tokens
+    // 4. destroy: delete runs the 0.1.0 shim too, and revokes both NetBird tokens
     const destroyed = await stack.destroy();
     expect(destroyed.changes).toEqual({ delete: 4 });
     expect(plain.requestsFor("netbird").map((entry) => `${entry.route} ${entry.status}`)).toEqual([

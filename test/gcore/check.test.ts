@@ -112,10 +112,10 @@ describe("check", () => {
     expect(emu.requests).toEqual([]);
   });
 
-  it("accepts valid inputs, applies the default window, and takes the key from GCORE_API_KEY", async () => {
+  it("accepts valid inputs, stores no default window, and takes the key from GCORE_API_KEY", async () => {
     process.env.GCORE_API_KEY = emu.seeds.gcore.resellerApiKey;
     const result = await gcoreProvider.check?.({}, { userId: 1234, apiUrl: emu.url, __provider: "p" });
-    expect(result).toEqual({ inputs: { userId: 1234, rotateBeforeMinutes: 10, apiUrl: emu.url } });
+    expect(result).toEqual({ inputs: { userId: 1234, apiUrl: emu.url } });
     expect(emu.requests).toEqual([]);
   });
 
@@ -123,7 +123,7 @@ describe("check", () => {
     process.env.GCORE_API_KEY = emu.seeds.gcore.resellerApiKey;
     process.env.GCORE_API_URL = `${emu.url}/`;
     const result = await gcoreProvider.check?.({}, { userId: 1234 });
-    expect(result).toEqual({ inputs: { userId: 1234, rotateBeforeMinutes: 10, apiUrl: emu.url } });
+    expect(result).toEqual({ inputs: { userId: 1234, apiUrl: emu.url } });
   });
 
   it("checks a caCertificate from GCORE_CA_CERTIFICATE, naming that source", async () => {

@@ -11,6 +11,8 @@ import {
 } from "../../src/errors.ts";
 import { describeError } from "../../src/gcore/api.ts";
 import { gcoreProvider } from "../../src/gcore/provider.ts";
+import { USER_TOKEN } from "../../src/gcore/definition.ts";
+import { presentedForm } from "../../src/core/stored-form.ts";
 import { configureProvider, useProviderEmulator } from "../harness/emulator.ts";
 
 type Bag = Record<string, unknown>;
@@ -36,18 +38,22 @@ function inputs(extra: Bag = {}): Bag {
   };
 }
 
-/** check + create, as the engine does. */
-async function create(extra: Bag = {}): Promise<{ id: string; outs: Bag; news: Bag }> {
+/** Outputs as a program sees them (the JWTs by name, the default window, `rotatesAt`). */
+const presented = (outputs: Bag): Bag => presentedForm(USER_TOKEN.storedForm, outputs);
+
+/** check + create, as the engine does; `outs` as presented, `stored` as the engine stores them. */
+async function create(extra: Bag = {}): Promise<{ id: string; outs: Bag; stored: Bag; news: Bag }> {
   const checked = await gcoreProvider.check?.({}, inputs(extra));
   expect(checked?.failures).toBeUndefined();
   const news = checked?.inputs as Bag;
   const created = await gcoreProvider.create(news);
-  return { id: created.id, outs: created.outs as Bag, news };
+  return { id: created.id, outs: presented(created.outs as Bag), stored: created.outs as Bag, news };
 }
 
+/** Update; the outputs as presented. */
 async function update(olds: Bag, news: Bag): Promise<Bag> {
   const result = await gcoreProvider.update?.("users/1234", olds, news);
-  return result?.outs as Bag;
+  return presented(result?.outs as Bag);
 }
 
 /** A JWT with this header and these claims and a fake signature (the provider cannot verify Gcore's). */
@@ -120,7 +126,24 @@ describe("hostile or broken answers", () => {
 
 describe("create", () => {
   it("issues a pair through the reseller endpoint and reads expiries and identity from the JWTs", async () => {
-    const { id, outs } = await create();
+    const { id, outs, stored } = await create();
+    // Stored: both JWTs as one (secret) value, no default window, no rotatesAt.
+    expect(Object.keys(stored).sort()).toEqual([
+      "accessExpiresAt",
+      "apiKey",
+      "apiUrl",
+      "clientId",
+      "clientName",
+      "email",
+      "expiresAt",
+      "refreshExpiresAt",
+      "tokens",
+      "userGroups",
+      "userId",
+      "userType",
+      "username",
+    ]);
+    expect(stored.tokens).toEqual({ accessToken: outs.accessToken, refreshToken: outs.refreshToken });
     expect(id).toBe("users/1234");
     expect(routes()).toEqual(["gcore.userToken"]);
     expect(emu.requestsFor("gcore")[0]).toMatchObject({
@@ -251,7 +274,7 @@ describe("create", () => {
 
 describe("diff", () => {
   it("reports nothing before rotatesAt and calls no API", async () => {
-    const { outs, news } = await create();
+    const { stored: outs, news } = await create();
     emu.clearRequests();
     setAt(minutes(49));
     await expect(gcoreProvider.diff?.("users/1234", outs, news)).resolves.toEqual({ changes: false });
@@ -259,7 +282,7 @@ describe("diff", () => {
   });
 
   it("reports an update at rotatesAt, when the trigger changes, and a replace for userId or apiUrl", async () => {
-    const { outs, news } = await create();
+    const { stored: outs, news } = await create();
     emu.clearRequests();
     setAt(minutes(50));
     await expect(gcoreProvider.diff?.("users/1234", outs, news)).resolves.toEqual({ changes: true });
@@ -422,7 +445,7 @@ describe("update", () => {
 
 describe("read", () => {
   it("keeps the state (secrets carried over) while the user exists", async () => {
-    const { id, outs } = await create();
+    const { id, stored: outs } = await create();
     emu.clearRequests();
     setAt(minutes(70)); // access expired, refresh still valid
     const read = await gcoreProvider.read?.(id, { ...outs, __provider: "p" });

@@ -4,14 +4,23 @@ import { describe, expect, it } from "vitest";
 import { UserToken } from "../../src/gcore/index.ts";
 import { installResourceMocks, outputValue, SECRET_SIG, SIG_KEY } from "../harness/mocks.ts";
 
+// The provider's stored form: both JWTs in one value, no rotatesAt. A resource named "v010" answers
+// like state written by 0.1.0: the JWTs by name, rotatesAt stored.
 const { registered } = installResourceMocks((args) => ({
   id: `users/${String(args.inputs.userId)}`,
-  state: {
-    ...args.inputs,
-    accessToken: "eyJ.a.b",
-    refreshToken: "eyJ.c.d",
-    rotatesAt: "2030-01-01T00:50:00Z",
-  },
+  state:
+    args.name === "v010"
+      ? {
+          ...args.inputs,
+          accessToken: "eyJ.old.a",
+          refreshToken: "eyJ.old.r",
+          rotatesAt: "2029-12-31T23:00:00Z",
+        }
+      : {
+          ...args.inputs,
+          tokens: { accessToken: "eyJ.a.b", refreshToken: "eyJ.c.d" },
+          expiresAt: "2030-01-01T01:00:00Z",
+        },
 }));
 
 describe("gcore.UserToken", () => {
@@ -20,7 +29,13 @@ describe("gcore.UserToken", () => {
     await expect(outputValue(token.accessToken)).resolves.toBe("eyJ.a.b");
     const entry = registered.find((candidate) => candidate.name === "support");
     expect(entry?.type).toBe("pulumi-nodejs:dynamic/gcore:UserToken");
-    expect(entry?.additionalSecretOutputs.sort()).toEqual(["accessToken", "apiKey", "refreshToken"]);
+    await expect(outputValue(token.refreshToken)).resolves.toBe("eyJ.c.d");
+    expect(entry?.additionalSecretOutputs.sort()).toEqual([
+      "accessToken",
+      "apiKey",
+      "refreshToken",
+      "tokens",
+    ]);
     // The API key input is sent to the engine as a secret.
     expect(entry?.inputs.apiKey).toEqual({
       [SIG_KEY]: SECRET_SIG,
@@ -50,7 +65,8 @@ describe("gcore.UserToken", () => {
       "clientName",
     ] as const;
     for (const key of keys) expect(pulumi.Output.isInstance(token[key]), key).toBe(true);
-    await expect(outputValue(token.rotatesAt)).resolves.toBe("2030-01-01T00:50:00Z");
+    // Derived: expiresAt − rotateBeforeMinutes.
+    await expect(outputValue(token.rotatesAt)).resolves.toBe("2030-01-01T00:45:00.000Z");
     const entry = registered.find((candidate) => candidate.name === "outputs");
     // Only the given inputs reach the engine; unset inputs and the outputs stay out of the request.
     expect(Object.keys(entry?.inputs ?? {}).sort()).toEqual([
@@ -59,6 +75,14 @@ describe("gcore.UserToken", () => {
       "rotationTrigger",
       "userId",
     ]);
+  });
+
+  it("presents state written by 0.1.0 (JWTs by name) the same way, with the default window", async () => {
+    const token = new UserToken("v010", { userId: 1234 });
+    await expect(outputValue(token.accessToken)).resolves.toBe("eyJ.old.a");
+    await expect(outputValue(token.refreshToken)).resolves.toBe("eyJ.old.r");
+    await expect(outputValue(token.rotateBeforeMinutes)).resolves.toBe(10);
+    await expect(outputValue(token.rotatesAt)).resolves.toBe("2029-12-31T23:00:00Z");
   });
 
   it("stores a provider closure under 4 KB that loads pulumi-tokens/providers at run time", async () => {

@@ -273,7 +273,9 @@ describe("check accepts the scope grammar, host:port names included", () => {
     const result = await icpProvider.check?.({}, { ...valid, scope });
 
     expect(result?.failures).toBeUndefined();
-    expect(result?.inputs).toMatchObject({ scope, registry: "mycluster.icp:8500", rotateBeforeMinutes: 5 });
+    expect(result?.inputs).toMatchObject({ scope, registry: "mycluster.icp:8500" });
+    // The default window is not stored.
+    expect(result?.inputs).not.toHaveProperty("rotateBeforeMinutes");
     expect(emu.requests).toEqual([]);
   });
 

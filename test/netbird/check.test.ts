@@ -196,7 +196,7 @@ describe("check", () => {
     ]);
   });
 
-  it("accepts the credential from NB_PAT and applies the defaults", async () => {
+  it("accepts the credential from NB_PAT and stores no default (rotateBeforeDays 7, revokePrevious false)", async () => {
     process.env.NB_PAT = emu.seeds.netbird.adminToken;
     const result = await netbirdProvider.check?.({}, { ...valid(), apiToken: undefined });
     expect(result?.failures).toBeUndefined();
@@ -204,8 +204,6 @@ describe("check", () => {
       userId: "svc-ci",
       name: "ci-pipeline",
       expiresInDays: 90,
-      rotateBeforeDays: 7,
-      revokePrevious: false,
       managementUrl: emu.url,
     });
   });

@@ -15,6 +15,8 @@ import { authorizationHeader, describeError } from "../../src/netbird/api.ts";
 import { AdoptionError, InvalidCredentialsError } from "../../src/errors.ts";
 import { forgetListedTokens, netbirdProvider } from "../../src/netbird/provider.ts";
 import { isWellFormedPlainToken } from "../../src/netbird/schemas.ts";
+import { PERSONAL_ACCESS_TOKEN } from "../../src/netbird/definition.ts";
+import { presentedForm } from "../../src/core/stored-form.ts";
 import { configureProvider, useProviderEmulator } from "../harness/emulator.ts";
 
 type Bag = Record<string, unknown>;
@@ -102,6 +104,11 @@ async function issueOutside(name: string, userId = "svc-ci"): Promise<{ id: stri
   return { id: body.personal_access_token.id, plain: body.plain_token };
 }
 
+/** Outputs as a program sees them: defaults and `rotatesAt` put back. */
+function presented(outputs: Bag | undefined): Bag {
+  return presentedForm(PERSONAL_ACCESS_TOKEN.storedForm, outputs ?? {});
+}
+
 /** Authenticates with a token through the API, which marks it used. */
 async function use(token: string): Promise<number> {
   const response = await fetch(`${emu.url}/api/users/current`, {
@@ -115,7 +122,21 @@ describe("create", () => {
     const { id, outs } = await create();
     expect(id).toBe(ID);
     expect(routes()).toEqual(["netbird.listTokens 200", "netbird.createToken 200"]);
-    expect(outs).toMatchObject({
+    // Stored compact: no defaults (revokePrevious false, status "active"), no rotatesAt.
+    expect(Object.keys(outs).sort()).toEqual([
+      "apiToken",
+      "createdAt",
+      "createdBy",
+      "expiresAt",
+      "expiresInDays",
+      "managementUrl",
+      "name",
+      "rotateBeforeDays",
+      "token",
+      "tokenId",
+      "userId",
+    ]);
+    expect(presented(outs)).toMatchObject({
       userId: "svc-ci",
       name: "ci-pipeline",
       expiresInDays: 90,
@@ -135,14 +156,18 @@ describe("create", () => {
     expect(tokenIds()).toEqual([outs.tokenId]);
   });
 
-  it("resolves the rotate-before default in check, so it is stored", async () => {
+  it("derives the rotate-before default from the lifetime, and does not store it", async () => {
     const defaults = async (expiresInDays: number) =>
-      (await check(inputs({ expiresInDays, rotateBeforeDays: undefined }))).rotateBeforeDays;
+      presented(await check(inputs({ expiresInDays, rotateBeforeDays: undefined }))).rotateBeforeDays;
     expect(await defaults(90)).toBe(7);
     expect(await defaults(9)).toBe(3);
     expect(await defaults(1)).toBeCloseTo(1 / 3, 10);
+    expect(await check(inputs({ expiresInDays: 90, rotateBeforeDays: 7 }))).not.toHaveProperty(
+      "rotateBeforeDays",
+    );
     const { outs } = await create({ expiresInDays: 1, rotateBeforeDays: undefined });
-    expect(outs.rotatesAt).toBe(new Date(T0.getTime() + (2 / 3) * DAY).toISOString());
+    expect(outs).not.toHaveProperty("rotateBeforeDays");
+    expect(presented(outs).rotatesAt).toBe(new Date(T0.getTime() + (2 / 3) * DAY).toISOString());
   });
 
   it("takes the management URL and credential from stack config, and stores only the URL", async () => {
@@ -324,7 +349,7 @@ describe("diff and update", () => {
     const outs = await update(first.outs, first.news);
     expect(routes()).toEqual(["netbird.listTokens 200", "netbird.createToken 200"]);
     expect(outs.tokenId).not.toBe(first.outs.tokenId);
-    expect(outs).toMatchObject({
+    expect(presented(outs)).toMatchObject({
       previousTokenId: first.outs.tokenId,
       previousToken: first.outs.token,
       previousExpiresAt: days(90).toISOString(),
@@ -391,7 +416,7 @@ describe("diff and update", () => {
     emu.clearRequests();
     const outs = await update(first.outs, news);
     expect(routes()).toEqual([]);
-    expect(outs).toMatchObject({
+    expect(presented(outs)).toMatchObject({
       tokenId: first.outs.tokenId,
       token: first.outs.token,
       expiresInDays: 30,
@@ -411,7 +436,7 @@ describe("diff and update", () => {
     emu.clearRequests();
     const outs = await update(first.outs, news);
     expect(routes()).toEqual([]);
-    expect(outs).toMatchObject({
+    expect(presented(outs)).toMatchObject({
       tokenId: first.outs.tokenId,
       token: first.outs.token,
       rotatesAt: days(80).toISOString(),
@@ -490,7 +515,7 @@ describe("read", () => {
     const refreshed = await read(outs);
     expect(routes()).toEqual(["netbird.getToken 200"]);
     expect(refreshed.id).toBe(ID);
-    expect(refreshed.props).toMatchObject({
+    expect(presented(refreshed.props)).toMatchObject({
       tokenId: outs.tokenId,
       token: outs.token,
       lastUsed: days(3).toISOString(),
@@ -513,7 +538,7 @@ describe("read", () => {
     });
     expect(await netbirdProvider.diff?.(ID, refreshed, first.news)).toEqual({ changes: true });
     const third = await update(refreshed, first.news);
-    expect(third).toMatchObject({ status: "active", previousTokenId: first.outs.tokenId });
+    expect(presented(third)).toMatchObject({ status: "active", previousTokenId: first.outs.tokenId });
     expect(tokenIds()).toEqual([first.outs.tokenId, third.tokenId]);
     expect(emu.netbird.authenticate(String(first.outs.token))).toBe(true);
   });
@@ -542,7 +567,7 @@ describe("read", () => {
     const { first, second } = await createAndRotate();
     emu.netbird.deleteToken("svc-ci", String(first.outs.tokenId));
     const refreshed = (await read(second)).props as Bag;
-    expect(refreshed).toMatchObject({ tokenId: second.tokenId, status: "active" });
+    expect(presented(refreshed)).toMatchObject({ tokenId: second.tokenId, status: "active" });
     // Removed, not set to undefined: the provider host cannot send undefined values to the engine.
     expect(Object.keys(refreshed)).not.toContain("previousTokenId");
     expect(Object.keys(refreshed)).not.toContain("previousToken");

@@ -12,8 +12,6 @@ const { registered } = installResourceMocks((args) => ({
     tokenId: "ch8i54g6lnn4g9hqv7n0",
     token: "nbp_mock",
     expiresAt: "2030-03-31T00:00:00.000Z",
-    rotatesAt: "2030-03-01T00:00:00.000Z",
-    status: "active",
   },
 }));
 
@@ -73,7 +71,11 @@ describe("netbird.PersonalAccessToken", () => {
       "pendingRevocations",
     ] as const;
     for (const key of keys) expect(pulumi.Output.isInstance(pat[key]), key).toBe(true);
-    await expect(outputValue(pat.rotatesAt)).resolves.toBe("2030-03-01T00:00:00.000Z");
+    // Not stored (defaults, and rotatesAt = expiresAt − the default window of a 30-day lifetime, 7 days):
+    // derived from the stored outputs.
+    await expect(outputValue(pat.rotatesAt)).resolves.toBe("2030-03-24T00:00:00.000Z");
+    await expect(outputValue(pat.rotateBeforeDays)).resolves.toBe(7);
+    await expect(outputValue(pat.revokePrevious)).resolves.toBe(false);
     await expect(outputValue(pat.status)).resolves.toBe("active");
     const entry = registered.find((candidate) => candidate.name === "outputs");
     // Only the given inputs reach the engine; unset inputs and the outputs stay out of the request.

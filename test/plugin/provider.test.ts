@@ -132,9 +132,9 @@ describe("check, create, diff, update, read and delete of a NetBird token", () =
       { ...news, apiToken: "nbp-given-as-plain", rotationTrigger: wrapped("t1") },
     );
     expect(checked.failures).toEqual([]);
+    // Defaults (revokePrevious false) are not stored.
     expect(checked.inputs).toEqual({
       ...news,
-      revokePrevious: false,
       managementUrl: emu.url,
       apiToken: wrapped("nbp-given-as-plain"),
       rotationTrigger: wrapped("t1"),
