@@ -42,6 +42,6 @@ export const USER_TOKEN: TokenResourceDefinition = {
     rotateBeforeMs: (outputs) => Number(outputs.rotateBeforeMinutes) * MINUTE_MS,
     sources: [],
     // One secret instead of two: see core/stored-form.ts.
-    packedSecrets: { key: "tokens", outputs: ["accessToken", "refreshToken"] },
+    packedSecrets: { key: "secrets", outputs: ["accessToken", "refreshToken"] },
   },
 };

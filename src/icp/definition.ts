@@ -39,5 +39,7 @@ export const REGISTRY_TOKEN: TokenResourceDefinition = {
     defaults: () => ({ rotateBeforeMinutes: DEFAULT_ROTATE_BEFORE_MINUTES }),
     rotateBeforeMs: (outputs) => Number(outputs.rotateBeforeMinutes) * MINUTE_MS,
     sources: [],
+    // One secret instead of two: see core/stored-form.ts.
+    packedSecrets: { key: "secrets", outputs: ["token", "dockerConfigJson"] },
   },
 };

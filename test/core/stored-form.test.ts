@@ -68,7 +68,7 @@ describe("stored form", () => {
     const compact = compactForm(userToken, full);
     expect(compact).toEqual({
       userId: 7,
-      tokens: { accessToken: "a.b.c", refreshToken: "d.e.f" },
+      secrets: { accessToken: "a.b.c", refreshToken: "d.e.f" },
       expiresAt: "2030-01-01T01:00:00.000Z",
     });
     const presented = { ...full, rotatesAt: "2030-01-01T00:50:00.000Z" };

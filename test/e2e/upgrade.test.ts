@@ -154,7 +154,7 @@ describe("upgrading a stack made by pulumi-tokens 0.1.0", () => {
     const oldUserToken = byType(decrypted, TYPES.gcore).outputs ?? {};
     const refreshedUserToken = byType(afterRefresh, TYPES.gcore).outputs ?? {};
     expect(refreshedUserToken).not.toHaveProperty("accessToken");
-    expect(plaintext(refreshedUserToken.tokens)).toEqual({
+    expect(plaintext(refreshedUserToken.secrets)).toEqual({
       accessToken: plaintext(oldUserToken.accessToken),
       refreshToken: plaintext(oldUserToken.refreshToken),
     });

@@ -137,13 +137,13 @@ describe("create", () => {
       "email",
       "expiresAt",
       "refreshExpiresAt",
-      "tokens",
+      "secrets",
       "userGroups",
       "userId",
       "userType",
       "username",
     ]);
-    expect(stored.tokens).toEqual({ accessToken: outs.accessToken, refreshToken: outs.refreshToken });
+    expect(stored.secrets).toEqual({ accessToken: outs.accessToken, refreshToken: outs.refreshToken });
     expect(id).toBe("users/1234");
     expect(routes()).toEqual(["gcore.userToken"]);
     expect(emu.requestsFor("gcore")[0]).toMatchObject({

@@ -18,7 +18,7 @@ const { registered } = installResourceMocks((args) => ({
         }
       : {
           ...args.inputs,
-          tokens: { accessToken: "eyJ.a.b", refreshToken: "eyJ.c.d" },
+          secrets: { accessToken: "eyJ.a.b", refreshToken: "eyJ.c.d" },
           expiresAt: "2030-01-01T01:00:00Z",
         },
 }));
@@ -34,7 +34,7 @@ describe("gcore.UserToken", () => {
       "accessToken",
       "apiKey",
       "refreshToken",
-      "tokens",
+      "secrets",
     ]);
     // The API key input is sent to the engine as a secret.
     expect(entry?.inputs.apiKey).toEqual({

@@ -27,10 +27,11 @@ const routes = () => emu.requestsFor("icp").map((entry) => `${entry.method} ${en
 const presented = (outputs: Record<string, unknown> | undefined) =>
   presentedForm(REGISTRY_TOKEN.storedForm, outputs ?? {});
 
+/** check + create; `outs` as presented, `stored` as the engine stores them. */
 async function create(news: Record<string, unknown>) {
   const inputs = await checked(news);
   const { id, outs } = await icpProvider.create(inputs);
-  return { id, inputs, outs: outs as Record<string, unknown> };
+  return { id, inputs, outs: presented(outs), stored: outs as Record<string, unknown> };
 }
 
 /** check + create where create is expected to throw: what it threw. */
@@ -41,11 +42,15 @@ async function createFailure(news: Record<string, unknown>): Promise<unknown> {
 
 describe("create", () => {
   it("with username and password: an ID token, then the registry token, over HTTPS with the cluster CA", async () => {
-    const { id, outs } = await create(passwordInputs(emu));
+    const { id, outs, stored } = await create(passwordInputs(emu));
 
     expect(routes()).toEqual(["POST icp.identityToken 200", "GET icp.registryToken 200"]);
     expect(id).toBe("127.0.0.1:8500/*");
-    expect(presented(outs)).toMatchObject({
+    // Stored: the token and its dockerconfigjson as one (secret) value, no default window, no rotatesAt.
+    expect(stored.secrets).toEqual({ token: outs.token, dockerConfigJson: outs.dockerConfigJson });
+    for (const key of ["token", "dockerConfigJson", "rotateBeforeMinutes", "rotatesAt"])
+      expect(stored).not.toHaveProperty(key);
+    expect(outs).toMatchObject({
       registry: "127.0.0.1:8500",
       issuedAt: "2030-01-01T00:00:00.000Z",
       expiresAt: "2030-01-01T00:30:00.000Z",
@@ -218,18 +223,19 @@ describe("the rotation model", () => {
     emu.clearRequests();
     setNow(emu, at(26));
 
-    const updated = (await icpProvider.update?.(id, outs, inputs))?.outs as Record<string, unknown>;
+    const stored = (await icpProvider.update?.(id, outs, inputs))?.outs as Record<string, unknown>;
+    const updated = presented(stored);
 
     expect(routes()).toEqual(["POST icp.identityToken 200", "GET icp.registryToken 200"]);
     expect(updated.token).not.toBe(outs.token);
-    expect(presented(updated)).toMatchObject({
+    expect(updated).toMatchObject({
       issuedAt: "2030-01-01T00:26:00.000Z",
       expiresAt: "2030-01-01T00:56:00.000Z",
       rotatesAt: "2030-01-01T00:51:00.000Z",
     });
     await expect(emu.icp.verifyRegistryToken(String(updated.token))).resolves.toMatchObject({ sub: "admin" });
     expect(parseDockerConfig(updated.dockerConfigJson).auths["127.0.0.1:8500"]?.password).toBe(updated.token);
-    await expect(icpProvider.diff?.(id, updated, inputs)).resolves.toEqual({ changes: false });
+    await expect(icpProvider.diff?.(id, stored, inputs)).resolves.toEqual({ changes: false });
   });
 
   it("a new password is a plain update: no call, same token", async () => {
@@ -241,7 +247,7 @@ describe("the rotation model", () => {
     const updated = (await icpProvider.update?.("id", outs, news))?.outs as Record<string, unknown>;
 
     expect(emu.requestsFor("icp")).toEqual([]);
-    expect(updated).toMatchObject({
+    expect(presented(updated)).toMatchObject({
       token: outs.token,
       password: "a-new-password",
       expiresAt: outs.expiresAt,
@@ -287,13 +293,13 @@ describe("the rotation model", () => {
 
 describe("read and delete call nothing", () => {
   it("read before expiry keeps the state", async () => {
-    const { id, outs } = await create({ ...passwordInputs(emu), scope: "repository:ns/app:pull" });
+    const { id, stored } = await create({ ...passwordInputs(emu), scope: "repository:ns/app:pull" });
     emu.clearRequests();
     setNow(emu, at(29));
 
-    const read = await icpProvider.read?.(id, outs);
+    const read = await icpProvider.read?.(id, stored);
 
-    expect(read).toEqual({ id, props: outs });
+    expect(read).toEqual({ id, props: stored });
     expect(emu.requestsFor("icp")).toEqual([]);
   });
 
@@ -339,7 +345,7 @@ describe("settings from stack config and environment", () => {
     const inputs = await checked({});
 
     expect(inputs).toEqual({ clusterUrl: emu.url, registry: "127.0.0.1:8500" });
-    const { outs } = await icpProvider.create(inputs);
+    const outs = presented((await icpProvider.create(inputs)).outs);
     expect(routes()).toEqual(["POST icp.identityToken 200", "GET icp.registryToken 200"]);
     expect(parseDockerConfig(outs.dockerConfigJson).auths["127.0.0.1:8500"]?.username).toBe("admin");
   });

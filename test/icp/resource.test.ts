@@ -6,7 +6,8 @@ import { createProviderShim } from "../../src/core/provider-shim.ts";
 import { RegistryToken } from "../../src/icp/index.ts";
 import { installResourceMocks, outputValue, SECRET_SIG, SIG_KEY } from "../harness/mocks.ts";
 
-const mockState = {
+/** The outputs as a program sees them. */
+const presented = {
   token: "eyJ.mock.token",
   issuedAt: "2030-01-01T00:00:00.000Z",
   expiresAt: "2030-01-01T00:30:00.000Z",
@@ -18,6 +19,10 @@ const mockState = {
   scope: "repository:ns/app:pull",
   rotateBeforeMinutes: 5,
 };
+
+/** As the provider stores them: both secrets in one value, no default window, no rotatesAt. */
+const { token, dockerConfigJson, rotatesAt: _rotatesAt, rotateBeforeMinutes: _window, ...rest } = presented;
+const mockState = { ...rest, secrets: { token, dockerConfigJson } };
 
 const { registered } = installResourceMocks((args) => ({
   id: "mycluster.icp:8500/repository:ns/app:pull",
@@ -37,7 +42,12 @@ describe("icp.RegistryToken", () => {
     const registration = registered.find((entry) => entry.name === "pull");
     expect(registration?.type).toBe("pulumi-nodejs:dynamic/icp:RegistryToken");
     // Only the credential inputs given are listed: the rest are never stored.
-    expect(registration?.additionalSecretOutputs).toEqual(["token", "dockerConfigJson", "password"]);
+    expect(registration?.additionalSecretOutputs).toEqual([
+      "token",
+      "dockerConfigJson",
+      "secrets",
+      "password",
+    ]);
     expect(registration?.inputs.password).toEqual({ [SIG_KEY]: SECRET_SIG, value: "plain-password" });
     expect(registration?.inputs.username).toBe("admin");
   });
@@ -52,7 +62,12 @@ describe("icp.RegistryToken", () => {
     const registration = registered.find((entry) => entry.name === "with-id-token");
     expect(registration?.inputs.idToken).toEqual({ [SIG_KEY]: SECRET_SIG, value: "eyJ.id.token" });
     expect(registration?.inputs).not.toHaveProperty("password");
-    expect(registration?.additionalSecretOutputs).toEqual(["token", "dockerConfigJson", "idToken"]);
+    expect(registration?.additionalSecretOutputs).toEqual([
+      "token",
+      "dockerConfigJson",
+      "secrets",
+      "idToken",
+    ]);
   });
 
   it("exposes every output", async () => {
@@ -73,7 +88,7 @@ describe("icp.RegistryToken", () => {
       }),
     );
 
-    expect(values).toEqual({ id: "mycluster.icp:8500/repository:ns/app:pull", ...mockState });
+    expect(values).toEqual({ id: "mycluster.icp:8500/repository:ns/app:pull", ...presented });
   });
 
   it("serializes a provider smaller than 4 KB", async () => {
