@@ -4,7 +4,7 @@
  * The dynamic-provider host (`@pulumi/pulumi/cmd/dynamic-provider`) loads `__provider` with
  * `require-from-string`, calls `exports.handler()` and caches the provider it returns by the exact text.
  * That contract is all the stored text has to meet, so {@link providerSource} writes it by hand: one line
- * (about 250 bytes) that loads `pulumi-tokens/providers` from the program's directory (`process.cwd()` of
+ * (about 120 bytes) that loads `pulumi-tokens/providers` from the program's directory (`process.cwd()` of
  * the provider process) and returns one of its providers. Nothing is captured: no got, jose or zod, no
  * settings. Pulumi's closure serializer made 2.7 KB of the same idea (stored twice per resource, in the
  * inputs and the outputs, and rewritten at every checkpoint).
@@ -14,6 +14,7 @@
  *
  * @module
  */
+import { createRequire } from "node:module";
 import type * as pulumi from "@pulumi/pulumi";
 
 /** A module that exports `providers: Record<name, ResourceProvider>`. */
@@ -29,12 +30,13 @@ export interface ProviderModule {
  * @param name - the key in that module's `providers`.
  */
 export function providerSource(specifier: string, name: string): string {
-  const missing = JSON.stringify(`pulumi-tokens: ${specifier} has no provider named "${name}"`);
+  // `.providers.<name>` keeps the text short (it is stored twice per resource); a name that is not an
+  // identifier would need brackets, and none is.
+  if (!/^[A-Za-z_$][\w$]*$/.test(name))
+    throw new Error(`pulumi-tokens: provider name "${name}" is not an identifier`);
   return (
-    `exports.handler=()=>{` +
-    `const p=process.getBuiltinModule("node:module").createRequire(process.cwd()+"/")(${JSON.stringify(specifier)})` +
-    `.providers[${JSON.stringify(name)}];` +
-    `if(!p)throw new Error(${missing});return p}`
+    `exports.handler=()=>require("module").createRequire(process.cwd()+"/")(${JSON.stringify(specifier)})` +
+    `.providers.${name}`
   );
 }
 
@@ -44,7 +46,11 @@ export function providerSource(specifier: string, name: string): string {
  */
 export function loadProviderSource(source: string): pulumi.dynamic.ResourceProvider {
   const module = { exports: {} as { handler?: () => pulumi.dynamic.ResourceProvider } };
-  new Function("exports", "module", source)(module.exports, module);
+  new Function("exports", "require", "module", source)(
+    module.exports,
+    createRequire(import.meta.url),
+    module,
+  );
   const handler = module.exports.handler;
   if (!handler) throw new Error("the provider source defines no exports.handler");
   return handler();

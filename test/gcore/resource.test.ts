@@ -93,6 +93,6 @@ describe("gcore.UserToken", () => {
     expect(provider.length).toBeGreaterThan(100);
     expect(provider.length).toBeLessThan(4096);
     expect(provider).toContain("pulumi-tokens/providers");
-    expect(provider).toContain('"gcore"');
+    expect(provider).toContain(".providers.gcore");
   });
 });

@@ -95,7 +95,7 @@ describe("netbird.PersonalAccessToken", () => {
     const provider = String(entry?.inputs.__provider);
     expect(provider.length).toBeLessThan(4096);
     expect(provider).toContain("pulumi-tokens/providers");
-    expect(provider).toContain('"netbird"');
+    expect(provider).toContain(".providers.netbird");
     const serialized = await pulumi.runtime.serializeFunction(() =>
       createProviderShim("pulumi-tokens/providers", "netbird"),
     );
