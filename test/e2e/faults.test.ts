@@ -5,6 +5,10 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { gcore, icp, netbird } from "pulumi-tokens";
 import { type Emulator, type FaultKind, startEmulator } from "../../src/emulator/index.ts";
+import { presentedForm } from "../../src/core/stored-form.ts";
+import { USER_TOKEN } from "../../src/gcore/definition.ts";
+import { REGISTRY_TOKEN } from "../../src/icp/definition.ts";
+import { PERSONAL_ACCESS_TOKEN } from "../../src/netbird/definition.ts";
 import { TestStack } from "../harness/engine.ts";
 
 const T0 = new Date("2030-01-01T00:00:00Z");
@@ -80,15 +84,21 @@ const plain = (value: unknown): unknown =>
   typeof value === "object" && value !== null && "plaintext" in value
     ? JSON.parse(String((value as { plaintext: unknown }).plaintext))
     : value;
+const DEFINITIONS = [PERSONAL_ACCESS_TOKEN, USER_TOKEN, REGISTRY_TOKEN];
+
+/** The token resources of `type` with their outputs decrypted and presented (packed secrets by name). */
 async function tokenResources(stack: TestStack, type: string): Promise<Resource[]> {
+  const definition = DEFINITIONS.find((candidate) => type.endsWith(`/${candidate.vendor}:${candidate.type}`));
+  if (!definition) throw new Error(`no definition for ${type}`);
   // exportStack decrypts: used here for the test's bookkeeping, not for at-rest checks.
   const state = await stack.stack.exportStack();
   return (state.deployment.resources as Resource[])
     .filter((resource) => resource.type === type)
     .map((resource) => ({
       ...resource,
-      outputs: Object.fromEntries(
-        Object.entries(resource.outputs).map(([key, value]) => [key, plain(value)]),
+      outputs: presentedForm(
+        definition.storedForm,
+        Object.fromEntries(Object.entries(resource.outputs).map(([key, value]) => [key, plain(value)])),
       ),
     }));
 }
@@ -179,11 +189,12 @@ describe("fault matrix through the engine", () => {
     const at = clockOf(stack, emu);
     const record = async (operation: string, runs: number) => {
       const resources = await tokenResources(stack, type);
-      // A pair is lost when its access token no longer works and its refresh token was used up.
+      // A pair is lost when its access token no longer works and its refresh token is missing or used up.
       let lost = 0;
       for (const { outputs } of resources) {
         const works = await succeeds(emu.gcore.verifyAccessToken(String(outputs.accessToken)));
-        if (!works && emu.gcore.isRefreshTokenBlacklisted(String(outputs.refreshToken))) lost++;
+        const refresh = outputs.refreshToken;
+        if (!works && (typeof refresh !== "string" || emu.gcore.isRefreshTokenBlacklisted(refresh))) lost++;
       }
       figures.push({ vendor: "gcore", operation, faults: FAULTS.length, runs, orphans: 0, lost });
       expect([operation, runs <= 2, resources.length, lost]).toEqual([operation, true, FAULTS.length, 0]);
