@@ -29,9 +29,13 @@ legacy_build="$cache_root/pulumi-cli/v$version/pulumi" # where builds went befor
 cli_version() { "$1" version 2>/dev/null | tr -d '[:space:]'; }
 right_version() { [ -x "$1" ] && [ "$(cli_version "$1")" = "v$version" ]; }
 
-# A pulumi on PATH, leaving out the npm launcher and this script's own links.
-ambient=$(PATH=$(echo "$PATH" | tr ':' '\n' | grep -vxF -e "$PWD/node_modules/.bin" -e "$PWD/.pulumi/bin" -e "$bin" |
-  paste -sd:) command -v pulumi || true)
+# A pulumi on PATH, leaving out npm launchers (this checkout's or any other's: a launcher resolves to the
+# cache location below, so linking it there would make it start itself forever) and this script's own links.
+ambient=$(PATH=$(echo "$PATH" | tr ':' '\n' | grep -vxF -e "$PWD/.pulumi/bin" -e "$bin" |
+  grep -v -e '/node_modules/\.bin$' | paste -sd:) command -v pulumi || true)
+case "$(readlink -f "$ambient" 2>/dev/null)" in
+*/node_modules/pulumi/*) ambient="" ;;
+esac
 
 mkdir -p "$bin"
 if [ -n "$ambient" ] && right_version "$ambient"; then
