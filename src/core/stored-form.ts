@@ -17,7 +17,7 @@
  * @module
  */
 import { isDeepStrictEqual } from "node:util";
-import { rotatesAt } from "./rotation.ts";
+import { MINUTE_MS, rotatesAt } from "./rotation.ts";
 
 type Bag = Record<string, unknown>;
 
@@ -34,6 +34,19 @@ export interface StoredForm {
   sources: readonly string[];
   /** Secret outputs stored together, as one object under `key` (a secret output too). */
   packedSecrets?: { key: string; outputs: readonly string[] };
+}
+
+/**
+ * The stored form of a token whose only default is `rotateBeforeMinutes` (a window in whole minutes),
+ * with these secret outputs packed under `secrets`.
+ */
+export function minutesWindowForm(defaultMinutes: number, secretOutputs: readonly string[]): StoredForm {
+  return {
+    defaults: () => ({ rotateBeforeMinutes: defaultMinutes }),
+    rotateBeforeMs: (outputs) => Number(outputs.rotateBeforeMinutes) * MINUTE_MS,
+    sources: [],
+    packedSecrets: { key: "secrets", outputs: secretOutputs },
+  };
 }
 
 /** The outputs {@link presentedForm} adds: the defaulted keys and `rotatesAt`. */

@@ -43,23 +43,17 @@ function registrationProps(
   if ("__provider" in given) throw new Error("a token resource must not define the __provider key");
   const secrets = givenSecretInputs(definition, given).map((key) => [key, pulumi.secret(given[key])]);
   return {
-    ...Object.fromEntries(storedOutputs(definition).map((key) => [key, undefined])),
+    ...Object.fromEntries(withPackedKey(definition, definition.outputs).map((key) => [key, undefined])),
     ...given,
     ...Object.fromEntries(secrets),
     __provider: providerSource(PROVIDERS_MODULE, definition.vendor),
   };
 }
 
-/** The declared outputs and, when secrets are packed, the key they are stored under. */
-function storedOutputs(definition: TokenResourceDefinition): string[] {
+/** `keys` and, when secrets are packed, the key they are stored under (an output, and a secret one). */
+function withPackedKey(definition: TokenResourceDefinition, keys: readonly string[]): string[] {
   const packed = definition.storedForm.packedSecrets;
-  return packed ? [...definition.outputs, packed.key] : [...definition.outputs];
-}
-
-/** The secret outputs as stored: the declared ones and the key packed secrets are stored under. */
-function storedSecretOutputs(definition: TokenResourceDefinition): string[] {
-  const packed = definition.storedForm.packedSecrets;
-  return packed ? [...definition.secretOutputs, packed.key] : [...definition.secretOutputs];
+  return packed ? [...keys, packed.key] : [...keys];
 }
 
 function givenSecretInputs(definition: TokenResourceDefinition, given: Record<string, unknown>): string[] {
@@ -86,7 +80,10 @@ export function tokenRegistration(
     name,
     registrationProps(definition, given),
     pulumi.mergeOptions(opts, {
-      additionalSecretOutputs: [...storedSecretOutputs(definition), ...givenSecretInputs(definition, given)],
+      additionalSecretOutputs: [
+        ...withPackedKey(definition, definition.secretOutputs),
+        ...givenSecretInputs(definition, given),
+      ],
     }),
   ];
 }

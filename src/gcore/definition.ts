@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { MINUTE_MS } from "../core/rotation.ts";
+import { minutesWindowForm } from "../core/stored-form.ts";
 import type { TokenResourceDefinition } from "../core/token-resource.ts";
 
 /** Default rotate-before window, in minutes. */
@@ -37,11 +37,6 @@ export const USER_TOKEN: TokenResourceDefinition = {
   ],
   secretOutputs: ["accessToken", "refreshToken"],
   secretInputs: ["apiKey"],
-  storedForm: {
-    defaults: () => ({ rotateBeforeMinutes: DEFAULT_ROTATE_BEFORE_MINUTES }),
-    rotateBeforeMs: (outputs) => Number(outputs.rotateBeforeMinutes) * MINUTE_MS,
-    sources: [],
-    // One secret instead of two: see core/stored-form.ts.
-    packedSecrets: { key: "secrets", outputs: ["accessToken", "refreshToken"] },
-  },
+  // One secret instead of two: see core/stored-form.ts.
+  storedForm: minutesWindowForm(DEFAULT_ROTATE_BEFORE_MINUTES, ["accessToken", "refreshToken"]),
 };

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { MINUTE_MS } from "../core/rotation.ts";
+import { minutesWindowForm } from "../core/stored-form.ts";
 import type { TokenResourceDefinition } from "../core/token-resource.ts";
 
 /** Default of `rotateBeforeMinutes`. */
@@ -35,11 +35,6 @@ export const REGISTRY_TOKEN: TokenResourceDefinition = {
   ],
   secretOutputs: ["token", "dockerConfigJson"],
   secretInputs: ["password", "idToken"],
-  storedForm: {
-    defaults: () => ({ rotateBeforeMinutes: DEFAULT_ROTATE_BEFORE_MINUTES }),
-    rotateBeforeMs: (outputs) => Number(outputs.rotateBeforeMinutes) * MINUTE_MS,
-    sources: [],
-    // One secret instead of two: see core/stored-form.ts.
-    packedSecrets: { key: "secrets", outputs: ["token", "dockerConfigJson"] },
-  },
+  // One secret instead of two: see core/stored-form.ts.
+  storedForm: minutesWindowForm(DEFAULT_ROTATE_BEFORE_MINUTES, ["token", "dockerConfigJson"]),
 };

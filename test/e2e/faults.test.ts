@@ -90,9 +90,9 @@ const DEFINITIONS = [PERSONAL_ACCESS_TOKEN, USER_TOKEN, REGISTRY_TOKEN];
 async function tokenResources(stack: TestStack, type: string): Promise<Resource[]> {
   const definition = DEFINITIONS.find((candidate) => type.endsWith(`/${candidate.vendor}:${candidate.type}`));
   if (!definition) throw new Error(`no definition for ${type}`);
-  // exportStack decrypts: used here for the test's bookkeeping, not for at-rest checks.
-  const state = await stack.stack.exportStack();
-  return (state.deployment.resources as Resource[])
+  // Decrypted: the test's bookkeeping (is each credential still usable?), not an at-rest check.
+  const deployment = await stack.decryptedDeployment();
+  return (deployment.resources as Resource[])
     .filter((resource) => resource.type === type)
     .map((resource) => ({
       ...resource,

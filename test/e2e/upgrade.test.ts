@@ -42,8 +42,9 @@ const plaintext = (value: unknown): unknown =>
     ? JSON.parse(String((value as { plaintext: unknown }).plaintext))
     : value;
 
-const resourcesOf = (deployment: Deployment) =>
-  (deployment.deployment as { resources: StoredResource[] }).resources.filter((resource) =>
+/** The token resources of a deployment (`Deployment.deployment`). */
+const resourcesOf = (deployment: unknown) =>
+  (deployment as { resources: StoredResource[] }).resources.filter((resource) =>
     Object.values(TYPES).includes(resource.type as (typeof TYPES)[keyof typeof TYPES]),
   );
 
@@ -64,7 +65,7 @@ afterAll(async () => {
 
 describe("upgrading a stack made by pulumi-tokens 0.1.0", () => {
   it("the fixture is the 0.1.0 state: serialized shims of about 2.7 KB, secrets encrypted", () => {
-    const resources = resourcesOf(exported);
+    const resources = resourcesOf(exported.deployment);
     expect(resources.map((resource) => resource.type).sort()).toEqual(Object.values(TYPES).sort());
     for (const resource of resources) {
       expect(String(resource.outputs?.__provider).length).toBeGreaterThan(2000);
@@ -90,7 +91,7 @@ describe("upgrading a stack made by pulumi-tokens 0.1.0", () => {
 
     // The emulator is in-memory: put back the NetBird PATs the state refers to (plain tokens from the
     // state, decrypted with the tests' passphrase).
-    const decrypted = resourcesOf(await stack.stack.exportStack());
+    const decrypted = resourcesOf(await stack.decryptedDeployment());
     const pat = byType(decrypted, TYPES.netbird).outputs ?? {};
     expect(pat.previousTokenId).toBeTruthy();
     const plainTokens: Record<string, unknown> = {
@@ -113,7 +114,7 @@ describe("upgrading a stack made by pulumi-tokens 0.1.0", () => {
     expect(same.changes).toEqual({ same: 4 });
     expect(plain.requests).toEqual([]);
     expect(tls.requests).toEqual([]);
-    const afterUp = resourcesOf(await stack.stack.exportStack());
+    const afterUp = resourcesOf(await stack.decryptedDeployment());
     for (const type of Object.values(TYPES)) {
       const old = byType(decrypted, type);
       const now = byType(afterUp, type);
@@ -141,7 +142,7 @@ describe("upgrading a stack made by pulumi-tokens 0.1.0", () => {
       "gcore.getUser 200",
     ]);
     expect(tls.requests).toEqual([]);
-    const afterRefresh = resourcesOf(await stack.stack.exportStack());
+    const afterRefresh = resourcesOf(await stack.decryptedDeployment());
     const refreshedPat = byType(afterRefresh, TYPES.netbird).outputs ?? {};
     // Rewritten in the compact form: no defaults ("active", revokePrevious false), no rotatesAt.
     expect(refreshedPat).not.toHaveProperty("status");

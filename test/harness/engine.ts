@@ -165,12 +165,21 @@ export class TestStack {
     return stdout;
   }
 
-  /** The stored outputs of the one resource of `type` (e.g. "pulumi-nodejs:dynamic/netbird:PersonalAccessToken"). */
+  /**
+   * The deployment with every secret DECRYPTED (`stack.exportStack()` passes `--show-secrets`). Only for a
+   * test's bookkeeping (which token does the state hold) and for looking inside ciphertexts; what is
+   * stored at rest is {@link exportedState}.
+   */
+  async decryptedDeployment(): Promise<{ resources?: unknown[] } & Record<string, unknown>> {
+    return (await this.stack.exportStack()).deployment as { resources?: unknown[] } & Record<string, unknown>;
+  }
+
+  /** The stored outputs of the one resource of `type` (e.g. "pulumi-nodejs:dynamic/netbird:PersonalAccessToken"), decrypted. */
   async resourceOutputs(type: string): Promise<Record<string, unknown>> {
-    const state = await this.stack.exportStack();
-    const resource = (
-      state.deployment.resources as { type: string; outputs: Record<string, unknown> }[]
-    ).find((candidate) => candidate.type === type);
+    const deployment = await this.decryptedDeployment();
+    const resource = (deployment.resources as { type: string; outputs: Record<string, unknown> }[]).find(
+      (candidate) => candidate.type === type,
+    );
     if (!resource) throw new Error(`no resource of type ${type} in the stack`);
     return resource.outputs;
   }

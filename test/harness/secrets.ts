@@ -184,10 +184,12 @@ export async function expectCredentialsNotStored(
         findings.push(`${resource.urn}: outputs.${key} is stored`);
     }
   }
-  // Decrypted (exportStack passes --show-secrets): only to look inside the ciphertexts.
-  const deployment = (await stack.stack.exportStack()).deployment as {
-    resources?: ExportedResource[];
-  } & Record<string, unknown>;
+  // Decrypted: only to look inside the ciphertexts (encryption is not deterministic, so a credential can't
+  // be found in them otherwise). The key checks above read the state at rest.
+  const deployment = (await stack.decryptedDeployment()) as { resources?: ExportedResource[] } & Record<
+    string,
+    unknown
+  >;
   const engineHeld: string[] = [];
   const { resources: decrypted = [], ...rest } = deployment;
   for (const secret of secrets) {

@@ -316,7 +316,7 @@ describe("the tokens provider plugin on the real engine", () => {
     const imported = await stack.up();
     expect(imported.changes).toEqual({ create: 1, import: 1 });
     expect(drainRequests()).toEqual(["netbird.getToken 200"]);
-    const state = (await stack.stack.exportStack()).deployment as { resources: StoredResource[] };
+    const state = (await stack.decryptedDeployment()) as { resources: StoredResource[] };
     const resource = state.resources.find((entry) => entry.type === PAT) as StoredResource & { id: string };
     expect(resource.id).toBe("svc-ci/imported");
     expect(resource.inputs).toMatchObject(declared);
