@@ -10,7 +10,7 @@
  *
  * @module
  */
-import got, { type Got, type OptionsInit, RequestError } from "got";
+import type { ExtendOptions, Got, OptionsInit } from "got";
 import { z } from "zod";
 import {
   ApiNetworkError,
@@ -120,13 +120,48 @@ const TLS_CODES = new Set([
   "ERR_TLS_CERT_ALTNAME_INVALID",
 ]);
 
+type GotModule = typeof import("got");
+let gotModule: Promise<GotModule> | undefined;
+/**
+ * got, loaded on the first request: a run that only checks and diffs (a plain `pulumi up` with
+ * nothing due) never loads it, and its provider process starts faster.
+ */
+const loadGot = (): Promise<GotModule> => (gotModule ??= import("got"));
+
+/**
+ * got instances by their settings. Every resource opens its own client, and hundreds of resources of a
+ * stack share a few settings: extending got once per settings keeps each call cheap.
+ */
+const instances = new Map<string, Got>();
+
+async function gotInstance(
+  settings: ExtendOptions & { key: string },
+): Promise<{ instance: Got; got: GotModule }> {
+  const module = await loadGot();
+  const { key, ...extend } = settings;
+  let instance = instances.get(key);
+  if (!instance) {
+    instance = module.default.extend(extend);
+    instances.set(key, instance);
+  }
+  return { instance, got: module };
+}
+
 /** Creates the got instance and error mapping for one vendor. */
 export function createHttpClient(options: HttpClientOptions): HttpClient {
   const timeoutMs = options.timeoutMs ?? tuning.timeoutMs ?? 15_000;
   const baseDelayMs = options.retryBaseDelayMs ?? tuning.retryBaseDelayMs ?? 500;
   const base = options.baseUrl.replace(/\/+$/, "");
   const retryLimit = options.retryLimit ?? 3;
-  const instance: Got = got.extend({
+  const settings: ExtendOptions & { key: string } = {
+    // Everything below that varies: the CA and TLS choice, and the tuning the retry delays use.
+    key: JSON.stringify([
+      timeoutMs,
+      baseDelayMs,
+      retryLimit,
+      options.caCertificate,
+      options.insecureSkipTlsVerify,
+    ]),
     timeout: { request: timeoutMs },
     retry: {
       limit: Math.max(retryLimit, RATE_LIMIT_RETRIES),
@@ -147,7 +182,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     },
     headers: { "user-agent": "pulumi-tokens", accept: "application/json" },
     responseType: "text",
-  });
+  };
 
   return {
     async request<T>(request: HttpRequest<T>): Promise<HttpResponse<T>> {
@@ -173,6 +208,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
           ? { retry: { methods: ["POST"], statusCodes: [...request.retryStatuses], errorCodes: [] } }
           : {}),
       };
+      const { instance, got } = await gotInstance(settings);
       let response: { statusCode: number; body: string };
       // A hostile or broken server must not make the provider read an unbounded body.
       const abort = new AbortController();
@@ -189,7 +225,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
       } catch (error) {
         if (tooLarge)
           throw new InvalidResponseError(target, `the body is larger than ${MAX_BODY_BYTES} bytes`);
-        throw toNetworkError(error, target, timeoutMs, secrets);
+        throw toNetworkError(got, error, target, timeoutMs, secrets);
       }
       const { statusCode, body } = response;
       if (statusCode >= 200 && statusCode < 300) {
@@ -228,6 +264,7 @@ function parseJsonOrUndefined(text: string): unknown {
 }
 
 function toNetworkError(
+  { RequestError }: GotModule,
   error: unknown,
   target: RequestTarget,
   timeoutMs: number,
