@@ -16,4 +16,18 @@ export default tseslint.config(
     files: ["scripts/**", "bench/**"],
     rules: { "no-console": "off" },
   },
+  {
+    // CommonJS preloaded into Node (bench/provider-profile.cjs).
+    files: ["**/*.cjs"],
+    languageOptions: {
+      sourceType: "commonjs",
+      globals: {
+        require: "readonly",
+        process: "readonly",
+        setInterval: "readonly",
+        setImmediate: "readonly",
+      },
+    },
+    rules: { "@typescript-eslint/no-require-imports": "off" },
+  },
 );

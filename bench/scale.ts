@@ -13,10 +13,10 @@
 //   of a shared machine hits both sides alike. Ratios are ours ÷ no-op of medians; the range is that of
 //   the per-round ratios.
 import { spawn } from "node:child_process";
-import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { createInterface } from "node:readline";
-import { arch, cpus, loadavg, platform, release, totalmem } from "node:os";
+import { arch, cpus, loadavg, platform, release, tmpdir, totalmem } from "node:os";
 import { join, resolve } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import type { ConfigMap } from "@pulumi/pulumi/automation/index.js";
@@ -24,6 +24,7 @@ import { type Emulator, startEmulator } from "../src/emulator/index.ts";
 import { gcore, netbird } from "../src/index.ts";
 import { PERSONAL_ACCESS_TOKEN } from "../src/netbird/definition.ts";
 import { pulumiCommand, TestStack } from "../test/harness/engine.ts";
+import { COMPONENTS, type ProfileSummary, summarizeProfiles } from "./profile.ts";
 
 const ROOT = resolve(import.meta.dirname, "..");
 
@@ -207,6 +208,14 @@ export interface ColdStart {
   warmCheckMs: number;
 }
 
+/** The provider process's CPU profile during one `pulumi up` of N resources, checkpoints off. */
+export interface ProviderProfile extends ProfileSummary {
+  kind: Kind;
+  n: number;
+  /** Wall time of that `pulumi up` (profiling slows it down). */
+  ms: number;
+}
+
 export interface ScaleResult {
   startedAt: string;
   finishedAt: string;
@@ -226,6 +235,8 @@ export interface ScaleResult {
   coldStart: ColdStart[];
   /** Peak provider RSS per kind at the largest N (max over runs), in MB. */
   peakRssMb: Record<Kind, number>;
+  /** One profiled run per kind (empty when not asked for). */
+  profiles: ProviderProfile[];
 }
 
 export interface ScaleOptions {
@@ -234,6 +245,8 @@ export interface ScaleOptions {
   rounds: (n: number) => number;
   /** Progress lines. */
   log?: (line: string) => void;
+  /** N of one extra, profiled `pulumi up` per kind, checkpoints off (see bench/profile.ts); none if 0. */
+  profileSize?: number;
 }
 
 const median = (values: number[]): number => {
@@ -351,6 +364,7 @@ async function measure(
   checkpoints: boolean,
   round: number,
   exportState: boolean,
+  profileDirectory?: string,
 ): Promise<{ run: Run; exported?: string }> {
   // A fresh emulator per run: a user's token list (which a NetBird create may read) holds only this run's.
   // It runs in a process of its own, so its CPU time is the API's, apart from the program's.
@@ -359,7 +373,11 @@ async function measure(
     projectName: `bench-${kind}`,
     program: program(kind, n),
     config: stackConfig(emulator),
-    env: { PATH: BENCH_PATH, ...(checkpoints ? {} : { PULUMI_SKIP_CHECKPOINTS: "true" }) },
+    env: {
+      PATH: BENCH_PATH,
+      ...(checkpoints ? {} : { PULUMI_SKIP_CHECKPOINTS: "true" }),
+      ...(profileDirectory ? profilingEnv(profileDirectory) : {}),
+    },
   });
   try {
     const stop = sampleProcesses();
@@ -388,6 +406,26 @@ async function measure(
   } finally {
     await stack.dispose();
     await emulator.close();
+  }
+}
+
+/** The environment that makes the provider process profile itself (bench/provider-profile.cjs). */
+function profilingEnv(directory: string): Record<string, string> {
+  const hook = join(ROOT, "bench/provider-profile.cjs");
+  return {
+    NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ""} --require ${hook}`.trim(),
+    PULUMI_TOKENS_PROFILE_DIR: directory,
+  };
+}
+
+/** One `pulumi up` of N resources of a kind, without checkpoints, with its provider process profiled. */
+async function profileRun(kind: Kind, n: number): Promise<ProviderProfile> {
+  const directory = mkdtempSync(join(tmpdir(), `pulumi-tokens-profile-${kind}-`));
+  try {
+    const { run } = await measure(kind, n, false, 0, false, directory);
+    return { kind, n, ms: run.ms, ...summarizeProfiles(directory, ROOT) };
+  } finally {
+    rmSync(directory, { recursive: true, force: true });
   }
 }
 
@@ -540,6 +578,14 @@ export async function runScale(options: ScaleOptions): Promise<ScaleResult> {
       }
     }
   }
+  const profiles: ProviderProfile[] = [];
+  for (const kind of options.profileSize ? KINDS : []) {
+    const profile = await profileRun(kind, options.profileSize ?? 0);
+    profiles.push(profile);
+    log(
+      `profiled N=${profile.n} ${kind}: ${(profile.busyMs / 1000).toFixed(2)} s busy in the provider process`,
+    );
+  }
   const coldStarts: ColdStart[] = [];
   const emulator = await startEmulator();
   try {
@@ -613,6 +659,7 @@ export async function runScale(options: ScaleOptions): Promise<ScaleResult> {
     }),
     coldStart: coldStarts,
     peakRssMb: byKind(KINDS, peak),
+    profiles,
   };
 }
 
@@ -715,8 +762,51 @@ export function renderMarkdown(result: ScaleResult): string {
       `| ${LABELS[c.kind]} | ${c.listeningMs.toFixed(0)} ms | ${c.firstCheckMs.toFixed(0)} ms | ${c.warmCheckMs.toFixed(1)} ms |`,
     );
   }
-  lines.push("");
+  lines.push("", ...renderProfiles(result.profiles));
   return lines.join("\n");
+}
+
+/** The "Provider process CPU profile" section of bench/results.md (nothing when no run was profiled). */
+function renderProfiles(profiles: ProviderProfile[]): string[] {
+  const first = profiles[0];
+  if (!first) return [];
+  const noop = profiles.find((profile) => profile.kind === "noop");
+  const ms = (value: number) => `${value.toFixed(0)} ms`;
+  const lines = [
+    `## Provider process CPU profile (N=${first.n}, checkpoints off)`,
+    "",
+    "One more `pulumi up` per kind with the provider process profiled from inside the engine (V8 sampling " +
+      "profiler, bench/provider-profile.cjs). CPU time that was not idle, by component: each sample counts for " +
+      "the nearest frame of a known component on its stack (bench/profile.ts); the column after each kind is " +
+      "what it adds over the no-op, per resource.",
+    "",
+    `| component | ${profiles.map((profile) => `${LABELS[profile.kind]} | per resource over no-op`).join(" | ")} |`,
+    `|---|${profiles.map(() => "---|---").join("|")}|`,
+  ];
+  const over = (profile: ProviderProfile, value: number, base: number | undefined) =>
+    profile.kind === "noop" || base === undefined ? "—" : `${((value - base) / profile.n).toFixed(2)} ms`;
+  for (const component of COMPONENTS) {
+    lines.push(
+      `| ${component} | ${profiles
+        .map(
+          (profile) =>
+            `${ms(profile.byComponent[component])} | ${over(profile, profile.byComponent[component], noop?.byComponent[component])}`,
+        )
+        .join(" | ")} |`,
+    );
+  }
+  lines.push(
+    `| **busy, total** | ${profiles.map((profile) => `**${ms(profile.busyMs)}** | ${over(profile, profile.busyMs, noop?.busyMs)}`).join(" | ")} |`,
+    "",
+    "Most self time (idle left out):",
+    "",
+  );
+  for (const profile of profiles) {
+    const top = profile.topFunctions.slice(0, 6).map((entry) => `${entry.name} ${ms(entry.ms)}`);
+    lines.push(`- ${LABELS[profile.kind]}: ${top.join("; ")}`);
+  }
+  lines.push("");
+  return lines;
 }
 
 /** bench/results.svg: median wall time against N, per kind, with and without checkpoints. */
@@ -791,7 +881,7 @@ export function writeResults(result: ScaleResult, outDir: string): void {
 /**
  * The scale bench as `npm run bench` runs it. Env: BENCH_SIZES (default "10,100,400"), BENCH_ROUNDS
  * (default 3), BENCH_ROUNDS_LARGEST (rounds at the largest N, default BENCH_ROUNDS), BENCH_OUT (default
- * bench/).
+ * bench/), BENCH_PROFILE=false (no profiled runs; by default one per kind at the largest N).
  */
 export async function scaleFromEnv(): Promise<ScaleResult> {
   const sizes = (process.env.BENCH_SIZES ?? "10,100,400").split(",").map(Number);
@@ -805,6 +895,7 @@ export async function scaleFromEnv(): Promise<ScaleResult> {
   const result = await runScale({
     sizes,
     rounds: (n) => (n === largest ? roundsLargest : rounds),
+    profileSize: process.env.BENCH_PROFILE === "false" ? 0 : largest,
     log: (line) => process.stdout.write(`  ${line}\n`),
   });
   writeResults(result, outDir);

@@ -5,7 +5,7 @@ import { KINDS, renderMarkdown, renderSvg, runScale, type ScaleResult } from "..
 
 describe("the scale bench, smoke run", () => {
   it("measures N = 2 of each kind with and without checkpoints and renders the results", async () => {
-    const result: ScaleResult = await runScale({ sizes: [2], rounds: () => 1 });
+    const result: ScaleResult = await runScale({ sizes: [2], rounds: () => 1, profileSize: 2 });
 
     expect(result.runs).toHaveLength(KINDS.length * 2);
     for (const run of result.runs) {
@@ -61,6 +61,24 @@ describe("the scale bench, smoke run", () => {
     expect(markdown).toMatch(/\*\*\d+\.\d\d\*\*/);
     expect(markdown).toContain(`Pulumi CLI ${result.versions.pulumiCli}`);
     expect(markdown).toContain("## Where the time goes");
+
+    // One profiled run per kind: the provider process was profiled from inside the engine, and a token's
+    // provider spent time on HTTP (got loads on the first request) where the no-op's spent none.
+    expect(result.profiles.map((profile) => [profile.kind, profile.n])).toEqual(
+      KINDS.map((kind) => [kind, 2]),
+    );
+    const profiles = Object.fromEntries(result.profiles.map((profile) => [profile.kind, profile]));
+    for (const profile of result.profiles) {
+      expect(profile.busyMs).toBeGreaterThan(0);
+      expect(profile.byComponent["module loading"]).toBeGreaterThan(0);
+      expect(profile.topFunctions.length).toBeGreaterThan(0);
+    }
+    for (const kind of ["netbird", "gcore", "plugin"] as const) {
+      expect(profiles[kind]?.byComponent["HTTP: got and node:http"]).toBeGreaterThan(
+        profiles.noop?.byComponent["HTTP: got and node:http"] ?? Number.POSITIVE_INFINITY,
+      );
+    }
+    expect(markdown).toContain("## Provider process CPU profile (N=2, checkpoints off)");
     const svg = renderSvg(result);
     expect(svg.startsWith("<svg")).toBe(true);
     expect(svg.match(/<polyline /g)).toHaveLength(KINDS.length * 2);
