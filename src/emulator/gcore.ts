@@ -9,7 +9,7 @@
  */
 import { decodeJwt } from "jose";
 import { randomBase62, randomHex, safeEqual } from "./encoding.ts";
-import { generateRsaKeyPair, type RsaKeyPair, signRs256, verifyRs256 } from "./jwt.ts";
+import { gcoreKeyPair, type RsaKeyPair, signRs256, verifyRs256 } from "./jwt.ts";
 import type { VendorApi } from "./route.ts";
 import {
   headerValue,
@@ -88,7 +88,7 @@ export async function createGcore(clock: EmulatorClock): Promise<{
   api: VendorApi<GcoreControl>;
   seeds: EmulatorSeeds["gcore"];
 }> {
-  const key: RsaKeyPair = await generateRsaKeyPair();
+  const key: RsaKeyPair = await gcoreKeyPair();
   const resellerClientId = 900;
   const clientId = 5678;
   const clients = new Map<number, Client>([

@@ -1,6 +1,7 @@
 /**
- * RS256 signing helpers (jose). Keys are RSA 2048: Gcore's real key is RSA 4096 (512-byte signatures), but 2048
- * keeps the emulator start fast and changes nothing a client can observe except the signature length.
+ * RS256 signing helpers (jose). Gcore signs with RSA 4096 (512-byte signatures), and so does the emulator:
+ * the JWTs a client stores are as long as the real ones. Generating that key takes about a second, so one
+ * process makes it once ({@link gcoreKeyPair}). ICP's keys are RSA 2048.
  */
 import { createHash, generateKeyPair, type KeyObject } from "node:crypto";
 import { promisify } from "node:util";
@@ -18,6 +19,16 @@ export interface RsaKeyPair {
 /** Generates an RSA 2048 key pair. */
 export async function generateRsaKeyPair(): Promise<RsaKeyPair> {
   return generateKeyPairAsync("rsa", { modulusLength: 2048 });
+}
+
+let gcoreKey: Promise<RsaKeyPair> | undefined;
+
+/**
+ * The RSA 4096 key pair of Gcore's emulated IAM, made once per process: every emulator of a process
+ * signs with it, so one accepts the JWTs another issued (each still knows only its own users).
+ */
+export function gcoreKeyPair(): Promise<RsaKeyPair> {
+  return (gcoreKey ??= generateKeyPairAsync("rsa", { modulusLength: 4096 }));
 }
 
 /**

@@ -94,6 +94,10 @@ describe("gcore reseller user token", () => {
     const refresh = decodeJwt(pair.refresh);
     const now = epochSeconds(emu.clock.now());
     expect(jwtHeader(pair.access)).toEqual({ typ: "JWT", alg: "RS256" });
+    // Signed with an RSA 4096 key, as Gcore's are: 512-byte signatures, so a stored pair is as long as a real one.
+    for (const jwt of [pair.access, pair.refresh]) {
+      expect(Buffer.from(jwt.split(".")[2] ?? "", "base64url")).toHaveLength(512);
+    }
     expect(access).toEqual({
       token_type: "access",
       exp: now + 3600,
