@@ -92,6 +92,7 @@ export function summarizeProfiles(directory: string, packageRoot: string): Profi
     number
   >;
   const bySelf = new Map<string, number>();
+  const packageUrl = `${pathToFileURL(packageRoot).href}/`;
   for (const file of readdirSync(directory).filter((name) => name.endsWith(".cpuprofile"))) {
     const profile = JSON.parse(readFileSync(join(directory, file), "utf8")) as CpuProfile;
     const nodes = new Map(profile.nodes.map((node) => [node.id, node]));
@@ -119,9 +120,7 @@ export function summarizeProfiles(directory: string, packageRoot: string): Profi
       }
       if (component === "profiler") continue;
       byComponent[component] += ms;
-      const url = frame.url
-        .replace(/^.*\/node_modules\//, "")
-        .replace(pathToFileURL(packageRoot).href + "/", "");
+      const url = frame.url.replace(/^.*\/node_modules\//, "").replace(packageUrl, "");
       const name = `${frame.functionName || "(anonymous)"} ${url ? `${url}:${frame.lineNumber + 1}` : "(native)"}`;
       bySelf.set(name, (bySelf.get(name) ?? 0) + ms);
     }

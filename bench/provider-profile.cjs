@@ -6,9 +6,9 @@
 "use strict";
 const directory = process.env.PULUMI_TOKENS_PROFILE_DIR;
 // The dynamic-provider host, or the provider plugin; not the `node -e` the host's launcher runs first.
-const isProvider = process.argv
-  .slice(1, 2)
-  .some((arg) => arg.endsWith("/dynamic-provider/index.js") || arg.endsWith("/pulumi-resource-tokens"));
+const script = process.argv[1] ?? "";
+const isProvider =
+  script.endsWith("/dynamic-provider/index.js") || script.endsWith("/pulumi-resource-tokens");
 if (directory && isProvider) {
   const { Session } = require("node:inspector");
   const { writeFileSync } = require("node:fs");

@@ -21,6 +21,7 @@ import {
   TlsVerificationError,
   type Vendor,
 } from "../errors.ts";
+import { once } from "./once.ts";
 import { redact, redactUrl } from "./redact.ts";
 
 /** How to reach one vendor's API. */
@@ -121,12 +122,11 @@ const TLS_CODES = new Set([
 ]);
 
 type GotModule = typeof import("got");
-let gotModule: Promise<GotModule> | undefined;
 /**
  * got, loaded on the first request: a run that only checks and diffs (a plain `pulumi up` with
  * nothing due) never loads it, and its provider process starts faster.
  */
-const loadGot = (): Promise<GotModule> => (gotModule ??= import("got"));
+const loadGot = once((): Promise<GotModule> => import("got"));
 
 /**
  * got instances by their settings. Every resource opens its own client, and hundreds of resources of a
@@ -134,17 +134,15 @@ const loadGot = (): Promise<GotModule> => (gotModule ??= import("got"));
  */
 const instances = new Map<string, Got>();
 
-async function gotInstance(
-  settings: ExtendOptions & { key: string },
-): Promise<{ instance: Got; got: GotModule }> {
-  const module = await loadGot();
-  const { key, ...extend } = settings;
+/** The got instance for `settings`, whose varying values `key` names; made on first use. */
+async function sharedInstance(key: string, settings: ExtendOptions): Promise<Got> {
+  const got = await loadGot();
   let instance = instances.get(key);
   if (!instance) {
-    instance = module.default.extend(extend);
+    instance = got.default.extend(settings);
     instances.set(key, instance);
   }
-  return { instance, got: module };
+  return instance;
 }
 
 /** Creates the got instance and error mapping for one vendor. */
@@ -153,15 +151,15 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
   const baseDelayMs = options.retryBaseDelayMs ?? tuning.retryBaseDelayMs ?? 500;
   const base = options.baseUrl.replace(/\/+$/, "");
   const retryLimit = options.retryLimit ?? 3;
-  const settings: ExtendOptions & { key: string } = {
-    // Everything below that varies: the CA and TLS choice, and the tuning the retry delays use.
-    key: JSON.stringify([
-      timeoutMs,
-      baseDelayMs,
-      retryLimit,
-      options.caCertificate,
-      options.insecureSkipTlsVerify,
-    ]),
+  // Everything in `settings` that varies: the CA and TLS choice, and the tuning the retry delays use.
+  const key = JSON.stringify([
+    timeoutMs,
+    baseDelayMs,
+    retryLimit,
+    options.caCertificate,
+    options.insecureSkipTlsVerify,
+  ]);
+  const settings: ExtendOptions = {
     timeout: { request: timeoutMs },
     retry: {
       limit: Math.max(retryLimit, RATE_LIMIT_RETRIES),
@@ -183,6 +181,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     headers: { "user-agent": "pulumi-tokens", accept: "application/json" },
     responseType: "text",
   };
+  const client = once(async () => ({ instance: await sharedInstance(key, settings), got: await loadGot() }));
 
   return {
     async request<T>(request: HttpRequest<T>): Promise<HttpResponse<T>> {
@@ -208,7 +207,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
           ? { retry: { methods: ["POST"], statusCodes: [...request.retryStatuses], errorCodes: [] } }
           : {}),
       };
-      const { instance, got } = await gotInstance(settings);
+      const { instance, got } = await client();
       let response: { statusCode: number; body: string };
       // A hostile or broken server must not make the provider read an unbounded body.
       const abort = new AbortController();
