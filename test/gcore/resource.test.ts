@@ -5,7 +5,7 @@ import { UserToken } from "../../src/gcore/index.ts";
 import { installResourceMocks, outputValue, SECRET_SIG, SIG_KEY } from "../harness/mocks.ts";
 
 // The provider's stored form: both JWTs in one value, no rotatesAt. A resource named "v010" answers
-// like state written by 0.1.0: the JWTs by name, rotatesAt stored.
+// like state written by 0.1.0: the JWTs by name, rotatesAt stored (and computed again from expiresAt).
 const { registered } = installResourceMocks((args) => ({
   id: `users/${String(args.inputs.userId)}`,
   state:
@@ -14,7 +14,8 @@ const { registered } = installResourceMocks((args) => ({
           ...args.inputs,
           accessToken: "eyJ.old.a",
           refreshToken: "eyJ.old.r",
-          rotatesAt: "2029-12-31T23:00:00Z",
+          expiresAt: "2029-12-31T23:10:00.000Z",
+          rotatesAt: "2029-12-31T23:00:00.000Z",
         }
       : {
           ...args.inputs,
@@ -82,7 +83,7 @@ describe("gcore.UserToken", () => {
     await expect(outputValue(token.accessToken)).resolves.toBe("eyJ.old.a");
     await expect(outputValue(token.refreshToken)).resolves.toBe("eyJ.old.r");
     await expect(outputValue(token.rotateBeforeMinutes)).resolves.toBe(10);
-    await expect(outputValue(token.rotatesAt)).resolves.toBe("2029-12-31T23:00:00Z");
+    await expect(outputValue(token.rotatesAt)).resolves.toBe("2029-12-31T23:00:00.000Z");
   });
 
   it("stores a provider closure under 4 KB that loads pulumi-tokens/providers at run time", async () => {

@@ -88,6 +88,17 @@ describe("netbird.PersonalAccessToken", () => {
     ]);
   });
 
+  it("builds a derived output when the program first reads it, and the same one on every read", async () => {
+    const pat = new PersonalAccessToken("lazy", { userId: "svc-ci", name: "lazy", expiresInDays: 30 });
+    for (const key of ["rotateBeforeDays", "revokePrevious", "status", "rotatesAt"] as const) {
+      expect(typeof Object.getOwnPropertyDescriptor(pat, key)?.get, key).toBe("function");
+      expect(pat[key], key).toBe(pat[key]);
+    }
+    await expect(outputValue(pat.status)).resolves.toBe("active");
+    // Read from the engine's answer as the SDK made it: no getter.
+    expect(Object.getOwnPropertyDescriptor(pat, "expiresAt")?.get).toBeUndefined();
+  });
+
   it("stores a provider closure under 4 KB that loads pulumi-tokens/providers at run time", async () => {
     const pat = new PersonalAccessToken("size", { userId: "svc-ci", name: "size", expiresInDays: 30 });
     await outputValue(pat.id);
