@@ -59,6 +59,11 @@ const ROLE_PERMISSIONS: Record<Role, readonly Operation[]> = {
 };
 
 const error = (status: number, message: string): RouteResponse => reply(status, { message, code: status });
+/**
+ * A NotFound from the store: the real server lower-cases such a message, ids and hashes included
+ * (api-notes §2, "Errors"); messages it writes itself, like "couldn't parse JSON request", keep their case.
+ */
+const notFound = (message: string): RouteResponse => error(404, message.toLowerCase());
 
 /** Builds the NetBird API with its seeded account and users. */
 export function createNetbird(clock: EmulatorClock): {
@@ -171,7 +176,7 @@ export function createNetbird(clock: EmulatorClock): {
     if (!isWellFormedPlainToken(value)) return error(401, "token invalid");
     const hash = hashPlainToken(value);
     const known = patsByHash.get(hash);
-    if (known === undefined) return error(404, `invalid token: pat: ${hash} not found`);
+    if (known === undefined) return notFound(`invalid token: pat: ${hash} not found`);
     const pat = findValidPat(value);
     const user = pat === undefined ? undefined : users.get(pat.userId);
     if (pat === undefined || user === undefined) return error(401, "token invalid");
@@ -189,7 +194,7 @@ export function createNetbird(clock: EmulatorClock): {
     const tokenId = request.params.tokenId ?? "";
     const pat = pats.get(tokenId);
     // Unknown and foreign tokens look the same: looked up by id AND user id.
-    return pat === undefined || pat.userId !== target.id ? error(404, `pat: ${tokenId} not found`) : pat;
+    return pat === undefined || pat.userId !== target.id ? notFound(`pat: ${tokenId} not found`) : pat;
   }
 
   function authorize(initiator: User, targetId: string, operation: Operation): User | RouteResponse {
@@ -198,7 +203,7 @@ export function createNetbird(clock: EmulatorClock): {
       (operation === "read" && initiator.isServiceUser);
     if (!allowed) return error(403, "permission denied");
     const target = users.get(targetId);
-    if (target === undefined) return error(404, `user: ${targetId} not found`);
+    if (target === undefined) return notFound(`user: ${targetId} not found`);
     if (target.accountId !== initiator.accountId) return error(403, "permission denied");
     const isAdmin = initiator.role === "admin" || initiator.role === "owner";
     if (initiator.id !== target.id && !(isAdmin && target.isServiceUser)) {

@@ -98,17 +98,19 @@ export const userSchema = once(() => z.looseObject({ id: z.number() }));
 
 /**
  * The JWT claims the provider reads (decoded, not verified). Only `exp` is required; the identity
- * claims are optional so that a token without them still works.
+ * claims may be missing or null (Gcore's tokens carry nulls, e.g. `sso_entity`) and read as absent.
  */
-export const claimsSchema = once(() =>
-  z.looseObject({
+export const claimsSchema = once(() => {
+  const absentable = <T extends z.ZodType>(schema: T) =>
+    schema.nullish().transform((value) => value ?? undefined);
+  return z.looseObject({
     exp: z.number(),
-    user_id: z.number().optional(),
-    client_id: z.number().optional(),
-    user_type: z.string().optional(),
-    username: z.string().optional(),
-    email: z.string().optional(),
-    user_groups: z.array(z.string()).optional(),
-    client_name: z.string().optional(),
-  }),
-);
+    user_id: absentable(z.number()),
+    client_id: absentable(z.number()),
+    user_type: absentable(z.string()),
+    username: absentable(z.string()),
+    email: absentable(z.string()),
+    user_groups: absentable(z.array(z.string())),
+    client_name: absentable(z.string()),
+  });
+});

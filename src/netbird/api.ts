@@ -187,8 +187,10 @@ export function connect(inputs: ConnectionInputs): NetbirdApi {
     userId: string,
     tokenId: string,
   ) => {
-    const message = response.apiMessage ?? "";
-    if (message === `pat: ${tokenId} not found` || message === `user: ${userId} not found`) return true;
+    // The server lower-cases its messages, ids included.
+    const message = (response.apiMessage ?? "").toLowerCase();
+    const missing = [`pat: ${tokenId} not found`, `user: ${userId} not found`];
+    if (missing.some((expected) => message === expected.toLowerCase())) return true;
     throw notFound(request, response);
   };
   const tokens = (userId: string) => `/api/users/${encodeURIComponent(userId)}/tokens`;

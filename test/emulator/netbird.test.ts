@@ -95,7 +95,8 @@ describe("netbird authentication", () => {
       headers: { authorization: `Token ${unknownWellFormed}` },
     });
     expect(r.status).toBe(404);
-    expect(r.json).toEqual({ message: `invalid token: pat: ${hash} not found`, code: 404 });
+    // The server lower-cases the message, the hash included.
+    expect(r.json).toEqual({ message: `invalid token: pat: ${hash.toLowerCase()} not found`, code: 404 });
     expect(emu.netbird.authenticate(unknownWellFormed)).toBe(false);
   });
 
@@ -202,7 +203,7 @@ describe("netbird PAT lifecycle", () => {
       const use = await call(`${local.url}/api/users/current`, { headers: auth(plain) });
       expect(use.status).toBe(404);
       expect(use.json).toEqual({
-        message: `invalid token: pat: ${createHash("sha256").update(plain).digest("base64")} not found`,
+        message: `invalid token: pat: ${createHash("sha256").update(plain).digest("base64").toLowerCase()} not found`,
         code: 404,
       });
       expect(local.netbird.authenticate(plain)).toBe(false);
@@ -318,6 +319,9 @@ describe("netbird validation and authorization order", () => {
     const unknown = await postJson(url("nobody"), body, admin());
     expect(unknown.status).toBe(404);
     expect(unknown.json).toEqual({ message: "user: nobody not found", code: 404 });
+    // The message is lower-cased, the id included, as the real server writes a NotFound.
+    const mixedCase = await postJson(url("NoBody"), body, admin());
+    expect(mixedCase.json).toEqual({ message: "user: nobody not found", code: 404 });
 
     const foreign = await postJson(url(emu.seeds.netbird.foreignUserId), body, admin());
     expect(foreign.status).toBe(403);

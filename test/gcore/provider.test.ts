@@ -237,6 +237,31 @@ describe("create", () => {
     },
   );
 
+  it("reads JWTs whose identity claims are null (Gcore's carry nulls) and leaves those outputs out", async () => {
+    const exp = Math.floor(T0.getTime() / 1000) + 3600;
+    const nulls = {
+      email: null,
+      username: null,
+      client_id: null,
+      client_name: null,
+      user_groups: null,
+      sso_entity: null,
+    };
+    const header = { typ: "JWT", alg: "RS256" };
+    emu.faults.inject("gcore.userToken", {
+      kind: "status",
+      status: 200,
+      body: {
+        access: jwt(header, { token_type: "access", exp, user_id: 1234, user_type: "common", ...nulls }),
+        refresh: jwt(header, { token_type: "refresh", exp: exp + 86_400, user_id: 1234, ...nulls }),
+      },
+    });
+    const { stored } = await create();
+    expect(stored).toMatchObject({ userId: 1234, userType: "common", expiresAt: "2030-01-01T01:00:00.000Z" });
+    for (const key of ["email", "username", "clientId", "clientName", "userGroups"])
+      expect(stored).not.toHaveProperty(key);
+  });
+
   it("turns Gcore's nested validation body into readable text", async () => {
     emu.faults.inject("gcore.userToken", {
       kind: "status",

@@ -594,6 +594,14 @@ describe("delete", () => {
     expect(tokenIds()).toEqual([]);
   });
 
+  it("counts a token of a user the server no longer knows as done, whatever the case of the user id", async () => {
+    // The real server lower-cases its 404 message ("user: departed-svc not found").
+    const { outs } = await create();
+    emu.clearRequests();
+    await netbirdProvider.delete?.("Departed-Svc/ci-pipeline", { ...outs, userId: "Departed-Svc" });
+    expect(routes()).toEqual(["netbird.deleteToken 404"]);
+  });
+
   it("fails the destroy when a valid token cannot be revoked", async () => {
     const { outs } = await create();
     emu.faults.inject("netbird.deleteToken", { kind: "status", status: 403 });
