@@ -24,7 +24,8 @@ export interface RegistryTokenArgs {
   password?: pulumi.Input<string>;
   /**
    * An ICP ID token (JWT, e.g. from `cloudctl tokens`) used instead of `username`/`password`; it
-   * must stay valid for every later rotation (ICP ID tokens are short-lived: often about 12 h, but that is not documented). Stored as a secret.
+   * must stay valid for every later rotation (ICP ID tokens are short-lived: often about 12 h, but
+   * that is not documented). Stored as a secret.
    * Default: stack config `icp:idToken`, else `ICP_ID_TOKEN`.
    */
   idToken?: pulumi.Input<string>;
