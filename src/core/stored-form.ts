@@ -49,9 +49,17 @@ export function minutesWindowForm(defaultMinutes: number, secretOutputs: readonl
   };
 }
 
+/** The output no stored form holds: {@link presentedForm} always computes it from `expiresAt`. */
+export const ROTATES_AT = "rotatesAt";
+
+/** The inputs and outputs left out while they hold their defaults. */
+export function defaultedKeys(form: StoredForm): string[] {
+  return Object.keys(form.defaults({}));
+}
+
 /** The outputs {@link presentedForm} adds: the defaulted keys and `rotatesAt`. */
 export function derivedKeys(form: StoredForm): string[] {
-  return [...Object.keys(form.defaults({})), "rotatesAt"];
+  return [...defaultedKeys(form), ROTATES_AT];
 }
 
 /** The stored outputs (compact, or 0.1.0's full form) with defaults and `rotatesAt` filled in. */
@@ -77,7 +85,7 @@ export function compactForm(form: StoredForm, full: Bag): Bag {
     Object.entries(full).filter(
       ([key, value]) =>
         value !== undefined &&
-        key !== "rotatesAt" &&
+        key !== ROTATES_AT &&
         !packed?.outputs.includes(key) &&
         !(Object.hasOwn(defaults, key) && isDeepStrictEqual(value, defaults[key])),
     ),

@@ -17,7 +17,14 @@ import * as pulumi from "@pulumi/pulumi";
 import type { Vendor } from "../errors.ts";
 import { once } from "./once.ts";
 import { providerSource } from "./provider-shim.ts";
-import { derivedKeys, presentedForm, type StoredForm, unpacked } from "./stored-form.ts";
+import {
+  defaultedKeys,
+  derivedKeys,
+  presentedForm,
+  ROTATES_AT,
+  type StoredForm,
+  unpacked,
+} from "./stored-form.ts";
 
 /** What a token resource class declares about itself. */
 export interface TokenResourceDefinition {
@@ -58,7 +65,7 @@ function registrationProps(
  * never stores and {@link presentDerivedOutputs} computes from `expiresAt` (also for 0.1.0's state).
  */
 function registeredOutputs(definition: TokenResourceDefinition): string[] {
-  return definition.outputs.filter((key) => key !== "rotatesAt");
+  return definition.outputs.filter((key) => key !== ROTATES_AT);
 }
 
 /** `keys` and, when secrets are packed, the key they are stored under (an output, and a secret one). */
@@ -132,15 +139,12 @@ export function presentDerivedOutputs(
 ): void {
   const outputs = resource as unknown as Record<string, pulumi.Output<unknown> | undefined>;
   const form = definition.storedForm;
-  const derived = derivedKeys(form);
   const sources = Object.fromEntries(
-    [...new Set([...form.sources, ...Object.keys(form.defaults({})), "expiresAt"])].map((key) => [
-      key,
-      outputs[key],
-    ]),
+    [...new Set([...form.sources, ...defaultedKeys(form), "expiresAt"])].map((key) => [key, outputs[key]]),
   );
   const presented = once(() => pulumi.all(sources).apply((stored) => presentedForm(form, stored)));
-  for (const key of derived) presentLazily(resource, key, () => presented().apply((full) => full[key]));
+  for (const key of derivedKeys(form))
+    presentLazily(resource, key, () => presented().apply((full) => full[key]));
   const packed = form.packedSecrets;
   if (!packed) return;
   // Secret, as their sources are. State written by 0.1.0 stores each one under its own name.

@@ -189,8 +189,10 @@ export function connect(inputs: ConnectionInputs): NetbirdApi {
   ) => {
     // The server lower-cases its messages, ids included.
     const message = (response.apiMessage ?? "").toLowerCase();
-    const missing = [`pat: ${tokenId} not found`, `user: ${userId} not found`];
-    if (missing.some((expected) => message === expected.toLowerCase())) return true;
+    const missing = [`pat: ${tokenId} not found`, `user: ${userId} not found`].map((text) =>
+      text.toLowerCase(),
+    );
+    if (missing.includes(message)) return true;
     throw notFound(request, response);
   };
   const tokens = (userId: string) => `/api/users/${encodeURIComponent(userId)}/tokens`;
