@@ -29,19 +29,21 @@ import { COMPONENTS, type ProfileSummary, summarizeProfiles } from "./profile.ts
 const ROOT = resolve(import.meta.dirname, "..");
 
 /** What is created N times. */
-export type Kind = "noop" | "netbird" | "gcore" | "plugin";
-export const KINDS: readonly Kind[] = ["noop", "netbird", "gcore", "plugin"];
+export type Kind = "noop" | "secretNoop" | "netbird" | "gcore" | "plugin";
+export const KINDS: readonly Kind[] = ["noop", "secretNoop", "netbird", "gcore", "plugin"];
 /** The kinds compared with the no-op resource. */
 type TokenKind = Exclude<Kind, "noop">;
 const TOKEN_KINDS = KINDS.filter((kind): kind is TokenKind => kind !== "noop");
 const TYPES: Record<Kind, string> = {
   noop: "pulumi-nodejs:dynamic:BenchNoop",
+  secretNoop: "pulumi-nodejs:dynamic:BenchSecretNoop",
   netbird: "pulumi-nodejs:dynamic/netbird:PersonalAccessToken",
   gcore: "pulumi-nodejs:dynamic/gcore:UserToken",
   plugin: "tokens:netbird:PersonalAccessToken",
 };
 const LABELS: Record<Kind, string> = {
   noop: "no-op dynamic resource",
+  secretNoop: "no-op + a UserToken-size secret",
   netbird: "netbird.PersonalAccessToken",
   gcore: "gcore.UserToken",
   plugin: "plugin tokens:netbird:PersonalAccessToken",
@@ -64,6 +66,33 @@ class BenchNoop extends pulumi.dynamic.Resource {
   }
 }
 
+/**
+ * The control for the UserToken: a no-op whose one secret output is as long as the UserToken's stored
+ * secret (its two RSA-4096 JWTs as JSON, 2357 characters from the emulator: access 1188, refresh 1133),
+ * distinct per resource. What it costs over the bare no-op is the engine's own price of storing that
+ * secret; what the UserToken costs over it is the package's.
+ */
+const secretNoopProvider: pulumi.dynamic.ResourceProvider = {
+  // Short, because Pulumi stores this closure's text twice per resource.
+  create: async ({ index: i }) => ({
+    id: "noop",
+    outs: { secrets: { accessToken: `${i}`.padStart(1188, "x"), refreshToken: `${i}`.padStart(1133, "x") } },
+  }),
+};
+
+class BenchSecretNoop extends pulumi.dynamic.Resource {
+  constructor(name: string, index: number) {
+    super(
+      secretNoopProvider,
+      name,
+      { index, secrets: undefined },
+      { additionalSecretOutputs: ["secrets"] },
+      undefined,
+      "BenchSecretNoop",
+    );
+  }
+}
+
 /** The NetBird PAT through the provider plugin, with its outputs declared as a generated SDK does. */
 class PluginPersonalAccessToken extends pulumi.CustomResource {
   constructor(name: string, args: Record<string, unknown>) {
@@ -76,6 +105,7 @@ function program(kind: Kind, n: number): () => Promise<Record<string, unknown>> 
   return async () => {
     for (let i = 0; i < n; i++) {
       if (kind === "noop") new BenchNoop(`noop-${i}`, i);
+      else if (kind === "secretNoop") new BenchSecretNoop(`secret-noop-${i}`, i);
       else if (kind === "plugin") {
         new PluginPersonalAccessToken(`plugin-${i}`, {
           userId: "svc-ci",
@@ -448,6 +478,7 @@ export async function coldStart(kind: Kind, emulator: Emulator, providerText: st
   };
   const news: Record<Kind, Record<string, unknown>> = {
     noop: { __provider: providerText, index: 0 },
+    secretNoop: { __provider: providerText, index: 0 },
     netbird: { __provider: providerText, userId: "svc-ci", name: "cold", expiresInDays: 30 },
     gcore: { __provider: providerText, userId: 1234 },
     plugin: { userId: "svc-ci", name: "cold", expiresInDays: 30 },
@@ -706,6 +737,24 @@ export function renderMarkdown(result: ScaleResult): string {
   }
   lines.push(
     "",
+    "## The UserToken against a no-op carrying its secret",
+    "",
+    "The control stores one secret as long as the UserToken's (its two RSA-4096 JWTs, 2357 characters as " +
+      "JSON) and does nothing else. Its ratio to the bare no-op is what the engine charges for storing that " +
+      "secret; the UserToken's ratio to it is what is left for the package (provider, HTTP, its other " +
+      "properties) and the emulator's RSA signing.",
+    "",
+    "| N | checkpoints | gcore.UserToken ÷ no-op | control ÷ no-op | gcore.UserToken ÷ control |",
+    "|---|---|---|---|---|",
+  );
+  for (const row of result.rows) {
+    lines.push(
+      `| ${row.n} | ${row.checkpoints ? "on" : "off"} | ${row.ratio.gcore.median.toFixed(2)} | ` +
+        `${row.ratio.secretNoop.median.toFixed(2)} | ${(row.ms.gcore.median / row.ms.secretNoop.median).toFixed(2)} |`,
+    );
+  }
+  lines.push(
+    "",
     "## Where the time goes",
     "",
     "CPU seconds per `pulumi up` (medians), by process: the engine (`pulumi` CLI: steps, gRPC, checkpoints), the " +
@@ -822,6 +871,7 @@ export function renderSvg(result: ScaleResult): string {
   const y = (ms: number) => height - pad.bottom - (ms / 1000 / yTop) * (height - pad.top - pad.bottom);
   const colours: Record<Kind, string> = {
     noop: "#666666",
+    secretNoop: "#9467bd",
     netbird: "#1f77b4",
     gcore: "#d62728",
     plugin: "#2ca02c",

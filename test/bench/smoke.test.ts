@@ -29,6 +29,7 @@ describe("the scale bench, smoke run", () => {
         expect(row.cpuMs[kind].emulator, JSON.stringify(result.runs)).toBeGreaterThan(0);
       }
       expect(row.apiCallsPerResource.noop).toBe(0);
+      expect(row.apiCallsPerResource.secretNoop).toBe(0);
     }
 
     // At rest: the stored provider text is small, and every credential-bearing token stores its
@@ -41,6 +42,10 @@ describe("the scale bench, smoke run", () => {
     // The access and refresh JWTs are stored as one secret value.
     expect(rest.gcore?.secretsPerResource).toBe(1);
     expect(rest.noop?.secretsPerResource).toBe(0);
+    // The UserToken's control stores one secret of the UserToken's size: its entry holds at least a bare
+    // no-op's plus the secret's 2357 characters (the ciphertext is longer).
+    expect(rest.secretNoop?.secretsPerResource).toBe(1);
+    expect(rest.secretNoop?.bytesPerResource).toBeGreaterThan((rest.noop?.bytesPerResource ?? 0) + 2357);
     // The plugin stores no code, and returns the token as a secret itself.
     expect(rest.plugin?.providerBytes).toBe(0);
     expect(rest.plugin?.secretsPerResource).toBeGreaterThanOrEqual(1);
@@ -61,6 +66,9 @@ describe("the scale bench, smoke run", () => {
     expect(markdown).toMatch(/\*\*\d+\.\d\d\*\*/);
     expect(markdown).toContain(`Pulumi CLI ${result.versions.pulumiCli}`);
     expect(markdown).toContain("## Where the time goes");
+    expect(markdown).toMatch(
+      /## The UserToken against a no-op carrying its secret\n[^#]*\| 2 \| on \| \d+\.\d\d \| \d+\.\d\d \| \d+\.\d\d \|/,
+    );
 
     // One profiled run per kind: the provider process was profiled from inside the engine, and a token's
     // provider spent time on HTTP (got loads on the first request) where the no-op's spent none.
