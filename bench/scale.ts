@@ -31,9 +31,9 @@ const ROOT = resolve(import.meta.dirname, "..");
 /** What is created N times. */
 export type Kind = "noop" | "secretNoop" | "netbird" | "gcore" | "plugin";
 export const KINDS: readonly Kind[] = ["noop", "secretNoop", "netbird", "gcore", "plugin"];
-/** The kinds compared with the no-op resource. */
-type TokenKind = Exclude<Kind, "noop">;
-const TOKEN_KINDS = KINDS.filter((kind): kind is TokenKind => kind !== "noop");
+/** The kinds compared with the no-op resource: the tokens and the UserToken's control. */
+type ComparedKind = Exclude<Kind, "noop">;
+const COMPARED_KINDS = KINDS.filter((kind): kind is ComparedKind => kind !== "noop");
 const TYPES: Record<Kind, string> = {
   noop: "pulumi-nodejs:dynamic:BenchNoop",
   secretNoop: "pulumi-nodejs:dynamic:BenchSecretNoop",
@@ -66,17 +66,29 @@ class BenchNoop extends pulumi.dynamic.Resource {
   }
 }
 
+/** Lengths of the JWTs the Gcore emulator issues (RSA 4096), as the UserToken stores them together. */
+const USER_TOKEN_JWT_LENGTHS = { accessToken: 1188, refreshToken: 1133 };
+/** Characters of the UserToken's stored secret (its two JWTs as JSON): the control's secret has as many. */
+export const USER_TOKEN_SECRET_CHARS = JSON.stringify({
+  accessToken: "x".repeat(USER_TOKEN_JWT_LENGTHS.accessToken),
+  refreshToken: "x".repeat(USER_TOKEN_JWT_LENGTHS.refreshToken),
+}).length;
+
 /**
  * The control for the UserToken: a no-op whose one secret output is as long as the UserToken's stored
- * secret (its two RSA-4096 JWTs as JSON, 2357 characters from the emulator: access 1188, refresh 1133),
- * distinct per resource. What it costs over the bare no-op is the engine's own price of storing that
- * secret; what the UserToken costs over it is the package's.
+ * secret, distinct per resource. What it costs over the bare no-op is the engine's own price of storing
+ * that secret; what the UserToken costs over it is the package's.
  */
 const secretNoopProvider: pulumi.dynamic.ResourceProvider = {
-  // Short, because Pulumi stores this closure's text twice per resource.
-  create: async ({ index: i }) => ({
+  // Pulumi serializes this closure with the lengths it captures, and stores it twice per resource.
+  create: async ({ index }) => ({
     id: "noop",
-    outs: { secrets: { accessToken: `${i}`.padStart(1188, "x"), refreshToken: `${i}`.padStart(1133, "x") } },
+    outs: {
+      secrets: {
+        accessToken: `${index}`.padStart(USER_TOKEN_JWT_LENGTHS.accessToken, "x"),
+        refreshToken: `${index}`.padStart(USER_TOKEN_JWT_LENGTHS.refreshToken, "x"),
+      },
+    },
   }),
 };
 
@@ -635,7 +647,7 @@ export async function runScale(options: ScaleOptions): Promise<ScaleResult> {
         return { median: median(times), min: Math.min(...times), max: Math.max(...times) };
       };
       const ms = byKind(KINDS, stats);
-      const ratio = (kind: TokenKind) => {
+      const ratio = (kind: ComparedKind) => {
         const noop = of("noop");
         const perRound = of(kind).map(
           (r) => r.ms / (noop.find((b) => b.round === r.round)?.ms ?? Number.NaN),
@@ -659,8 +671,8 @@ export async function runScale(options: ScaleOptions): Promise<ScaleResult> {
         cpuMs: byKind(KINDS, cpu),
         apiCallsPerResource: byKind(KINDS, (kind) => median(of(kind).map((r) => r.apiCalls)) / n),
         ms,
-        ratio: byKind(TOKEN_KINDS, ratio),
-        marginalMsPerToken: byKind(TOKEN_KINDS, (kind) => (ms[kind].median - ms.noop.median) / n),
+        ratio: byKind(COMPARED_KINDS, ratio),
+        marginalMsPerToken: byKind(COMPARED_KINDS, (kind) => (ms[kind].median - ms.noop.median) / n),
       };
     }),
   );
@@ -721,14 +733,14 @@ export function renderMarkdown(result: ScaleResult): string {
     "- plugin: the NetBird PAT through the provider plugin (`tokens:netbird:PersonalAccessToken`, bin/pulumi-resource-tokens " +
       "running dist/), with its outputs declared as a generated SDK declares them; no `__provider` in state.",
     "",
-    `| N | checkpoints | rounds | no-op | ${TOKEN_KINDS.map((kind) => `${LABELS[kind]} | ratio | marginal/token`).join(" | ")} |`,
-    `|---|---|---|---|${TOKEN_KINDS.map(() => "---|---|---|").join("")}`,
+    `| N | checkpoints | rounds | no-op | ${COMPARED_KINDS.map((kind) => `${LABELS[kind]} | ratio | marginal/token`).join(" | ")} |`,
+    `|---|---|---|---|${COMPARED_KINDS.map(() => "---|---|---|").join("")}`,
   );
   for (const row of result.rows) {
     lines.push(
       `| ${row.n} | ${row.checkpoints ? "on" : "off (`PULUMI_SKIP_CHECKPOINTS=true`)"} | ${row.rounds} | ` +
         `${range(row.ms.noop)} | ` +
-        TOKEN_KINDS.map(
+        COMPARED_KINDS.map(
           (kind) =>
             `${range(row.ms[kind])} | ${times(row.ratio[kind])} | ${row.marginalMsPerToken[kind].toFixed(1)} ms`,
         ).join(" | ") +
@@ -739,8 +751,8 @@ export function renderMarkdown(result: ScaleResult): string {
     "",
     "## The UserToken against a no-op carrying its secret",
     "",
-    "The control stores one secret as long as the UserToken's (its two RSA-4096 JWTs, 2357 characters as " +
-      "JSON) and does nothing else. Its ratio to the bare no-op is what the engine charges for storing that " +
+    `The control stores one secret as long as the UserToken's (its two RSA-4096 JWTs, ${USER_TOKEN_SECRET_CHARS} ` +
+      "characters as JSON) and does nothing else. Its ratio to the bare no-op is what the engine charges for storing that " +
       "secret; the UserToken's ratio to it is what is left for the package (provider, HTTP, its other " +
       "properties) and the emulator's RSA signing.",
     "",

@@ -1,7 +1,14 @@
 // The scale bench (`npm run bench`) with N = 2 and one round: every kind and mode runs through the real
 // engine, and the results have the shape bench/results.md and bench/results.svg are made from.
 import { describe, expect, it } from "vitest";
-import { KINDS, renderMarkdown, renderSvg, runScale, type ScaleResult } from "../../bench/scale.ts";
+import {
+  KINDS,
+  renderMarkdown,
+  renderSvg,
+  runScale,
+  type ScaleResult,
+  USER_TOKEN_SECRET_CHARS,
+} from "../../bench/scale.ts";
 
 describe("the scale bench, smoke run", () => {
   it("measures N = 2 of each kind with and without checkpoints and renders the results", async () => {
@@ -43,9 +50,11 @@ describe("the scale bench, smoke run", () => {
     expect(rest.gcore?.secretsPerResource).toBe(1);
     expect(rest.noop?.secretsPerResource).toBe(0);
     // The UserToken's control stores one secret of the UserToken's size: its entry holds at least a bare
-    // no-op's plus the secret's 2357 characters (the ciphertext is longer).
+    // no-op's plus the secret's characters (the ciphertext is longer).
     expect(rest.secretNoop?.secretsPerResource).toBe(1);
-    expect(rest.secretNoop?.bytesPerResource).toBeGreaterThan((rest.noop?.bytesPerResource ?? 0) + 2357);
+    expect(rest.secretNoop?.bytesPerResource).toBeGreaterThan(
+      (rest.noop?.bytesPerResource ?? 0) + USER_TOKEN_SECRET_CHARS,
+    );
     // The plugin stores no code, and returns the token as a secret itself.
     expect(rest.plugin?.providerBytes).toBe(0);
     expect(rest.plugin?.secretsPerResource).toBeGreaterThanOrEqual(1);
