@@ -5,6 +5,9 @@
 //
 // - A no-op resource is a plain `pulumi.dynamic.Resource` whose provider's `create` returns at once:
 //   the engine's own cost per resource (step, gRPC, provider process, checkpoint).
+// - The controls are no-ops that store what a token stores: the PAT's shape (patShapedNoop), the
+//   UserToken's secret (secretNoop). They split a token's cost into the engine's price of what it stores
+//   and the package's own work.
 // - "plugin" is the NetBird PAT through the provider plugin (`tokens:netbird:PersonalAccessToken`, the
 //   shipped bin/pulumi-resource-tokens running dist/), declared like a generated SDK declares it.
 // - Every kind runs on a fresh stack with the same stack config (the emulator URL and credentials), so
@@ -22,6 +25,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { ConfigMap } from "@pulumi/pulumi/automation/index.js";
 import { type Emulator, startEmulator } from "../src/emulator/index.ts";
 import { gcore, netbird } from "../src/index.ts";
+import { withoutPromiseStacks } from "../src/core/token-resource.ts";
 import { PERSONAL_ACCESS_TOKEN } from "../src/netbird/definition.ts";
 import { pulumiCommand, TestStack } from "../test/harness/engine.ts";
 import { COMPONENTS, type ProfileSummary, summarizeProfiles } from "./profile.ts";
@@ -29,14 +33,15 @@ import { COMPONENTS, type ProfileSummary, summarizeProfiles } from "./profile.ts
 const ROOT = resolve(import.meta.dirname, "..");
 
 /** What is created N times. */
-export type Kind = "noop" | "secretNoop" | "netbird" | "gcore" | "plugin";
-export const KINDS: readonly Kind[] = ["noop", "secretNoop", "netbird", "gcore", "plugin"];
+export type Kind = "noop" | "secretNoop" | "patShapedNoop" | "netbird" | "gcore" | "plugin";
+export const KINDS: readonly Kind[] = ["noop", "secretNoop", "patShapedNoop", "netbird", "gcore", "plugin"];
 /** The kinds compared with the no-op resource: the tokens and the UserToken's control. */
 type ComparedKind = Exclude<Kind, "noop">;
 const COMPARED_KINDS = KINDS.filter((kind): kind is ComparedKind => kind !== "noop");
 const TYPES: Record<Kind, string> = {
   noop: "pulumi-nodejs:dynamic:BenchNoop",
   secretNoop: "pulumi-nodejs:dynamic:BenchSecretNoop",
+  patShapedNoop: "pulumi-nodejs:dynamic:BenchPatShapedNoop",
   netbird: "pulumi-nodejs:dynamic/netbird:PersonalAccessToken",
   gcore: "pulumi-nodejs:dynamic/gcore:UserToken",
   plugin: "tokens:netbird:PersonalAccessToken",
@@ -44,6 +49,7 @@ const TYPES: Record<Kind, string> = {
 const LABELS: Record<Kind, string> = {
   noop: "no-op dynamic resource",
   secretNoop: "no-op + a UserToken-size secret",
+  patShapedNoop: "no-op shaped like a PersonalAccessToken",
   netbird: "netbird.PersonalAccessToken",
   gcore: "gcore.UserToken",
   plugin: "plugin tokens:netbird:PersonalAccessToken",
@@ -105,6 +111,45 @@ class BenchSecretNoop extends pulumi.dynamic.Resource {
   }
 }
 
+/**
+ * The `__provider` text of the PAT's control, written by hand as the package's is (a serialized closure
+ * would store about 900 bytes more per resource): `create` answers at once with a PAT's stored outputs,
+ * values of the same lengths.
+ */
+const PAT_SHAPED_NOOP_PROVIDER =
+  'exports.handler=()=>({create:async(i,p=(n)=>i.name.padStart(n,"x"),d="2026-12-04T14:32:44.634Z")=>' +
+  '({id:i.name,outs:{...i,tokenId:p(20),token:"nbp_"+p(36),createdAt:d,createdBy:"user-admin",expiresAt:d}})})';
+
+/**
+ * The control for the PersonalAccessToken: a no-op registered as the PAT registers (the same output
+ * keys, the same secret outputs, without the SDK's promise stacks) that stores the same properties.
+ * What it costs over the bare no-op is what the engine and the SDK charge for a PAT's shape; what the
+ * PAT costs over it is the package's own work (provider, HTTP) and the emulator's.
+ */
+class BenchPatShapedNoop extends pulumi.CustomResource {
+  constructor(name: string, index: number) {
+    const outputs = PERSONAL_ACCESS_TOKEN.outputs.filter((key) => key !== "rotatesAt");
+    const restoreStacks = withoutPromiseStacks();
+    try {
+      super(
+        TYPES.patShapedNoop,
+        name,
+        {
+          ...Object.fromEntries(outputs.map((key) => [key, undefined])),
+          userId: "svc-ci",
+          name: `bench-${index}`,
+          expiresInDays: 30,
+          managementUrl: new pulumi.Config("netbird").require("managementUrl"),
+          __provider: PAT_SHAPED_NOOP_PROVIDER,
+        },
+        { additionalSecretOutputs: [...PERSONAL_ACCESS_TOKEN.secretOutputs] },
+      );
+    } finally {
+      restoreStacks();
+    }
+  }
+}
+
 /** The NetBird PAT through the provider plugin, with its outputs declared as a generated SDK does. */
 class PluginPersonalAccessToken extends pulumi.CustomResource {
   constructor(name: string, args: Record<string, unknown>) {
@@ -118,6 +163,7 @@ function program(kind: Kind, n: number): () => Promise<Record<string, unknown>> 
     for (let i = 0; i < n; i++) {
       if (kind === "noop") new BenchNoop(`noop-${i}`, i);
       else if (kind === "secretNoop") new BenchSecretNoop(`secret-noop-${i}`, i);
+      else if (kind === "patShapedNoop") new BenchPatShapedNoop(`pat-shaped-noop-${i}`, i);
       else if (kind === "plugin") {
         new PluginPersonalAccessToken(`plugin-${i}`, {
           userId: "svc-ci",
@@ -491,6 +537,7 @@ export async function coldStart(kind: Kind, emulator: Emulator, providerText: st
   const news: Record<Kind, Record<string, unknown>> = {
     noop: { __provider: providerText, index: 0 },
     secretNoop: { __provider: providerText, index: 0 },
+    patShapedNoop: { __provider: providerText, userId: "svc-ci", name: "cold", expiresInDays: 30 },
     netbird: { __provider: providerText, userId: "svc-ci", name: "cold", expiresInDays: 30 },
     gcore: { __provider: providerText, userId: 1234 },
     plugin: { userId: "svc-ci", name: "cold", expiresInDays: 30 },
@@ -611,7 +658,13 @@ export async function runScale(options: ScaleOptions): Promise<ScaleResult> {
         const wantState = checkpoints && round === 0 && n === options.sizes[0];
         const { run, exported } = await measure(kind, n, checkpoints, round, wantState);
         runs.push(run);
-        if (exported) atRest.set(kind, atRestOf(kind, exported));
+        if (exported) {
+          const stored = atRestOf(kind, exported);
+          atRest.set(kind, stored);
+          log(
+            `${kind} at rest: ${stored.bytesPerResource} bytes, ${stored.secretsPerResource} secrets per resource`,
+          );
+        }
         log(
           `N=${n} round ${round + 1}/${rounds} ${kind.padEnd(7)} checkpoints ${checkpoints ? "on " : "off"} ` +
             `${(run.ms / 1000).toFixed(2)} s, provider peak RSS ${(run.providerPeakRss / 2 ** 20).toFixed(0)} MB, ` +
@@ -749,20 +802,29 @@ export function renderMarkdown(result: ScaleResult): string {
   }
   lines.push(
     "",
-    "## The UserToken against a no-op carrying its secret",
+    "## Each token against its control",
     "",
-    `The control stores one secret as long as the UserToken's (its two RSA-4096 JWTs, ${USER_TOKEN_SECRET_CHARS} ` +
-      "characters as JSON) and does nothing else. Its ratio to the bare no-op is what the engine charges for storing that " +
-      "secret; the UserToken's ratio to it is what is left for the package (provider, HTTP, its other " +
-      "properties) and the emulator's RSA signing.",
+    "A control is a no-op that stores what the token stores and does nothing else; its ratio to the bare no-op " +
+      "is what the engine and the SDK charge for that, and the token's ratio to its control is what is left for " +
+      "the package (provider, HTTP) and the emulator.",
     "",
-    "| N | checkpoints | gcore.UserToken ÷ no-op | control ÷ no-op | gcore.UserToken ÷ control |",
-    "|---|---|---|---|---|",
+    "- PersonalAccessToken's control: registered as the PAT registers (the same output keys and secret outputs), " +
+      "storing the same properties with values of the same lengths, one of them secret, and a hand-written " +
+      `\`__provider\` of ${PAT_SHAPED_NOOP_PROVIDER.length} bytes.`,
+    `- UserToken's control: one secret as long as the UserToken's (its two RSA-4096 JWTs, ${USER_TOKEN_SECRET_CHARS} ` +
+      "characters as JSON), without the UserToken's other properties; the UserToken's remainder also holds the " +
+      "emulator's RSA signing, on the same cores.",
+    "",
+    "| N | checkpoints | PAT ÷ no-op | PAT's control ÷ no-op | PAT ÷ its control | UserToken ÷ no-op | UserToken's control ÷ no-op | UserToken ÷ its control |",
+    "|---|---|---|---|---|---|---|---|",
   );
   for (const row of result.rows) {
+    const against = (token: ComparedKind, control: ComparedKind) =>
+      `${row.ratio[token].median.toFixed(2)} | ${row.ratio[control].median.toFixed(2)} | ` +
+      `${(row.ms[token].median / row.ms[control].median).toFixed(2)}`;
     lines.push(
-      `| ${row.n} | ${row.checkpoints ? "on" : "off"} | ${row.ratio.gcore.median.toFixed(2)} | ` +
-        `${row.ratio.secretNoop.median.toFixed(2)} | ${(row.ms.gcore.median / row.ms.secretNoop.median).toFixed(2)} |`,
+      `| ${row.n} | ${row.checkpoints ? "on" : "off"} | ${against("netbird", "patShapedNoop")} | ` +
+        `${against("gcore", "secretNoop")} |`,
     );
   }
   lines.push(
@@ -884,6 +946,7 @@ export function renderSvg(result: ScaleResult): string {
   const colours: Record<Kind, string> = {
     noop: "#666666",
     secretNoop: "#9467bd",
+    patShapedNoop: "#17becf",
     netbird: "#1f77b4",
     gcore: "#d62728",
     plugin: "#2ca02c",
