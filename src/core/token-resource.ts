@@ -51,9 +51,7 @@ function registrationProps(
   if ("__provider" in given) throw new Error("a token resource must not define the __provider key");
   const secrets = givenSecretInputs(definition, given).map((key) => [key, pulumi.secret(given[key])]);
   return {
-    ...Object.fromEntries(
-      withPackedKey(definition, registeredOutputs(definition)).map((key) => [key, undefined]),
-    ),
+    ...Object.fromEntries(registeredKeys(definition).map((key) => [key, undefined])),
     ...given,
     ...Object.fromEntries(secrets),
     __provider: providerSource(PROVIDERS_MODULE, definition.vendor),
@@ -66,6 +64,11 @@ function registrationProps(
  */
 function registeredOutputs(definition: TokenResourceDefinition): string[] {
   return definition.outputs.filter((key) => key !== ROTATES_AT);
+}
+
+/** The output keys a token resource registers with the SDK (each passed as `undefined`). */
+export function registeredKeys(definition: TokenResourceDefinition): string[] {
+  return withPackedKey(definition, registeredOutputs(definition));
 }
 
 /** `keys` and, when secrets are packed, the key they are stored under (an output, and a secret one). */
