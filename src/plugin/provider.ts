@@ -202,12 +202,15 @@ export class TokensProvider {
   }
 
   /**
-   * A preview of Create: the inputs stand for the outputs (calling no API), as the engine does for
-   * a provider that does not preview.
+   * A preview of Create, calling no API: the inputs as given, and every other output unknown (the
+   * engine's preview of a new resource, which `pulumi preview` and the CLI's `pulumi up` run first).
    */
   previewCreate(type: string, news: Bag): { outs: Bag } {
-    resource(type);
-    return { outs: news };
+    const definition = resource(type);
+    const inputs = withoutEngineKeys(news);
+    const outs: Bag = { ...inputs };
+    for (const key of definition.outputs) if (!Object.hasOwn(inputs, key)) outs[key] = UNKNOWN_VALUE;
+    return { outs };
   }
 
   /**

@@ -15,7 +15,7 @@
  * Implemented: Handshake, GetPluginInfo, GetSchema, CheckConfig, DiffConfig, Configure, Check, Diff,
  * Create, Read, Update, Delete, Cancel, Attach. Everything else answers UNIMPLEMENTED. Two engine facts
  * shape it: after a Handshake the engine asks Create and Update for previews whatever Configure says
- * (they answer without any API call), and it hides a resource plugin's stderr, so the package's notices
+ * (they answer without any API call: a preview issues no token), and it hides a resource plugin's stderr, so the package's notices
  * (the rotation reason line) go through the engine's `Log` call (src/plugin/engine-log.ts).
  *
  * @module
@@ -230,11 +230,14 @@ export function createService(provider = new TokensProvider()): grpcTypes.Untype
       return response;
     }),
     create: unary(async (request: InstanceType<Requests["CreateRequest"]>) => {
-      const result = await provider.create(
-        request.getType() || typeOf(request.getUrn()),
-        toBag(request.getProperties()),
-      );
+      const type = request.getType() || typeOf(request.getUrn());
       const response = new provproto.CreateResponse();
+      if (request.getPreview()) {
+        // A preview issues nothing: no id, the outputs unknown.
+        response.setProperties(toStruct(provider.previewCreate(type, toBag(request.getProperties())).outs));
+        return response;
+      }
+      const result = await provider.create(type, toBag(request.getProperties()));
       response.setId(result.id);
       response.setProperties(toStruct(result.outs));
       return response;

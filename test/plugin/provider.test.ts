@@ -16,6 +16,7 @@ import {
   unwrapSecrets,
   wrapSecrets,
 } from "../../src/plugin/secrets.ts";
+import { RESOURCES } from "../../src/plugin/resources.ts";
 import { engineAddressOf, typeOf } from "../../src/plugin/server.ts";
 import { useProviderEmulator } from "../harness/emulator.ts";
 
@@ -204,7 +205,15 @@ describe("check, create, diff, update, read and delete of a NetBird token", () =
     const preview = await provider.previewUpdate(PAT, created.id, created.outs, inputs);
     expect(preview.outs.token).toBe(UNKNOWN_VALUE);
     expect(preview.outs.createdBy).toBe(created.outs.createdBy);
-    expect(provider.previewCreate(PAT, inputs)).toEqual({ outs: inputs });
+    // The preview of a create: the inputs as given, every other output unknown, no id.
+    const previewed = provider.previewCreate(PAT, { ...inputs, __defaults: [] }).outs;
+    expect(previewed).toEqual({
+      ...Object.fromEntries(RESOURCES[PAT]!.outputs.map((key) => [key, UNKNOWN_VALUE])),
+      ...inputs,
+    });
+    expect(previewed).not.toHaveProperty("__defaults");
+    expect(previewed.token).toBe(UNKNOWN_VALUE);
+    expect(previewed.tokenId).toBe(UNKNOWN_VALUE);
     expect(emu.requests).toEqual([]);
 
     const rotated = await provider.update(PAT, created.id, created.outs, inputs);
