@@ -13,4 +13,4 @@ process.on("unhandledRejection", (error) => {
   process.exitCode = 1;
 });
 
-await serve();
+void serve();

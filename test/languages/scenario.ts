@@ -246,6 +246,24 @@ export function describeLanguageProof(options: LanguageProofOptions): void {
     let rotated: StepResult;
 
     it(
+      "0. a preview of the new stack: four creates, no API call, every output unknown",
+      async () => {
+        at(T0);
+        drain();
+        const preview = await run("preview");
+        expect(preview.changes).toEqual({ create: 4 });
+        expect(drain()).toEqual({ netbird: [], gcore: [], icp: [], other: [] });
+        expect(liveNetbird()).toEqual([]);
+        // The engine prints each stack output the preview cannot know yet as unknown.
+        for (const name of PREVIEW_UNKNOWN_OUTPUTS) {
+          expect(preview.output).toMatch(new RegExp(`^\\s+\\+ ${name}\\s*: \\[unknown\\]$`, "m"));
+        }
+        expect(preview.output).not.toMatch(/tokenId\s*: "/);
+      },
+      TEST_TIMEOUT,
+    );
+
+    it(
       "1. create: one token of each kind, issued at the emulators",
       async () => {
         at(T0);
@@ -396,7 +414,7 @@ export function describeLanguageProof(options: LanguageProofOptions): void {
     );
 
     it("no credential or token was printed: stdout and stderr of every step", () => {
-      expect(transcript.length).toBe(12); // stdout and stderr of 6 runs
+      expect(transcript.length).toBe(14); // stdout and stderr of 7 runs
       expect(seenSecrets.size).toBeGreaterThanOrEqual(3 + 4 + 4 + 1);
       const printed = transcript.join("\n");
       // The engine's own output is in it (the programs forward it to stderr).
