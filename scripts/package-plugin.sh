@@ -66,7 +66,7 @@ port=$(head -1 "$work/port")
 }
 # Reproducible: fixed owner, mode and time, in a fixed order.
 tar --sort=name --owner=0 --group=0 --numeric-owner --mtime=@0 --mode='u+rwX,go+rX,go-w' \
-  -C "$work/pack" -cf - pulumi-resource-tokens LICENSE | gzip -n -6 >"$work/$name"
+  -C "$work/pack" -cf - LICENSE pulumi-resource-tokens | gzip -n -6 >"$work/$name"
 mv -f "$work/$name" "$tarball"
 echo "$fingerprint" >"$stamp"
 echo "package-plugin: $tarball ($(du -m "$tarball" | cut -f1) MB) in $((($(date +%s%N) - started) / 1000000)) ms" >&2

@@ -1,0 +1,128 @@
+// The plugin users install without npm (issue #29): `npm run package-plugin` makes a tarball holding a
+// single executable; `pulumi plugin install resource tokens <version> --file <tarball>` installs it,
+// and the installed plugin answers the engine with no `node` on PATH. Also measures it against the
+// npm bin (bin/pulumi-resource-tokens with Node on PATH): start to the first gRPC answer, idle RSS.
+import { execFile } from "node:child_process";
+import { mkdtemp, readdir, readFile, rm, stat } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { pulumiCommand } from "../harness/engine.ts";
+import { packagedPlugin, type PluginProbe, probePlugin } from "../harness/plugin.ts";
+import { log, ROOT } from "./toolchains.ts";
+
+const execFileAsync = promisify(execFile);
+const VERSION = (JSON.parse(await readFile(join(ROOT, "package.json"), "utf8")) as { version: string })
+  .version;
+const SCHEMA = JSON.parse(await readFile(join(ROOT, "src", "plugin", "schema.json"), "utf8")) as unknown;
+const TARBALL = `pulumi-resource-tokens-v${VERSION}-linux-amd64.tar.gz`;
+
+describe("the packaged plugin (single executable, pulumi plugin install --file)", () => {
+  let tarball: string;
+  let dir: string;
+  let cli: string;
+  let home: string;
+  /** The CLI's environment: its own directory only on PATH (no node, no npm). */
+  let cliEnv: NodeJS.ProcessEnv;
+
+  beforeAll(async () => {
+    const started = Date.now();
+    tarball = await packagedPlugin();
+    log(`scripts/package-plugin.sh took ${((Date.now() - started) / 1000).toFixed(1)}s`);
+    cli = (await pulumiCommand()).command;
+    dir = await mkdtemp(join(tmpdir(), "pt-package-"));
+    home = join(dir, "home");
+    cliEnv = {
+      PATH: dirname(cli),
+      HOME: dir,
+      PULUMI_HOME: home,
+      PULUMI_SKIP_UPDATE_CHECK: "true",
+      PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+    };
+  }, 620_000);
+
+  afterAll(async () => {
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it("is one executable and its LICENSE, in a tarball named as pulumi plugin install expects", async () => {
+    expect(tarball.endsWith(`/${TARBALL}`)).toBe(true);
+    const { stdout } = await execFileAsync("tar", ["-tvzf", tarball], { timeout: 60_000 });
+    const entries = stdout
+      .trim()
+      .split("\n")
+      .map((line) => {
+        const [mode, owner, , , , name] = line.split(/\s+/);
+        return `${mode} ${owner} ${name}`;
+      });
+    expect(entries).toEqual(["-rw-r--r-- 0/0 LICENSE", "-rwxr-xr-x 0/0 pulumi-resource-tokens"]);
+    const size = (await stat(tarball)).size / 1024 / 1024;
+    log(`${TARBALL}: ${size.toFixed(1)} MB`);
+    expect(size).toBeLessThan(80);
+  });
+
+  it("installs with pulumi plugin install --file and serves its schema by name, no node on PATH", async () => {
+    const { stderr } = await execFileAsync(
+      cli,
+      ["plugin", "install", "resource", "tokens", VERSION, "--file", tarball],
+      { env: cliEnv, timeout: 120_000 },
+    );
+    expect(stderr).toContain(`[resource plugin tokens-${VERSION}] installing`);
+    const installed = join(home, "plugins", `resource-tokens-v${VERSION}`);
+    expect((await readdir(installed)).sort()).toEqual(["LICENSE", "pulumi-resource-tokens"]);
+
+    const { stdout: listed } = await execFileAsync(cli, ["plugin", "ls", "--json"], {
+      env: cliEnv,
+      timeout: 60_000,
+    });
+    expect(
+      (JSON.parse(listed) as { name: string; kind: string; version: string }[]).map(
+        ({ name, kind, version }) => `${kind} ${name} ${version}`,
+      ),
+    ).toEqual([`resource tokens ${VERSION}`]);
+
+    // The CLI starts the installed plugin and asks it for its schema.
+    const { stdout: schema } = await execFileAsync(cli, ["package", "get-schema", "tokens"], {
+      env: cliEnv,
+      timeout: 60_000,
+      maxBuffer: 16 * 1024 * 1024,
+    });
+    expect(JSON.parse(schema)).toEqual(SCHEMA);
+  }, 240_000);
+
+  it("starts and answers faster and smaller than the npm bin (medians of 5)", async () => {
+    const installed = join(home, "plugins", `resource-tokens-v${VERSION}`, "pulumi-resource-tokens");
+    const runs = async (command: string, env: NodeJS.ProcessEnv) => {
+      const probes: PluginProbe[] = [];
+      for (let run = 0; run < 5; run++) probes.push(await probePlugin(command, [], env));
+      for (const probe of probes) {
+        expect(probe.version).toBe(VERSION);
+        expect(JSON.parse(probe.schema)).toEqual(SCHEMA);
+      }
+      const median = (values: number[]) => values.sort((a, b) => a - b)[2] ?? Number.NaN;
+      return {
+        firstAnswerMs: median(probes.map((probe) => probe.firstAnswerMs)),
+        idleRssMb: median(probes.map((probe) => probe.idleRssMb)),
+      };
+    };
+    // No PATH at all: the executable needs nothing from it.
+    const packaged = await runs(installed, { PATH: "/nonexistent" });
+    const npmBin = await runs(join(ROOT, "bin", "pulumi-resource-tokens"), {
+      PATH: `${dirname(process.execPath)}:/usr/bin:/bin`,
+    });
+    const row = (name: string, probe: typeof packaged) =>
+      `| ${name} | ${probe.firstAnswerMs.toFixed(0)} ms | ${probe.idleRssMb.toFixed(0)} MB |`;
+    log(
+      [
+        "| plugin | start to GetPluginInfo | idle RSS |",
+        "| --- | --- | --- |",
+        row("single executable (installed)", packaged),
+        row(`npm bin (Node ${process.version})`, npmBin),
+      ].join("\n"),
+    );
+    // Bounds with room for a loaded machine; the table above has the numbers.
+    expect(packaged.firstAnswerMs).toBeLessThan(3000);
+    expect(packaged.idleRssMb).toBeLessThan(150);
+  }, 240_000);
+});
