@@ -1,17 +1,20 @@
 /**
- * The scenario the Python and Go proofs share (issue #13): a program in that language declares one
- * token of each kind through the SDK generated for it, and the `tokens` provider plugin (on PATH)
- * serves them through the real engine, against the emulators (NetBird and Gcore on plain HTTP, ICP
- * over HTTPS with its generated CA, as in test/e2e). The program runs one engine operation per
- * process and prints one JSON line (step, change summary, outputs without secret values); the plain
- * secret outputs go to a 0600 file. Steps: a preview of the new stack (every output unknown, no API
- * call, no token issued); create; plain up (no API call); the clock past every
+ * The scenario the Python and Go proofs share (issues #13, #29): a program in that language declares
+ * one token of each kind through the SDK made for it, and the `tokens` provider plugin serves them
+ * through the real engine, against the emulators (NetBird and Gcore on plain HTTP, ICP over HTTPS with
+ * its generated CA, as in test/e2e). The plugin is the packaged single executable
+ * (scripts/package-plugin.sh), installed with `pulumi plugin install --file` into the stacks'
+ * PULUMI_HOME; PATH holds only the CLI's directory (no node, no npm). The program runs one engine
+ * operation per process and prints one JSON line (step, change summary, outputs without secret
+ * values); the plain secret outputs go to a 0600 file. Steps: a preview of the new stack (no API
+ * call, no token, the issued outputs unknown); create; plain up (no API call); the clock past every
  * rotatesAt, so the preview shows three rotations with their reasons (no API call) and a plain up
- * rotates all three; every NetBird token deleted behind Pulumi's back, so
- * `up --refresh` creates it again; destroy revokes. Each step asserts the exact change summary and the
- * exact API requests; the end asserts that no credential or token was printed or stored in plain text.
+ * rotates all three; every NetBird token deleted behind Pulumi's back, so `up --refresh` creates it
+ * again; destroy revokes. Each step asserts the exact change summary and the exact API requests; the
+ * end asserts that no credential or token was printed or stored in plain text.
  */
 import { execFile } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -19,7 +22,7 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Emulator, startEmulator } from "../../src/emulator/index.ts";
 import { pulumiCommand } from "../harness/engine.ts";
-import { pluginEnv } from "../harness/plugin.ts";
+import { PACKAGE_NAME, packagedPlugin } from "../harness/plugin.ts";
 import { findSecrets, resourcesOf } from "../harness/secrets.ts";
 import { log, type Presence } from "./toolchains.ts";
 
@@ -28,6 +31,9 @@ const execFileAsync = promisify(execFile);
 const T0 = new Date("2030-01-01T00:00:00Z");
 const minutes = (n: number) => new Date(T0.getTime() + n * 60_000);
 const PASSPHRASE = "pulumi-tokens-language-tests";
+const VERSION = (
+  JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }
+).version;
 /** Bound of one engine operation (one program run); a test (step) is bounded by {@link TEST_TIMEOUT}. */
 const STEP_TIMEOUT = 100_000;
 const TEST_TIMEOUT = 115_000;
@@ -125,6 +131,17 @@ export function describeLanguageProof(options: LanguageProofOptions): void {
       log(`${options.language} ready in ${((Date.now() - started) / 1000).toFixed(1)}s`);
       dir = await mkdtemp(join(tmpdir(), `pt-${options.language.toLowerCase()}-`));
       const cli = (await pulumiCommand()).command;
+      // The plugin as users install it: the packaged single executable, in the stacks' PULUMI_HOME.
+      const tarball = await packagedPlugin();
+      await execFileAsync(cli, ["plugin", "install", "resource", PACKAGE_NAME, VERSION, "--file", tarball], {
+        env: {
+          PATH: dirname(cli),
+          HOME: dir,
+          PULUMI_HOME: join(dir, "home"),
+          PULUMI_SKIP_UPDATE_CHECK: "true",
+        },
+        timeout: 120_000,
+      });
       const config = {
         ...Object.fromEntries(Object.entries(SETTINGS).map(([key, value]) => [key, { value }])),
         "tokens:netbirdManagementUrl": { value: plain.url },
@@ -136,9 +153,10 @@ export function describeLanguageProof(options: LanguageProofOptions): void {
         "tokens:icpPassword": { value: tls.seeds.icp.password, secret: true },
         "tokens:icpCaCertificate": { value: String(tls.caCertificate) },
       };
-      // A clean environment: the credentials reach the plugin through the stack config only.
+      // A clean environment: the credentials reach the plugin through the stack config only, and PATH
+      // holds only the CLI's directory: no node, no npm, no plugin (the engine finds the installed one).
       baseEnv = {
-        PATH: pluginEnv().PATH,
+        PATH: dirname(cli),
         HOME: process.env.HOME ?? dir,
         PT_PULUMI_ROOT: dirname(dirname(cli)),
         PT_PULUMI_HOME: join(dir, "home"),
@@ -262,6 +280,10 @@ export function describeLanguageProof(options: LanguageProofOptions): void {
     it(
       "0. a preview of the new stack: four creates, no API call, every issued output unknown",
       async () => {
+        for (const entry of String(baseEnv.PATH).split(":")) {
+          for (const name of ["node", "npm", "pulumi-resource-tokens"])
+            expect(existsSync(join(entry, name))).toBe(false);
+        }
         at(T0);
         drain();
         const preview = await run("preview");
@@ -440,6 +462,8 @@ export function describeLanguageProof(options: LanguageProofOptions): void {
         expect(printed).toContain(type);
       }
       expect(findSecrets(printed, seenSecrets)).toEqual([]);
+      // The engine ran the installed plugin, not one found on PATH (it would say "… from $PATH").
+      expect(printed).not.toContain("from $PATH");
     });
   });
 }
