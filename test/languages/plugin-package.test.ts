@@ -10,7 +10,7 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pulumiCommand } from "../harness/engine.ts";
 import { packagedPlugin, type PluginProbe, probePlugin } from "../harness/plugin.ts";
-import { log, ROOT } from "./toolchains.ts";
+import { guideCommands, log, ROOT } from "./toolchains.ts";
 
 const execFileAsync = promisify(execFile);
 const VERSION = (JSON.parse(await readFile(join(ROOT, "package.json"), "utf8")) as { version: string })
@@ -62,12 +62,13 @@ describe("the packaged plugin (single executable, pulumi plugin install --file)"
     expect(size).toBeLessThan(80);
   });
 
-  it("installs with pulumi plugin install --file and serves its schema by name, no node on PATH", async () => {
-    const { stderr } = await execFileAsync(
-      cli,
-      ["plugin", "install", "resource", "tokens", VERSION, "--file", tarball],
-      { env: cliEnv, timeout: 120_000 },
-    );
+  it("installs by the guide's command and serves its schema by name, no node on PATH", async () => {
+    // docs/languages.md's command, word for word, in the directory holding the tarball.
+    const { stderr } = await execFileAsync("/bin/bash", ["-euo", "pipefail", "-c", guideCommands("plugin")], {
+      cwd: dirname(tarball),
+      env: cliEnv,
+      timeout: 120_000,
+    });
     expect(stderr).toContain(`[resource plugin tokens-${VERSION}] installing`);
     const installed = join(home, "plugins", `resource-tokens-v${VERSION}`);
     expect((await readdir(installed)).sort()).toEqual(["LICENSE", "pulumi-resource-tokens"]);

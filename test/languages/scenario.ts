@@ -14,7 +14,7 @@
  * end asserts that no credential or token was printed or stored in plain text.
  */
 import { execFile } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -22,18 +22,15 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Emulator, startEmulator } from "../../src/emulator/index.ts";
 import { pulumiCommand } from "../harness/engine.ts";
-import { PACKAGE_NAME, packagedPlugin } from "../harness/plugin.ts";
+import { packagedPlugin } from "../harness/plugin.ts";
 import { findSecrets, resourcesOf } from "../harness/secrets.ts";
-import { log, type Presence } from "./toolchains.ts";
+import { guideCommands, log, type Presence } from "./toolchains.ts";
 
 const execFileAsync = promisify(execFile);
 
 const T0 = new Date("2030-01-01T00:00:00Z");
 const minutes = (n: number) => new Date(T0.getTime() + n * 60_000);
 const PASSPHRASE = "pulumi-tokens-language-tests";
-const VERSION = (
-  JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }
-).version;
 /** Bound of one engine operation (one program run); a test (step) is bounded by {@link TEST_TIMEOUT}. */
 const STEP_TIMEOUT = 100_000;
 const TEST_TIMEOUT = 115_000;
@@ -88,7 +85,7 @@ export interface LanguageProofOptions {
  * line and one test, named after it, that checks the toolchain really is absent.
  */
 export function describeLanguageProof(options: LanguageProofOptions): void {
-  const title = `the tokens plugin from ${options.language} (generated SDK, inline Automation API program)`;
+  const title = `the tokens plugin from ${options.language} (installed tarball and SDK, inline Automation API program)`;
   if (!options.presence.present) {
     const why = `SKIPPED: the ${options.language} proof of the tokens plugin: ${options.presence.why}`;
     // eslint-disable-next-line no-console -- a missing toolchain must be loud, not a quiet skip
@@ -131,9 +128,11 @@ export function describeLanguageProof(options: LanguageProofOptions): void {
       log(`${options.language} ready in ${((Date.now() - started) / 1000).toFixed(1)}s`);
       dir = await mkdtemp(join(tmpdir(), `pt-${options.language.toLowerCase()}-`));
       const cli = (await pulumiCommand()).command;
-      // The plugin as users install it: the packaged single executable, in the stacks' PULUMI_HOME.
+      // The plugin as users install it: the packaged single executable, installed into the stacks'
+      // PULUMI_HOME by the guide's command, run in the directory holding the tarball.
       const tarball = await packagedPlugin();
-      await execFileAsync(cli, ["plugin", "install", "resource", PACKAGE_NAME, VERSION, "--file", tarball], {
+      await execFileAsync("/bin/bash", ["-euo", "pipefail", "-c", guideCommands("plugin")], {
+        cwd: dirname(tarball),
         env: {
           PATH: dirname(cli),
           HOME: dir,
