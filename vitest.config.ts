@@ -1,10 +1,28 @@
 import { defineConfig } from "vitest/config";
 
+/**
+ * Unit tests: no Pulumi engine and no real server (the emulators on loopback are fine), under a minute.
+ * `npm run test:unit` runs this project; `npm test` runs both. Tests against the engine or a real server
+ * live outside these folders (test/e2e, test/real, …).
+ */
+const UNIT = [
+  "test/core/**/*.test.ts",
+  "test/emulator/**/*.test.ts",
+  "test/gcore/**/*.test.ts",
+  "test/icp/**/*.test.ts",
+  "test/netbird/**/*.test.ts",
+  "test/plugin/provider.test.ts",
+  "test/plugin/resources.test.ts",
+];
+
 export default defineConfig({
   test: {
-    include: ["test/**/*.test.ts"],
     setupFiles: ["test/setup.ts"],
     testTimeout: 30_000,
     hookTimeout: 60_000,
+    projects: [
+      { extends: true, test: { name: "unit", include: UNIT } },
+      { extends: true, test: { name: "engine", include: ["test/**/*.test.ts"], exclude: UNIT } },
+    ],
   },
 });

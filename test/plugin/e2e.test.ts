@@ -153,9 +153,18 @@ describe("the tokens provider plugin on the real engine", () => {
     ]);
     const started = Date.now();
 
-    // 1. create: the stack, the explicit Gcore provider and the three tokens
+    // 0. a preview of the new stack issues nothing: no API call, no token, the outputs unknown
     at(stack, T0);
     emu.clearRequests();
+    const previewed = await stack.preview();
+    expect(previewed.changes).toEqual({ create: 5 });
+    expect(drainRequests()).toEqual([]);
+    expect(emu.netbird.tokens("svc-ci")).toEqual([]);
+    for (const key of ["patTokenId", "patToken", "accessToken", "registryToken", "access"]) {
+      expect(previewed.output).toMatch(new RegExp(`^ +${key} *: \\[unknown\\]$`, "m"));
+    }
+
+    // 1. create: the stack, the explicit Gcore provider and the three tokens
     const created = await stack.up();
     expect(created.changes).toEqual({ create: 5 });
     credentialsOf(created).forEach((credential) => known.add(credential));
