@@ -8,6 +8,10 @@
  * on PATH ({@link pluginEnv}: an ambient plugin) or through a project's
  * `plugins.providers: [{ name: "tokens", path: pluginDir() }]` ({@link pluginProjectSettings}).
  * The shipped `bin/pulumi-resource-tokens` runs dist/ with the `node` on PATH.
+ *
+ * {@link packagedPlugin} is the other way users get it: the tarball of scripts/package-plugin.sh (a
+ * single executable, installed with `pulumi plugin install --file`); {@link probePlugin} starts either
+ * as the engine does and measures it.
  */
 import { execFile, spawn } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
