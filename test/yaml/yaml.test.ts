@@ -15,7 +15,7 @@
  * credential or token may appear in anything printed or in `pulumi stack export`.
  */
 import { execFile, execFileSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { homedir, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -56,12 +56,19 @@ const SETTINGS = {
   icpRotateBeforeMinutes: "10",
 };
 
+/** The pulumi-yaml version tools/pulumi-yaml/go.mod pins (what scripts/ensure-yaml.sh builds). */
+const HOST_VERSION =
+  /github\.com\/pulumi\/pulumi-yaml v(\S+)/.exec(
+    readFileSync(join(ROOT, "tools", "pulumi-yaml", "go.mod"), "utf8"),
+  )?.[1] ?? "unknown";
+
 /** Whether the YAML language host is built, or can be (Go >= 1.24.7, what pulumi-yaml v1.25.0 declares). */
 function hostPresence(): { present: true } | { present: false; why: string } {
   const cache =
     process.env.PULUMI_TOKENS_CACHE ??
     join(process.env.XDG_CACHE_HOME ?? join(homedir(), ".cache"), "pulumi-tokens");
-  if (existsSync(join(cache, "pulumi-yaml", "v1.25.0", "pulumi-language-yaml"))) return { present: true };
+  if (existsSync(join(cache, "pulumi-yaml", `v${HOST_VERSION}`, "pulumi-language-yaml")))
+    return { present: true };
   let line: string | undefined;
   for (const go of ["go", "/usr/local/go/bin/go"]) {
     try {
@@ -80,7 +87,7 @@ function hostPresence(): { present: true } | { present: false; why: string } {
 }
 
 const presence = hostPresence();
-const TITLE = "Pulumi YAML programs by `pulumi up` (real pulumi-language-yaml v1.25.0, the tokens plugin)";
+const TITLE = `Pulumi YAML programs by \`pulumi up\` (real pulumi-language-yaml v${HOST_VERSION}, the tokens plugin)`;
 
 if (!presence.present) {
   const why = `SKIPPED: the YAML e2e (test/yaml): no Pulumi YAML language host: ${presence.why}`;
@@ -510,6 +517,48 @@ if (!presence.present) {
         expect(changesOf(destroy), destroy).toEqual({ delete: 5 });
         expect(drain()).toEqual({ netbird: ["netbird.deleteToken 200"], gcore: [], icp: [], other: [] });
         expect(liveNetbird()).toEqual([]);
+      },
+      TEST_TIMEOUT,
+    );
+
+    it(
+      "pulumi convert --from yaml: to PCL with pulumi-converter-yaml; to YAML not with host v1.25.0",
+      async () => {
+        const pcl = join(dir, "converted-pcl");
+        const converted = await pulumi(producer, [
+          "convert",
+          "--from",
+          "yaml",
+          "--language",
+          "pcl",
+          "--out",
+          pcl,
+        ]);
+        // Converter plugins are not bundled with the CLI: found on PATH, with a warning.
+        expect(converted).toContain("warning: using pulumi-converter-yaml from $PATH");
+        const program = await readFile(join(pcl, "program.pp"), "utf8");
+        for (const line of [
+          'resource provider "pulumi:providers:tokens" {',
+          'resource ci "tokens:netbird:PersonalAccessToken" {',
+          'resource support "tokens:gcore:UserToken" {',
+          'resource pull "tokens:icp:RegistryToken" {',
+        ]) {
+          expect(program).toContain(line);
+        }
+        await expect(
+          pulumi(producer, [
+            "convert",
+            "--from",
+            "yaml",
+            "--language",
+            "yaml",
+            "--out",
+            join(dir, "converted-yaml"),
+          ]),
+        ).rejects.toThrow(
+          "error generating packages: failed to link SDK to project: linking package: method Link not implemented",
+        );
+        expect(drain()).toEqual(NO_CALLS);
       },
       TEST_TIMEOUT,
     );
