@@ -8,6 +8,7 @@
 # Built once from the Go module proxy into the per-user cache
 #   ${PULUMI_TOKENS_CACHE:-${XDG_CACHE_HOME:-~/.cache}/pulumi-tokens}/pulumi-yaml/v<version>/
 # (about 6 min cold on 2 cores, under a lock so parallel checkouts build it once), reused when present.
+# When the CLI is a link to an official distribution, that distribution's YAML host is used instead.
 # Prints the directory holding the two executables. Exits 1 with a reason when it cannot build them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,6 +26,16 @@ out="$cache_root/pulumi-yaml/v$version"
 hosts=(pulumi-language-yaml pulumi-converter-yaml)
 
 built() { for h in "${hosts[@]}"; do [ -x "$out/$h" ] || return 1; done; }
+
+# A CLI that is a link to an installed official distribution (scripts/ensure-pulumi.sh links an ambient
+# `pulumi` of the right version) finds the YAML host shipped beside it: use that one, build nothing.
+cli_home=$(dirname "$(readlink -f "$cli_bin/pulumi" 2>/dev/null || echo "$cli_bin/pulumi")")
+if [ "$cli_home" != "$(readlink -f "$cli_bin")" ] && [ -x "$cli_home/pulumi-language-yaml" ]; then
+  mkdir -p .pulumi/bin
+  for h in "${hosts[@]}"; do [ ! -x "$cli_home/$h" ] || ln -sfn "$cli_home/$h" ".pulumi/bin/$h"; done
+  echo "$cli_home"
+  exit 0
+fi
 
 if ! built; then
   go_bin=$(command -v go || true)
