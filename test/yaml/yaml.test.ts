@@ -157,8 +157,9 @@ if (!presence.present) {
       cli = (await pulumiCommand()).command;
       dir = await mkdtemp(join(tmpdir(), "pt-yaml-"));
       await Promise.all(["home", "backend"].map((name) => mkdir(join(dir, name))));
-      // A clean environment: the CLI's directory (with the YAML host beside it) and the system's
-      // commands on PATH, no node, no plugin; credentials reach the plugin through stack config only.
+      // A clean environment: the CLI's directory (with the YAML host beside it) first on PATH, then the
+      // system's; the plugin comes from Pulumi.yaml only (its wrapper names this test's Node), and the
+      // credentials reach it through stack config only.
       env = {
         PATH: [dirname(cli), "/usr/local/bin", "/usr/bin", "/bin"].join(":"),
         HOME: process.env.HOME ?? dir,
@@ -702,6 +703,16 @@ if (!presence.present) {
         expect(printed).toContain(type);
       }
       expect(findSecrets(printed, seenSecrets)).toEqual([]);
+      // Nothing else warned (no deprecated config block, no host from PATH unlike the one beside the CLI).
+      const notices = printed
+        .split("\n")
+        .filter((line) => /\b(warning|error)\b/i.test(line))
+        .map((line) => line.replace(/ at \/\S+$/, " at <path>"));
+      expect(notices).toEqual([
+        "warning: using pulumi-converter-yaml from $PATH at <path>",
+        "warning: using pulumi-converter-yaml from $PATH at <path>",
+        "error: could not generate output program: error generating packages: failed to link SDK to project: linking package: method Link not implemented",
+      ]);
     });
   });
 }
