@@ -82,7 +82,8 @@ function hostPresence(): { present: true } | { present: false; why: string } {
     "bin",
     "pulumi",
   );
-  if (existsSync(cli) && existsSync(join(dirname(realpathSync(cli)), "pulumi-language-yaml")))
+  const official = existsSync(cli) ? dirname(realpathSync(cli)) : undefined;
+  if (official && official !== dirname(cli) && existsSync(join(official, "pulumi-language-yaml")))
     return { present: true };
   let line: string | undefined;
   for (const go of ["go", "/usr/local/go/bin/go"]) {
