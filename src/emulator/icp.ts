@@ -8,8 +8,8 @@
  * same one). `aud` is the requested `service`. The signing key is published as a JWKS (the key under the tokens'
  * libtrust `kid`) and as a self-signed certificate, so a real registry can be configured to trust it.
  *
- * Error shapes: the identity endpoint and the OAuth2 POST answer OAuth-style `{error, error_description}` (401
- * invalid_grant for bad credentials, 400 for a bad request); the GET token endpoint answers registry-style
+ * Error shapes: the identity endpoint and the OAuth2 POST answer OAuth-style `{error, error_description}` (bad
+ * credentials: 401 invalid_grant at the identity endpoint, 400 at the POST as RFC 6749 says); the GET token endpoint answers registry-style
  * `{"errors":[{"code","message"}]}` and a 401 carries `WWW-Authenticate: Basic`. Neither is documented by IBM
  * [api-notes: I].
  */
@@ -262,8 +262,9 @@ export async function createIcp(clock: EmulatorClock): Promise<{
           );
         }
         if (username === undefined) {
+          // RFC 6749 §5.2: a bad password or refresh token is 400 invalid_grant (401 is for client auth).
           return oauthError(
-            401,
+            400,
             "invalid_grant",
             "The resource owner or refresh token could not be verified.",
           );

@@ -327,7 +327,7 @@ describe("icp token server, as a registry sees it", () => {
     ]);
   });
 
-  it("OAuth2 POST errors: 400 invalid_request / unsupported_grant_type / invalid_scope, 401 invalid_grant", async () => {
+  it("OAuth2 POST errors: 400 invalid_request / unsupported_grant_type / invalid_scope / invalid_grant", async () => {
     const cases: [Record<string, string>, number, string, string][] = [
       [{ service: "" }, 400, "invalid_request", "A required parameter was missing: service."],
       [{ client_id: "" }, 400, "invalid_request", "A required parameter was missing: client_id."],
@@ -340,13 +340,13 @@ describe("icp token server, as a registry sees it", () => {
       [{ scope: "repository:ns/app" }, 400, "invalid_scope", "The scope is malformed."],
       [
         { password: "wrong" },
-        401,
+        400,
         "invalid_grant",
         "The resource owner or refresh token could not be verified.",
       ],
       [
         { grant_type: "refresh_token", refresh_token: "unknown" },
-        401,
+        400,
         "invalid_grant",
         "The resource owner or refresh token could not be verified.",
       ],
