@@ -1,7 +1,7 @@
 // A stack written by pulumi-tokens 0.1.0 (test/fixtures/state-0.1.0, a real `pulumi stack export` with its
 // 2.7 KB serialized shims), imported and driven by the current package through the real engine: a plain
-// `pulumi up` changes nothing and calls no API, a due RegistryToken renews, and refresh and destroy, which run the OLD stored
-// `__provider` text, work through the current `pulumi-tokens/providers`.
+// `pulumi up` changes nothing and calls no API, a due RegistryToken renews in place, and refresh and destroy,
+// which run the OLD stored `__provider` text, work through the current `pulumi-tokens/providers`.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Deployment } from "@pulumi/pulumi/automation/index.js";
