@@ -114,7 +114,10 @@ class PluginToken extends pulumi.CustomResource {
   }
 }
 
-/** Inputs of the two tokens: push+pull, and pull-only (its rotationTrigger comes from config `trigger`). */
+/**
+ * Inputs of the tokens: push+pull, pull-only (its rotationTrigger comes from config `trigger`), and a pull
+ * token for another service than the registry's (so with another `aud`).
+ */
 function tokenInputs() {
   const trigger = new pulumi.Config().get("trigger") ?? "0";
   return {
@@ -124,6 +127,11 @@ function tokenInputs() {
       registry: registry.host,
       service: SERVICE,
       rotationTrigger: trigger,
+    },
+    otherService: {
+      scope: `repository:${REPOSITORY}:pull`,
+      registry: registry.host,
+      service: "another-registry",
     },
   };
 }
@@ -144,6 +152,7 @@ const FLAVOURS: Flavour[] = [
       const inputs = tokenInputs();
       const pushPull = new icp.RegistryToken("push-pull", inputs.pushPull);
       const pullOnly = new icp.RegistryToken("pull-only", inputs.pullOnly);
+      const otherService = new icp.RegistryToken("other-service", inputs.otherService);
       return {
         pushToken: pushPull.token,
         pushConfig: pushPull.dockerConfigJson,
@@ -151,6 +160,7 @@ const FLAVOURS: Flavour[] = [
         pullConfig: pullOnly.dockerConfigJson,
         pullExpiresAt: pullOnly.expiresAt,
         pullAccess: pullOnly.access,
+        otherConfig: otherService.dockerConfigJson,
       };
     },
   },
@@ -170,6 +180,7 @@ const FLAVOURS: Flavour[] = [
       const type = "tokens:icp:RegistryToken";
       const pushPull = new PluginToken(type, "push-pull", inputs.pushPull);
       const pullOnly = new PluginToken(type, "pull-only", inputs.pullOnly);
+      const otherService = new PluginToken(type, "other-service", inputs.otherService);
       return {
         pushToken: pushPull.output("token"),
         pushConfig: pushPull.output("dockerConfigJson"),
@@ -177,6 +188,7 @@ const FLAVOURS: Flavour[] = [
         pullConfig: pullOnly.output("dockerConfigJson"),
         pullExpiresAt: pullOnly.output("expiresAt"),
         pullAccess: pullOnly.output("access"),
+        otherConfig: otherService.output("dockerConfigJson"),
       };
     },
   },
@@ -202,8 +214,8 @@ describe.skipIf(!tools.present)(
         try {
           emu.clearRequests();
           const created = await stack.up();
-          expect(created.changes).toEqual({ create: 3 });
-          for (const key of ["pushToken", "pushConfig", "pullToken", "pullConfig"]) {
+          expect(created.changes).toEqual({ create: 4 });
+          for (const key of ["pushToken", "pushConfig", "pullToken", "pullConfig", "otherConfig"]) {
             expect(created.outputs[key]?.secret, key).toBe(true);
             known.add(text(created, key));
           }
@@ -261,29 +273,37 @@ describe.skipIf(!tools.present)(
           );
           expect(drainRequests()).toContain("GET icp.registryToken 401");
 
-          // 5. An expired token is refused by the registry (real time, 60 s leeway): issue one with both clocks
+          // 5. A token for another service carries another `aud`: the registry refuses it.
+          let logFrom = registry.log().length;
+          const otherAudience = await craneWith(text(created, "otherConfig"), ["digest", image(tag)]);
+          expect(otherAudience.code).toBe(1);
+          expect(otherAudience.stderr.trim().split("\n").at(-1)).toBe(refusedPull(tag));
+          expect(registry.log().slice(logFrom)).toContain("token intended for another audience");
+
+          // 6. An expired token is refused by the registry (real time, 60 s leeway): issue one with both clocks
           //    2 h back, then the next `up` on real time sees it expired and fetches one that works.
           const past = new Date(Date.now() - 2 * 3_600_000);
           stack.setNow(past);
           emu.clock.set(past);
           await stack.stack.setConfig("trigger", { value: "1" });
           const stale = await stack.up();
-          expect(stale.changes).toEqual({ same: 2, update: 1 });
+          expect(stale.changes).toEqual({ same: 3, update: 1 });
           known.add(text(stale, "pullToken"));
           known.add(text(stale, "pullConfig"));
           expect(Date.parse(text(stale, "pullExpiresAt"))).toBe(
             Math.floor(past.getTime() / 1000) * 1000 + 1_800_000,
           );
+          logFrom = registry.log().length;
           const expired = await craneWith(text(stale, "pullConfig"), ["digest", image(tag)]);
           expect(expired.code).toBe(1);
           expect(expired.stderr.trim().split("\n").at(-1)).toBe(refusedPull(tag));
-          expect(registry.log()).toContain("token not to be used after");
+          expect(registry.log().slice(logFrom)).toContain("token not to be used after");
 
           stack.setEnv("PULUMI_TOKENS_NOW", undefined);
           emu.clock.useRealTime();
           emu.clearRequests();
           const renewed = await stack.up();
-          expect(renewed.changes).toEqual({ same: 2, update: 1 });
+          expect(renewed.changes).toEqual({ same: 3, update: 1 });
           expect(drainRequests()).toEqual(["POST icp.identityToken 200", "GET icp.registryToken 200"]);
           known.add(text(renewed, "pullToken"));
           known.add(text(renewed, "pullConfig"));
@@ -303,7 +323,7 @@ describe.skipIf(!tools.present)(
             );
           }
           const destroyed = await stack.destroy();
-          expect(destroyed.changes).toEqual({ delete: 3 });
+          expect(destroyed.changes).toEqual({ delete: 4 });
           // eslint-disable-next-line no-console -- the duration is part of the issue's report
           console.info(`registry-clients: ${flavour.name}: ${((Date.now() - started) / 1000).toFixed(1)} s`);
         } finally {
