@@ -53,8 +53,7 @@ export interface RegistryTokenState {
 type Stored = StoredToken<RegistryTokenInputs, RegistryTokenState>;
 
 type Credentials =
-  | { form: "password"; username: string; password: string }
-  | { form: "idToken"; idToken: string; subject: string };
+  { form: "password"; username: string; password: string } | { form: "idToken"; idToken: string };
 
 const TOKEN_PATH = "/image-manager/api/v1/auth/token";
 
@@ -139,8 +138,7 @@ function credentialsOf(inputs: RegistryTokenInputs): Credentials {
   if (username !== undefined && password !== undefined) return { form: "password", username, password };
   const idToken = resolveSetting("idToken", inputs.idToken)?.value;
   if (idToken !== undefined) {
-    const subject = decodeJwt(idToken).sub ?? "";
-    return { form: "idToken", idToken, subject };
+    return { form: "idToken", idToken };
   }
   const missing = username === undefined ? "username" : "password";
   throw new MissingCredentialsError("icp", missing, describeSources(settingSource(missing, undefined)));
@@ -236,8 +234,8 @@ function reportNarrowerAccess(scope: string | undefined, access: ResourceScope[]
 
 /**
  * A Docker client config (`$DOCKER_CONFIG/config.json`) that hands the registry JWT over as is:
- * `auths.<registry>.registrytoken`, which Docker, crane (go-containerregistry), buildkit and the
- * docker CLI send as `Authorization: Bearer <token>`. A JWT in `username`/`password` does not work:
+ * `auths.<registry>.registrytoken`, which docker (CLI and daemon), crane (go-containerregistry) and
+ * buildkit send as `Authorization: Bearer <token>`. A JWT in `username`/`password` does not work:
  * those clients then do the token exchange themselves with Basic `user:<JWT>`, which the token
  * server refuses. Kubernetes' kubelet reads only `username`/`password`/`auth`, so no form of a
  * short-lived registry JWT serves `imagePullSecrets` (see README, ICP).
