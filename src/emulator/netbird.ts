@@ -232,6 +232,8 @@ export function createNetbird(clock: EmulatorClock): {
       async handle(request) {
         const user = authenticate(request.headers);
         if (isResponse(user)) return user;
+        // The real server refuses "who am I" to service users (GetCurrentUserInfo, v0.69.0).
+        if (user.isServiceUser) return error(403, "permission denied");
         return reply(200, {
           id: user.id,
           email: user.email,

@@ -109,9 +109,9 @@ function presented(outputs: Bag | undefined): Bag {
   return presentedForm(PERSONAL_ACCESS_TOKEN.storedForm, outputs ?? {});
 }
 
-/** Authenticates with a token through the API, which marks it used. */
+/** Authenticates with a token through the API, which marks it used: one request authenticated with a svc-ci token (a service user may list its own tokens). */
 async function use(token: string): Promise<number> {
-  const response = await fetch(`${emu.url}/api/users/current`, {
+  const response = await fetch(`${emu.url}/api/users/svc-ci/tokens`, {
     headers: { authorization: `Token ${token}` },
   });
   return response.status;
@@ -685,11 +685,12 @@ describe("a refused admin credential is never read as 'gone'", () => {
 });
 
 describe("adopt", () => {
-  it("verifies and takes over an existing token without issuing one", async () => {
+  it("verifies and takes over a service user's token: it reads itself, never asks who it is", async () => {
     const existing = await issueOutside("ci-pipeline");
     emu.clearRequests();
     const { outs } = await create({ adoptTokenId: existing.id, adoptToken: existing.plain });
-    expect(routes()).toEqual(["netbird.getToken 200", "netbird.currentUser 200", "netbird.getToken 200"]);
+    // The second GET is authenticated with the adopted token; /api/users/current is 403 for service users.
+    expect(routes()).toEqual(["netbird.getToken 200", "netbird.getToken 200"]);
     expect(outs).toMatchObject({ tokenId: existing.id, token: existing.plain, lastUsed: T0.toISOString() });
     expect(outs.adoptTokenId).toBeUndefined();
     expect(outs.adoptToken).toBeUndefined();
