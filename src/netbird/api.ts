@@ -35,6 +35,7 @@ import {
   patGeneratedSchema,
   patListSchema,
   patSchema,
+  requestsPerMinuteProblem,
 } from "./schemas.ts";
 
 /** Where each setting comes from when its input is not set, and what makes a value unusable. */
@@ -48,6 +49,11 @@ export const settingSource = settingsOf("netbird", {
     },
   },
   apiToken: { configKey: "netbird:apiToken", env: "NB_PAT", problem: apiTokenProblem },
+  requestsPerMinute: {
+    configKey: "netbird:requestsPerMinute",
+    env: "NB_REQUESTS_PER_MINUTE",
+    problem: requestsPerMinuteProblem,
+  },
   caCertificate: {
     configKey: "netbird:caCertificate",
     env: "NB_CA_CERTIFICATE",
@@ -60,6 +66,15 @@ export function resolveManagementUrl(input: string | undefined): string {
   return normalizeManagementUrl(
     lookupSetting(settingSource("managementUrl", input)) ?? DEFAULT_MANAGEMENT_URL,
   );
+}
+
+/**
+ * The cap on requests per minute (per credential, for the whole provider process) from the stack config
+ * or the environment; undefined when unset or unusable (check reports an unusable value).
+ */
+function requestsPerMinute(): number | undefined {
+  const value = lookupSetting(settingSource("requestsPerMinute", undefined));
+  return value === undefined || requestsPerMinuteProblem(value) ? undefined : Number(value);
 }
 
 /** A JWT (three base64url parts, JSON header) goes as `Bearer`; anything else is a PAT, sent as `Token`. */
@@ -162,6 +177,7 @@ export function connect(inputs: ConnectionInputs): NetbirdApi {
     caCertificate: lookupSetting(settingSource("caCertificate", inputs.caCertificate)),
     describeError,
     secrets: [credential],
+    requestsPerMinute: requestsPerMinute(),
   });
   const refused = (action: string, status: number) =>
     new InvalidCredentialsError("netbird", "apiToken", credentialSource, status, action);
