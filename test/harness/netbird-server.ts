@@ -187,6 +187,47 @@ export function routeName(method: string, path: string): string {
   return "unknown";
 }
 
+/**
+ * One HTTP request with node:http, headers sent exactly as given (fetch would trim `Token ` to `Token`):
+ * status, content type, text and headers of the answer.
+ */
+export function sendHttp(
+  baseUrl: string,
+  method: string,
+  path: string,
+  init: { headers?: Record<string, string>; body?: string } = {},
+): Promise<{ status: number; contentType: string; text: string; headers: Record<string, string> }> {
+  return new Promise((resolve, reject) => {
+    const body = init.body;
+    const outgoing = httpRequest(
+      `${baseUrl}${path}`,
+      {
+        method,
+        headers: { ...(body === undefined ? {} : { "content-type": "application/json" }), ...init.headers },
+        timeout: 15_000,
+      },
+      (response) => {
+        const chunks: Buffer[] = [];
+        response.on("data", (chunk: Buffer) => chunks.push(chunk));
+        response.on("end", () =>
+          resolve({
+            status: response.statusCode ?? 0,
+            contentType: String(response.headers["content-type"] ?? ""),
+            text: Buffer.concat(chunks).toString(),
+            headers: Object.fromEntries(
+              Object.entries(response.headers).map(([key, value]) => [key, String(value)]),
+            ),
+          }),
+        );
+        response.on("error", reject);
+      },
+    );
+    outgoing.on("timeout", () => outgoing.destroy(new Error(`${method} ${path}: timed out`)));
+    outgoing.on("error", reject);
+    outgoing.end(body);
+  });
+}
+
 /** Starts a server (build it first with {@link netbirdBinary}). */
 export async function startNetbirdServer(
   executable: string,
@@ -293,39 +334,7 @@ export async function startNetbirdServer(
     });
     const directUrl = `http://127.0.0.1:${port}`;
 
-    const send: NetbirdServer["send"] = (method, path, init = {}) =>
-      new Promise((resolve, reject) => {
-        const body = init.body;
-        const outgoing = httpRequest(
-          `${directUrl}${path}`,
-          {
-            method,
-            headers: {
-              ...(body === undefined ? {} : { "content-type": "application/json" }),
-              ...init.headers,
-            },
-            timeout: 15_000,
-          },
-          (response) => {
-            const chunks: Buffer[] = [];
-            response.on("data", (chunk: Buffer) => chunks.push(chunk));
-            response.on("end", () =>
-              resolve({
-                status: response.statusCode ?? 0,
-                contentType: String(response.headers["content-type"] ?? ""),
-                text: Buffer.concat(chunks).toString(),
-                headers: Object.fromEntries(
-                  Object.entries(response.headers).map(([key, value]) => [key, String(value)]),
-                ),
-              }),
-            );
-            response.on("error", reject);
-          },
-        );
-        outgoing.on("timeout", () => outgoing.destroy(new Error(`${method} ${path}: timed out`)));
-        outgoing.on("error", reject);
-        outgoing.end(body);
-      });
+    const send: NetbirdServer["send"] = (method, path, init) => sendHttp(directUrl, method, path, init);
 
     // Ready when the API answers (401 without credentials).
     const deadline = Date.now() + START_TIMEOUT_MS;
@@ -376,7 +385,8 @@ export async function startNetbirdServer(
       })) as { plain_token: string; personal_access_token: { id: string } };
       return { id: issued.personal_access_token.id, plain: issued.plain_token };
     };
-    const admin = await issueToken(adminUserId, "pulumi-admin", 365);
+    // Named as the emulator names its seeded admin token, so the two list alike.
+    const admin = await issueToken(adminUserId, "admin-token", 365);
     void ownerJwt;
 
     // The counting proxy.
