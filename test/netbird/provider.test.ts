@@ -626,7 +626,12 @@ describe("delete", () => {
 describe("a refused admin credential is never read as 'gone'", () => {
   const refused = (source: string, status: number, action: string) =>
     `netbird: ${action} failed: the API refused the credential "apiToken" from ${source} (HTTP ${status}); ` +
-    "it was revoked, deleted or has expired: set a valid one there and run the command again (nothing was removed from the state)";
+    "it was revoked, deleted or has expired, and nothing was removed from the state. " +
+    (source.endsWith(" input")
+      ? "Set a valid one in the program and run `pulumi up` first: `pulumi refresh` and `pulumi destroy` use the inputs saved at the last `pulumi up`."
+      : source.startsWith("the environment")
+        ? "Set a valid one there and run the command again."
+        : "Set a valid one there, then run `pulumi up`, or `pulumi refresh --run-program` / `pulumi destroy --run-program`: without `--run-program` they use the configuration saved at the last `pulumi up`.");
 
   async function withRevocableAdmin(): Promise<{ outs: Bag; revoke: () => void; admin: string }> {
     const admin = await issueOutside("admin-automation", "user-admin");
