@@ -350,7 +350,6 @@ export async function startNetbirdServer(
     // Seeding, through the API only.
     const adminUserId = "owner-user";
     const plainUserId = "plain-user";
-    const ownerJwt = await mintJwt(adminUserId);
     const asOwner = async (method: string, path: string, json?: unknown) => {
       const answer = await send(method, path, {
         headers: { authorization: `Bearer ${await mintJwt(adminUserId)}` },
@@ -387,7 +386,6 @@ export async function startNetbirdServer(
     };
     // Named as the emulator names its seeded admin token, so the two list alike.
     const admin = await issueToken(adminUserId, "admin-token", 365);
-    void ownerJwt;
 
     // The counting proxy.
     const log: LoggedRequest[] = [];
