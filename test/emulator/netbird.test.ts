@@ -82,7 +82,7 @@ describe("netbird authentication", () => {
   });
 
   // The real server (v0.69.0) picks the scheme from the first part; a malformed Token header is then
-  // "token invalid", as test/netbird/differential.test.ts measures.
+  // "token invalid", as test/e2e/netbird-differential.test.ts measures.
   it.each([
     ["three parts", "Token a b"],
     ["no value", "Token"],
