@@ -15,6 +15,9 @@ const UNIT = [
   "test/plugin/resources.test.ts",
 ];
 
+/** Opt-in tests: not part of `npm test`. */
+const OPT_IN = "test/**/*.optin.test.ts";
+
 export default defineConfig({
   test: {
     setupFiles: ["test/setup.ts"],
@@ -22,7 +25,14 @@ export default defineConfig({
     hookTimeout: 60_000,
     projects: [
       { extends: true, test: { name: "unit", include: UNIT } },
-      { extends: true, test: { name: "engine", include: ["test/**/*.test.ts"], exclude: UNIT } },
+      {
+        extends: true,
+        test: { name: "engine", include: ["test/**/*.test.ts"], exclude: [...UNIT, OPT_IN] },
+      },
+      // Long measurements, run on request only (`npm run test:rate-limit-100`).
+      ...(process.env.PULUMI_TOKENS_OPT_IN === "1"
+        ? [{ extends: true, test: { name: "opt-in", include: [OPT_IN] } }]
+        : []),
     ],
   },
 });

@@ -167,7 +167,10 @@ export class MissingCredentialsError extends TokenError {
 
 /**
  * The API refused the credential this package authenticates with (revoked, deleted, expired or
- * wrong). Nothing is concluded about the tokens the stack tracks: they stay in state.
+ * wrong). Nothing is concluded about the tokens the stack tracks: they stay in state. The message
+ * names the way back that works for where the credential came from: the engine runs `refresh` and
+ * `destroy` with the provider configuration and the inputs saved at the last `up`, so a credential
+ * changed in config reaches them only with `--run-program` (or after an `up`).
  */
 export class InvalidCredentialsError extends TokenError {
   readonly code = "ERR_INVALID_CREDENTIALS";
@@ -179,13 +182,25 @@ export class InvalidCredentialsError extends TokenError {
   constructor(vendor: Vendor, property: string, source: string, status: number, action: string) {
     super(
       `${vendor}: ${action} failed: the API refused the credential "${property}" from ${source} (HTTP ${status}); ` +
-        `it was revoked, deleted or has expired: set a valid one there and run the command again (nothing was removed from the state)`,
+        `it was revoked, deleted or has expired, and nothing was removed from the state. ${recoveryFor(source)}`,
       vendor,
     );
     this.property = property;
     this.source = source;
     this.status = status;
   }
+}
+
+/** What to do after a refused credential, by where it came from. */
+function recoveryFor(source: string): string {
+  if (source.startsWith("the environment variable"))
+    return "Set a valid one there and run the command again.";
+  if (source.endsWith(" input"))
+    return "Set a valid one in the program and run `pulumi up` first: `pulumi refresh` and `pulumi destroy` use the inputs saved at the last `pulumi up`.";
+  return (
+    "Set a valid one there, then run `pulumi up`, or `pulumi refresh --run-program` / `pulumi destroy --run-program`: " +
+    "without `--run-program` they use the configuration saved at the last `pulumi up`."
+  );
 }
 
 /** The stored state of a resource is missing a field this version needs, or holds a wrong value. */

@@ -22,6 +22,7 @@ export type {
   FaultKind,
   GcoreControl,
   IcpControl,
+  RegistrySigningKey,
   NetbirdControl,
   NetbirdTokenInfo,
   RequestLogEntry,

@@ -156,16 +156,16 @@ export function createNetbird(clock: EmulatorClock): {
 
   /** The auth middleware (N5). Returns the initiator, or the error response. */
   function authenticate(headers: Parameters<typeof headerValue>[0]): User | RouteResponse {
-    const header = headerValue(headers, "authorization");
-    const parts = header?.split(" ") ?? [];
-    if (parts.length !== 2) return error(401, "no valid authentication provided");
-    const scheme = (parts[0] ?? "").toLowerCase();
+    // As the real middleware: split on single spaces; the first part names the scheme (a PAT sent as
+    // Bearer counts as Token); once the scheme is Token or Bearer, any later failure is "token invalid".
+    const parts = (headerValue(headers, "authorization") ?? "").split(" ");
+    let scheme = (parts[0] ?? "").toLowerCase();
+    if (parts.length >= 2 && scheme === "bearer" && (parts[1] ?? "").startsWith("nbp_")) scheme = "token";
+    // An IdP JWT: no IdP is emulated, so every JWT fails validation like a bad one does.
+    if (scheme === "bearer") return error(401, "token invalid");
+    if (scheme !== "token") return error(401, "no valid authentication provided");
+    if (parts.length !== 2) return error(401, "token invalid");
     const value = parts[1] ?? "";
-    if (scheme === "bearer" && !value.startsWith("nbp_")) {
-      // An IdP JWT: no IdP is emulated, so every JWT fails validation like a bad one does.
-      return error(401, "token invalid");
-    }
-    if (scheme !== "token" && scheme !== "bearer") return error(401, "no valid authentication provided");
     const userAgent = headerValue(headers, "user-agent") ?? "";
     if (!userAgent.toLowerCase().includes("terraform") && !takeRateToken(value)) {
       return error(429, "too many requests");
@@ -232,6 +232,8 @@ export function createNetbird(clock: EmulatorClock): {
       async handle(request) {
         const user = authenticate(request.headers);
         if (isResponse(user)) return user;
+        // The real server refuses "who am I" to service users (GetCurrentUserInfo, v0.69.0).
+        if (user.isServiceUser) return error(403, "permission denied");
         return reply(200, {
           id: user.id,
           email: user.email,

@@ -4,7 +4,7 @@
  *
  * Route names: netbird.currentUser, netbird.listTokens, netbird.createToken, netbird.getToken,
  * netbird.deleteToken, gcore.login, gcore.refresh, gcore.userToken, gcore.getUser, gcore.usersMe,
- * gcore.clientsMe, icp.identityToken, icp.registryToken; anything else is `unknown` (404).
+ * gcore.clientsMe, icp.identityToken, icp.registryToken, icp.oauthToken; anything else is `unknown` (404).
  */
 import {
   createServer as createHttpServer,
@@ -227,6 +227,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   return {
     url: `${tls ? "https" : "http"}://127.0.0.1:${port}`,
     caCertificate: tls?.ca.certificatePem,
+    async issueCertificate(names) {
+      if (tls === undefined) throw new Error("issueCertificate needs an emulator started with tls: true");
+      return issueServerCertificate(tls.ca, names);
+    },
     seeds: { netbird: netbird.seeds, gcore: gcore.seeds, icp: icp.seeds },
     clock,
     get requests() {

@@ -22,6 +22,7 @@ const generateKeyPairAsync = promisify(generateKeyPair);
 
 const OID = {
   ecdsaWithSha256: "1.2.840.10045.4.3.2",
+  sha256WithRsaEncryption: "1.2.840.113549.1.1.11",
   commonName: "2.5.4.3",
   organization: "2.5.4.10",
   subjectKeyIdentifier: "2.5.29.14",
@@ -125,6 +126,31 @@ export async function issueServerCertificate(
   };
 }
 
+/**
+ * A self-signed certificate for a token signing key (RSA or EC), as token servers publish beside their JWKS
+ * (distribution's `rootcertbundle`). No extensions beyond the key identifier: it certifies a key, not a host.
+ */
+export function selfSignedKeyCertificate(
+  keys: { publicKey: KeyObject; privateKey: KeyObject },
+  commonName: string,
+): string {
+  const spki = keys.publicKey.export({ type: "spki", format: "der" });
+  const name = distinguishedName(commonName);
+  const extensions = [
+    extension(OID.basicConstraints, true, der.sequence()),
+    extension(OID.keyUsage, true, der.bitString(Buffer.from([0x80]), 7)),
+    extension(OID.subjectKeyIdentifier, false, der.octetString(keyIdentifier(spki))),
+  ];
+  const certificate = buildCertificate({
+    issuer: name,
+    subject: name,
+    spki,
+    extensions,
+    signer: keys.privateKey,
+  });
+  return der.pem("CERTIFICATE", certificate);
+}
+
 async function newKeyPair(): Promise<{ publicKey: KeyObject; privateKey: KeyObject }> {
   return generateKeyPairAsync("ec", { namedCurve: "prime256v1" });
 }
@@ -155,7 +181,11 @@ function buildCertificate(parts: {
   const serial = randomBytes(16);
   serial[0] = ((serial[0] ?? 0) & 0x7f) | 0x01; // positive and without a leading zero byte
   const now = Date.now();
-  const algorithm = der.sequence(der.oid(OID.ecdsaWithSha256));
+  // ECDSA identifiers have no parameters; RSA ones carry an explicit NULL (RFC 4055).
+  const algorithm =
+    parts.signer.asymmetricKeyType === "rsa"
+      ? der.sequence(der.oid(OID.sha256WithRsaEncryption), der.tlv(0x05, Buffer.alloc(0)))
+      : der.sequence(der.oid(OID.ecdsaWithSha256));
   const tbs = der.sequence(
     der.explicit(0, der.unsignedInteger(Buffer.from([2]))), // v3
     der.unsignedInteger(serial),
@@ -166,6 +196,6 @@ function buildCertificate(parts: {
     parts.spki,
     der.explicit(3, der.sequence(...parts.extensions)),
   );
-  const signature = sign("sha256", tbs, parts.signer); // ECDSA-Sig-Value DER, as X.509 wants
+  const signature = sign("sha256", tbs, parts.signer); // PKCS#1 v1.5, or ECDSA-Sig-Value DER, as X.509 wants
   return der.sequence(tbs, algorithm, der.bitString(signature));
 }

@@ -27,6 +27,14 @@ export interface Emulator {
   readonly url: string;
   /** PEM of the generated CA when `tls` is on, else undefined. */
   readonly caCertificate: string | undefined;
+  /**
+   * A server certificate (PEM certificate and key) for the given names, signed by the emulator's CA, so that a
+   * real server run beside the emulator (e.g. a registry) is trusted by the same CA. Rejects without `tls`.
+   */
+  issueCertificate(names: {
+    dnsNames: string[];
+    ipAddresses: string[];
+  }): Promise<{ certificatePem: string; privateKeyPem: string }>;
   /** Credentials seeded at start (secrets are random per start). */
   readonly seeds: EmulatorSeeds;
   /** The clock behind every time the emulator uses. */
@@ -182,4 +190,20 @@ export interface GcoreControl {
 export interface IcpControl {
   /** Verifies signature, iss, nbf and exp (emulator clock) of a registry token; returns its claims. */
   verifyRegistryToken(token: string): Promise<Record<string, unknown>>;
+  /**
+   * The registry token signing key as a registry is configured to trust it: `issuer` is `registry-token-issuer`;
+   * `jwks` holds the public key under the tokens' `kid` (distribution's `auth.token.jwks`); `certificatePem` is a
+   * self-signed certificate of the same key (a `rootcertbundle`; distribution v3 matches those by RFC 7638
+   * thumbprint, which the libtrust `kid` is not, so use the JWKS with v3).
+   */
+  registrySigningKey(): RegistrySigningKey;
+  /** Turns the OAuth2 POST form of the token endpoint on (default) or off (then POST answers 404). */
+  setOAuth2(enabled: boolean): void;
+}
+
+/** See {@link IcpControl.registrySigningKey}. */
+export interface RegistrySigningKey {
+  kid: string;
+  jwks: { keys: Record<string, unknown>[] };
+  certificatePem: string;
 }

@@ -13,9 +13,6 @@ import { redactUrl } from "../core/redact.ts";
 import { type FoundSetting, findSetting } from "../core/settings.ts";
 import { type SettingName, settingSource } from "./schemas.ts";
 
-/** The registry token service name of ICP's token endpoint (`service=token-service`). */
-export const TOKEN_SERVICE = "token-service";
-
 /** Resolves a setting (input → stack config → environment) and says where it was found. */
 export function resolveSetting(property: SettingName, input: string | undefined): FoundSetting | undefined {
   return findSetting(settingSource(property, input));
@@ -124,25 +121,24 @@ export interface RegistryTokenAnswer {
 }
 
 /**
- * `GET /image-manager/api/v1/auth/token` with `Authorization: Bearer <ID token>`; with a scope,
- * `service=token-service` and one `scope` parameter per resource scope (the protocol's GET form).
+ * `GET /image-manager/api/v1/auth/token?service=<service>` with `Authorization: Bearer <ID token>`,
+ * plus one `scope` parameter per resource scope (the protocol's GET form). `service` is sent even
+ * without a scope: the token's `aud` is the service, and a registry refuses any other audience.
  */
 export async function requestRegistryToken(
   client: HttpClient,
   idToken: string,
+  service: string,
   scope: string | undefined,
 ): Promise<RegistryTokenAnswer> {
-  const searchParams = new URLSearchParams();
-  if (scope !== undefined) {
-    searchParams.set("service", TOKEN_SERVICE);
-    for (const part of scope.split(" ")) searchParams.append("scope", part);
-  }
+  const searchParams = new URLSearchParams({ service });
+  for (const part of scope?.split(" ") ?? []) searchParams.append("scope", part);
   const { body } = await client.request({
     action: "request registry token",
     method: "GET",
     path: "/image-manager/api/v1/auth/token",
     authorization: `Bearer ${idToken}`,
-    ...(scope !== undefined ? { searchParams } : {}),
+    searchParams,
     schema: registryTokenAnswer(),
   });
   return {

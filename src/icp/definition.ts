@@ -10,6 +10,10 @@ import type { TokenResourceDefinition } from "../core/token-resource.ts";
 
 /** Default of `rotateBeforeMinutes`. */
 export const DEFAULT_ROTATE_BEFORE_MINUTES = 5;
+/** Default of `service`: the token service name of ICP's image-manager (`service=token-service`). */
+export const DEFAULT_SERVICE = "token-service";
+
+const windowForm = minutesWindowForm(DEFAULT_ROTATE_BEFORE_MINUTES, ["token", "dockerConfigJson"]);
 
 /** The outputs, secret outputs and credential inputs of `RegistryToken`. */
 export const REGISTRY_TOKEN: TokenResourceDefinition = {
@@ -25,6 +29,7 @@ export const REGISTRY_TOKEN: TokenResourceDefinition = {
     "dockerConfigJson",
     "clusterUrl",
     "scope",
+    "service",
     "rotateBeforeMinutes",
     "rotationTrigger",
     "username",
@@ -35,6 +40,10 @@ export const REGISTRY_TOKEN: TokenResourceDefinition = {
   ],
   secretOutputs: ["token", "dockerConfigJson"],
   secretInputs: ["password", "idToken"],
-  // One secret instead of two: see core/stored-form.ts.
-  storedForm: minutesWindowForm(DEFAULT_ROTATE_BEFORE_MINUTES, ["token", "dockerConfigJson"]),
+  // One secret instead of two, and `service` left out while it is the default: see core/stored-form.ts.
+  // State written before `service` existed reads as the default, so it neither differs nor replaces.
+  storedForm: {
+    ...windowForm,
+    defaults: (stored) => ({ ...windowForm.defaults(stored), service: DEFAULT_SERVICE }),
+  },
 };

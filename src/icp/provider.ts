@@ -46,15 +46,14 @@ export interface RegistryTokenState {
   expiresAt: string;
   /** The JWT's `access` claim (decoded, not verified); empty when nothing was granted or asked. */
   access: ResourceScope[];
-  /** `{"auths":{"<registry>":{username, password, auth}}}` (secret). */
+  /** `{"auths":{"<registry>":{"registrytoken":"<token>"}}}` (secret). */
   dockerConfigJson: string;
 }
 
 type Stored = StoredToken<RegistryTokenInputs, RegistryTokenState>;
 
 type Credentials =
-  | { form: "password"; username: string; password: string }
-  | { form: "idToken"; idToken: string; subject: string };
+  { form: "password"; username: string; password: string } | { form: "idToken"; idToken: string };
 
 const TOKEN_PATH = "/image-manager/api/v1/auth/token";
 
@@ -139,8 +138,7 @@ function credentialsOf(inputs: RegistryTokenInputs): Credentials {
   if (username !== undefined && password !== undefined) return { form: "password", username, password };
   const idToken = resolveSetting("idToken", inputs.idToken)?.value;
   if (idToken !== undefined) {
-    const subject = decodeJwt(idToken).sub ?? "";
-    return { form: "idToken", idToken, subject };
+    return { form: "idToken", idToken };
   }
   const missing = username === undefined ? "username" : "password";
   throw new MissingCredentialsError("icp", missing, describeSources(settingSource(missing, undefined)));
@@ -156,7 +154,7 @@ async function fetchToken(inputs: RegistryTokenInputs): Promise<RegistryTokenSta
     credentials.form === "password"
       ? await requestIdToken(client, credentials.username, credentials.password)
       : credentials.idToken;
-  const answer = await requestRegistryToken(client, idToken, inputs.scope);
+  const answer = await requestRegistryToken(client, idToken, inputs.service, inputs.scope);
 
   let claims: JWTPayload;
   try {
@@ -175,7 +173,6 @@ async function fetchToken(inputs: RegistryTokenInputs): Promise<RegistryTokenSta
       : new Date(issuedAt.getTime() + (answer.expiresIn ?? 60) * 1000);
   const access = accessOf(claims);
   const registry = inputs.registry ?? defaultRegistry(connection.clusterUrl);
-  const username = credentials.form === "password" ? credentials.username : credentials.subject;
 
   reportNarrowerAccess(inputs.scope, access);
   const lifetimeMinutes = (expiresAt.getTime() - issuedAt.getTime()) / MINUTE_MS;
@@ -191,7 +188,7 @@ async function fetchToken(inputs: RegistryTokenInputs): Promise<RegistryTokenSta
     issuedAt: issuedAt.toISOString(),
     expiresAt: expiresAt.toISOString(),
     access,
-    dockerConfigJson: dockerConfigJson(registry, username, answer.token),
+    dockerConfigJson: dockerConfigJson(registry, answer.token),
   };
 }
 
@@ -236,15 +233,15 @@ function reportNarrowerAccess(scope: string | undefined, access: ResourceScope[]
 }
 
 /**
- * The document a `kubernetes.io/dockerconfigjson` Secret holds (and `~/.docker/config.json`
- * accepts): `auths.<registry>` with `username`, `password` and `auth` = base64("user:password"),
- * the keys both Docker and the kubelet read (the kubelet prefers `auth`). The registry JWT is the
- * password. Docker's `registrytoken` key is left out because the kubelet ignores it, and `email`
- * because Docker deprecated it.
+ * A Docker client config (`$DOCKER_CONFIG/config.json`) that hands the registry JWT over as is:
+ * `auths.<registry>.registrytoken`, which docker (CLI and daemon), crane (go-containerregistry) and
+ * buildkit send as `Authorization: Bearer <token>`. A JWT in `username`/`password` does not work:
+ * those clients then do the token exchange themselves with Basic `user:<JWT>`, which the token
+ * server refuses. Kubernetes' kubelet reads only `username`/`password`/`auth`, so no form of a
+ * short-lived registry JWT serves `imagePullSecrets` (see README, ICP).
  */
-export function dockerConfigJson(registry: string, username: string, token: string): string {
-  const auth = Buffer.from(`${username}:${token}`, "utf8").toString("base64");
-  return JSON.stringify({ auths: { [registry]: { username, password: token, auth } } });
+export function dockerConfigJson(registry: string, token: string): string {
+  return JSON.stringify({ auths: { [registry]: { registrytoken: token } } });
 }
 
 /** Local check of the stored token: no API call. */
@@ -258,12 +255,16 @@ async function inspect(stored: Stored) {
   const expiresAt =
     typeof claims.exp === "number" ? new Date(claims.exp * 1000).toISOString() : stored.expiresAt;
   if (!(Date.parse(expiresAt) > now().getTime())) return "gone" as const;
+  // Rebuilt rather than carried over: state of 0.1.x holds the username/password form, which no client accepts.
+  const registry =
+    stored.registry ?? (stored.clusterUrl === undefined ? undefined : defaultRegistry(stored.clusterUrl));
   return {
     token: stored.token,
     issuedAt: stored.issuedAt,
     expiresAt,
     access: accessOf(claims),
-    dockerConfigJson: stored.dockerConfigJson,
+    dockerConfigJson:
+      registry === undefined ? stored.dockerConfigJson : dockerConfigJson(registry, stored.token),
   };
 }
 
@@ -285,7 +286,7 @@ export const icpProvider = createTokenProvider<RegistryTokenInputs, RegistryToke
   resolveInputs: resolveAddresses,
   checkEnvironment,
   id: (inputs) => `${inputs.registry ?? "(no registry)"}/${inputs.scope ?? "*"}`,
-  replaceOn: ["clusterUrl", "scope", "registry", "username"],
+  replaceOn: ["clusterUrl", "scope", "service", "registry", "username"],
   storedForm: REGISTRY_TOKEN.storedForm,
   issue: fetchToken,
   rotate: (inputs) => fetchToken(inputs),

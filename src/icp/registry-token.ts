@@ -30,12 +30,19 @@ export interface RegistryTokenArgs {
    */
   idToken?: pulumi.Input<string>;
   /**
-   * Registry scope(s) asked for (sent with `service=token-service`), in the Docker grammar
+   * Registry scope(s) asked for, in the Docker grammar
    * `type[(class)]:name:action[,action]`, several separated by single spaces, e.g.
    * `repository:ns/app:pull`. The name may carry a `host:port/` prefix. Default: none (the token
    * then grants no repository access). Changing it replaces the token.
    */
   scope?: pulumi.Input<string>;
+  /**
+   * The token service name, sent as `service` with every request and becoming the token's `aud`
+   * claim: it must equal the `service` the registry is configured with (its 401 challenge names it),
+   * or the registry refuses the token. Default `token-service`, as ICP's image-manager uses.
+   * Changing it replaces the token.
+   */
+  service?: pulumi.Input<string>;
   /**
    * The registry host the `dockerConfigJson` entry is for, `host[:port]` without scheme.
    * Default: the cluster host on port 8500, e.g. `mycluster.icp:8500`. Changing it replaces the token.
@@ -70,9 +77,10 @@ export interface RegistryAccess {
 }
 
 /**
- * A Docker registry token (JWT, 30 minutes) from an IBM Cloud Private cluster's image-manager, and
- * the `dockerConfigJson` document a `kubernetes.io/dockerconfigjson` Secret or `docker login` config
- * takes.
+ * A Docker registry token (JWT, 30 minutes) from an IBM Cloud Private cluster's image-manager, as a
+ * raw `token` (send it as `Authorization: Bearer`) and as `dockerConfigJson`, a Docker client config
+ * that Docker, crane and buildkit use as is. Not for Kubernetes `imagePullSecrets`: the kubelet reads
+ * only username/password credentials, which a registry JWT cannot be (README, ICP).
  *
  * With `username`/`password` it first asks the cluster's identity provider for an ID token, then
  * gets the registry token with it; with `idToken` it only does the second call. A plain `pulumi up`
@@ -97,7 +105,7 @@ export interface RegistryAccess {
  *   scope: "repository:ns/app:pull",
  *   caCertificate: config.require("icpCa"),
  * });
- * export const dockerConfigJson = pull.dockerConfigJson; // secret
+ * export const dockerConfig = pull.dockerConfigJson; // secret: write it to $DOCKER_CONFIG/config.json
  * ```
  */
 export class RegistryToken extends pulumi.CustomResource {
@@ -114,14 +122,17 @@ export class RegistryToken extends pulumi.CustomResource {
   /** What the token grants (its `access` claim, decoded, not verified); empty without `scope`. */
   declare readonly access: pulumi.Output<RegistryAccess[]>;
   /**
-   * `{"auths":{"<registry>":{"username","password":"<token>","auth":"<base64 user:token>"}}}` (secret):
-   * the `.dockerconfigjson` of a Kubernetes `kubernetes.io/dockerconfigjson` Secret, or a Docker config.
+   * `{"auths":{"<registry>":{"registrytoken":"<token>"}}}` (secret): a Docker client config
+   * (`$DOCKER_CONFIG/config.json`) that Docker, crane and buildkit send as `Authorization: Bearer`.
+   * The kubelet ignores `registrytoken`: do not use it for `imagePullSecrets`.
    */
   declare readonly dockerConfigJson: pulumi.Output<string>;
   /** The cluster endpoint used (the input, or the resolved stack config / environment value). */
   declare readonly clusterUrl: pulumi.Output<string>;
   /** The scope asked for, if any. */
   declare readonly scope: pulumi.Output<string | undefined>;
+  /** The token service name sent (the token's `aud`). */
+  declare readonly service: pulumi.Output<string>;
   /** The rotate-before window in minutes. */
   declare readonly rotateBeforeMinutes: pulumi.Output<number>;
   /** The rotation trigger (input), if any. */

@@ -7,7 +7,7 @@
  */
 import { decodeJwt } from "jose";
 import { z } from "zod";
-import { DEFAULT_ROTATE_BEFORE_MINUTES } from "./definition.ts";
+import { DEFAULT_ROTATE_BEFORE_MINUTES, DEFAULT_SERVICE } from "./definition.ts";
 import { caCertificateProblem, checkedString } from "../core/check.ts";
 import { lookupSetting, type SettingsTable, settingsOf } from "../core/settings.ts";
 
@@ -23,6 +23,7 @@ export interface RegistryTokenInputs {
   password?: string | undefined;
   idToken?: string | undefined;
   scope?: string | undefined;
+  service: string;
   registry?: string | undefined;
   caCertificate?: string | undefined;
   insecureSkipTlsVerify?: boolean | undefined;
@@ -76,6 +77,7 @@ export function inputSchema() {
     password: nonEmpty("password"),
     idToken: withProblem("idToken", (value) => idTokenProblem(value)),
     scope: withProblem("scope", scopeProblem),
+    service: checkedString("service", serviceProblem).default(DEFAULT_SERVICE),
     registry: withProblem("registry", registryProblem),
     caCertificate: withProblem("caCertificate", caCertificateProblem),
     insecureSkipTlsVerify: z.boolean({ error: '"insecureSkipTlsVerify" must be a boolean' }).optional(),
@@ -184,6 +186,20 @@ export function parseScopes(text: string): ResourceScope[] | undefined {
   return scopes.every((scope) => scope !== undefined) ? scopes : undefined;
 }
 
+/** Longest accepted `service` (registries compare it byte for byte with the token's `aud`). */
+const MAX_SERVICE_LENGTH = 255;
+
+/** Why a token service name is unusable, or undefined: the registry's `auth.token.service`, sent as `aud`. */
+export function serviceProblem(value: string): string | undefined {
+  if (value === "") return '"service" must not be empty (ICP\'s token service is token-service)';
+  if (value.length > MAX_SERVICE_LENGTH) return `"service" must be at most ${MAX_SERVICE_LENGTH} characters`;
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
+  if (/[\u0000-\u001f\u007f]/.test(value) || value.trim() !== value) {
+    return '"service" must not contain control characters or start or end with whitespace';
+  }
+  return undefined;
+}
+
 function scopeProblem(value: string): string | undefined {
   const bad = value.split(" ").find((part) => parseScope(part) === undefined);
   if (bad === undefined) return undefined;
@@ -204,6 +220,7 @@ export function storedSchema() {
     password: text().optional(),
     idToken: text().optional(),
     scope: text().optional(),
+    service: text().default(DEFAULT_SERVICE),
     registry: text().optional(),
     caCertificate: text().optional(),
     insecureSkipTlsVerify: z.boolean({ error: "is not a boolean" }).optional(),

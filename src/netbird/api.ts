@@ -8,7 +8,8 @@
  * - GET `/api/users/{userId}/tokens[/{tokenId}]` lists or reads token metadata.
  * - DELETE `/api/users/{userId}/tokens/{tokenId}` revokes; a 404 `pat: <tokenId> not found` (or
  *   `user: <userId> not found`) means it is already gone.
- * - GET `/api/users/current` is "who am I" for a credential.
+ * - GET `/api/users/current` is "who am I" for a credential. The real server refuses it to service
+ *   users (403), so adoption first reads the token with itself (a service user may read its own).
  *
  * The real server answers a well-formed but unknown credential with **404** `invalid token: pat:
  * <hash> not found`, not 401 (api-notes §2). So a 404 means "gone" only when its message names the
@@ -34,6 +35,7 @@ import {
   patGeneratedSchema,
   patListSchema,
   patSchema,
+  requestsPerMinuteProblem,
 } from "./schemas.ts";
 
 /** Where each setting comes from when its input is not set, and what makes a value unusable. */
@@ -47,6 +49,11 @@ export const settingSource = settingsOf("netbird", {
     },
   },
   apiToken: { configKey: "netbird:apiToken", env: "NB_PAT", problem: apiTokenProblem },
+  requestsPerMinute: {
+    configKey: "netbird:requestsPerMinute",
+    env: "NB_REQUESTS_PER_MINUTE",
+    problem: requestsPerMinuteProblem,
+  },
   caCertificate: {
     configKey: "netbird:caCertificate",
     env: "NB_CA_CERTIFICATE",
@@ -59,6 +66,15 @@ export function resolveManagementUrl(input: string | undefined): string {
   return normalizeManagementUrl(
     lookupSetting(settingSource("managementUrl", input)) ?? DEFAULT_MANAGEMENT_URL,
   );
+}
+
+/**
+ * The cap on requests per minute (per credential, for the whole provider process) from the stack config
+ * or the environment; undefined when unset or unusable (check reports an unusable value).
+ */
+function requestsPerMinute(): number | undefined {
+  const value = lookupSetting(settingSource("requestsPerMinute", undefined));
+  return value === undefined || requestsPerMinuteProblem(value) ? undefined : Number(value);
 }
 
 /** A JWT (three base64url parts, JSON header) goes as `Bearer`; anything else is a PAT, sent as `Token`. */
@@ -100,10 +116,22 @@ export interface NetbirdApi {
   /** DELETE; "gone" when the API answers 404 (already deleted). */
   deleteToken(userId: string, tokenId: string): Promise<"deleted" | "gone">;
   /**
-   * GET `/api/users/current` authenticated with `Token <plainToken>`: the id of the token's user, or
-   * undefined when the API refuses that token.
+   * GET `/api/users/{userId}/tokens/{tokenId}` authenticated with `Token <plainToken>`: the token's
+   * metadata (`last_used` already moved if `plainToken` is that token), "refused" when the API refuses
+   * `plainToken`, "forbidden" (403) when its user may not read that user's tokens (a role without PAT
+   * rights, or another user), "gone" when the token does not exist.
    */
-  whoAmI(plainToken: string): Promise<string | undefined>;
+  readTokenWith(
+    plainToken: string,
+    userId: string,
+    tokenId: string,
+  ): Promise<PatInfo | "refused" | "forbidden" | "gone">;
+  /**
+   * GET `/api/users/current` authenticated with `Token <plainToken>`: the id of the token's user,
+   * "refused" when the API refuses that token, "forbidden" (403) when it authenticates but may not
+   * ask (the real server's answer to a service user).
+   */
+  whoAmI(plainToken: string): Promise<string | "refused" | "forbidden">;
 }
 
 /** A 404 whose message says the credential itself is unknown (the real server's answer to a deleted PAT). */
@@ -149,6 +177,7 @@ export function connect(inputs: ConnectionInputs): NetbirdApi {
     caCertificate: lookupSetting(settingSource("caCertificate", inputs.caCertificate)),
     describeError,
     secrets: [credential],
+    requestsPerMinute: requestsPerMinute(),
   });
   const refused = (action: string, status: number) =>
     new InvalidCredentialsError("netbird", "apiToken", credentialSource, status, action);
@@ -246,6 +275,26 @@ export function connect(inputs: ConnectionInputs): NetbirdApi {
       return response.status === 404 && gone(request, response, userId, tokenId) ? "gone" : "deleted";
     },
 
+    async readTokenWith(plainToken, userId, tokenId) {
+      const request = {
+        action: "read the adopted token with itself",
+        method: "GET",
+        path: token(userId, tokenId),
+        authorization: `Token ${plainToken}`,
+        schema: patSchema(),
+        accept: [401, 403, 404],
+      } as const;
+      const response = await client.request(request);
+      const { status, body, apiMessage } = response;
+      if (status === 401 || (status === 404 && CREDENTIAL_NOT_FOUND.test(apiMessage ?? ""))) return "refused";
+      if (status === 403) return "forbidden";
+      if (status === 404) {
+        gone(request, response, userId, tokenId); // throws unless the 404 names the token or its user
+        return "gone";
+      }
+      return toPatInfo(body);
+    },
+
     async whoAmI(plainToken) {
       const request = {
         action: "authenticate with the adopted token",
@@ -253,11 +302,12 @@ export function connect(inputs: ConnectionInputs): NetbirdApi {
         path: "/api/users/current",
         authorization: `Token ${plainToken}`,
         schema: currentUserSchema(),
-        accept: [401, 404],
+        accept: [401, 403, 404],
       } as const;
       const response = await client.request(request);
       const { status, body, apiMessage } = response;
-      if (status === 401 || (status === 404 && CREDENTIAL_NOT_FOUND.test(apiMessage ?? ""))) return undefined;
+      if (status === 401 || (status === 404 && CREDENTIAL_NOT_FOUND.test(apiMessage ?? ""))) return "refused";
+      if (status === 403) return "forbidden";
       if (status === 404) throw notFound(request, response);
       return body.id;
     },

@@ -376,35 +376,41 @@ async function revokeAll(
   return failed;
 }
 
-/** Verifies and takes over an existing token instead of issuing one. */
+/**
+ * Verifies and takes over an existing token instead of issuing one. The admin credential reads the
+ * token (exists, name, expiry); then the adopted token reads it itself: a request authenticated with a
+ * PAT marks that PAT used, so `last_used` moving past what the admin saw proves `adoptToken` is the
+ * token behind the id, on the server's clock. A service user may read its own tokens but not ask who it
+ * is (`/api/users/current` is 403 for service users); a user whose role has no PAT rights is the other
+ * way round, so "who am I" is the fallback.
+ */
 async function adopt(api: NetbirdApi, inputs: Inputs, tokenId: string, plainToken: string): Promise<State> {
   const subject = `netbird: cannot adopt personal access token ${tokenId} of user "${inputs.userId}"`;
+  const refuse = (reason: string) => new AdoptionError(`${subject}: ${reason}`, "netbird");
   const info = await api.getToken(inputs.userId, tokenId);
-  if (!info) throw new AdoptionError(`${subject}: the user has no token with that id`, "netbird");
-  if (info.name !== inputs.name) {
-    throw new AdoptionError(
-      `${subject}: its name is "${info.name}", but "name" is "${inputs.name}"`,
-      "netbird",
-    );
-  }
-  const startedAt = now().getTime();
-  if (Date.parse(info.expiresAt) <= startedAt)
-    throw new AdoptionError(`${subject}: it expired at ${info.expiresAt}`, "netbird");
+  if (!info) throw refuse("the user has no token with that id");
+  if (info.name !== inputs.name) throw refuse(`its name is "${info.name}", but "name" is "${inputs.name}"`);
+  if (Date.parse(info.expiresAt) <= now().getTime()) throw refuse(`it expired at ${info.expiresAt}`);
+  const usedSince = (seen: PatInfo | undefined) =>
+    seen?.lastUsed !== undefined &&
+    (info.lastUsed === undefined || Date.parse(seen.lastUsed) > Date.parse(info.lastUsed));
+  const notAuthenticating = '"adoptToken" does not authenticate (revoked, deleted or expired)';
+
+  const read = await api.readTokenWith(plainToken, inputs.userId, tokenId);
+  if (read === "refused") throw refuse(notAuthenticating);
+  if (read === "gone") throw refuse("the user has no token with that id");
+  if (read !== "forbidden" && usedSince(read)) return activeState({ plainToken, info: read });
+  // Not this token: it read the token as an admin or as a sibling, or was not allowed to read it.
   const owner = await api.whoAmI(plainToken);
-  if (owner === undefined) {
-    throw new AdoptionError(
-      `${subject}: "adoptToken" does not authenticate (revoked, deleted or expired)`,
-      "netbird",
-    );
+  if (owner === "refused") throw refuse(notAuthenticating);
+  if (owner !== inputs.userId && (owner !== "forbidden" || read === "forbidden")) {
+    throw refuse('"adoptToken" belongs to another user');
   }
-  if (owner !== inputs.userId)
-    throw new AdoptionError(`${subject}: "adoptToken" belongs to another user`, "netbird");
-  // Authenticating marks the token used: if "adoptToken" is the token behind this id, its last_used moved.
+  if (read !== "forbidden") throw refuse('"adoptToken" is a different token of that user');
+  // The user may not read its own tokens (its role has no PAT rights): the admin looks at last_used.
   const after = await api.getToken(inputs.userId, tokenId);
-  if (!after?.lastUsed || Date.parse(after.lastUsed) < startedAt - CLOCK_SKEW_MS) {
-    throw new AdoptionError(`${subject}: "adoptToken" is a different token of that user`, "netbird");
-  }
-  return activeState({ plainToken, info: after });
+  if (!usedSince(after)) throw refuse('"adoptToken" is a different token of that user');
+  return activeState({ plainToken, info: after as PatInfo });
 }
 
 function activeState(issued: { plainToken: string; info: PatInfo }): State {

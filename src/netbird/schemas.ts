@@ -76,6 +76,14 @@ export function apiTokenProblem(value: string): string | undefined {
   return undefined;
 }
 
+/** Why a `requestsPerMinute` setting is unusable: it must be a number of requests above 0. */
+export function requestsPerMinuteProblem(value: string): string | undefined {
+  const rpm = Number(value);
+  if (value.trim() === "" || !Number.isFinite(rpm) || rpm <= 0 || rpm > 1_000_000)
+    return '"requestsPerMinute" must be a number of requests per minute above 0, such as 120';
+  return undefined;
+}
+
 /** "is required" when the value is missing, else `wrongType`. */
 const typeError =
   (property: string, wrongType: string) =>

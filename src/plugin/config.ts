@@ -66,6 +66,13 @@ export const SETTINGS: readonly PluginSetting[] = [
     "PEM of the CA that signed a self-hosted NetBird management server's certificate.",
     netbirdSettings,
   ),
+  setting(
+    "netbird",
+    "requestsPerMinute",
+    false,
+    "At most this many NetBird API requests per minute per credential (default: as fast as the server allows; HTTP 429 slows the provider down on its own).",
+    netbirdSettings,
+  ),
   setting("gcore", "apiUrl", false, "Gcore API base URL (default `https://api.gcore.com`).", gcoreSettings),
   setting(
     "gcore",

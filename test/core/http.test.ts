@@ -4,6 +4,7 @@ import { inspect } from "node:util";
 import { afterEach, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { createHttpClient, type HttpClientOptions } from "../../src/core/http.ts";
+import { captureNotices } from "../../src/core/log.ts";
 import {
   ApiNetworkError,
   ApiResponseError,
@@ -249,4 +250,69 @@ describe("createHttpClient", () => {
       expect(rendering).not.toContain("SuperSecret");
     }
   });
+});
+
+describe("rate pacing", () => {
+  /** A per-credential token bucket like NetBird's: 429 without Retry-After past the burst. */
+  function bucket(rpm: number, burst: number): Handler {
+    let tokens = burst;
+    let at = performance.now();
+    return (_req, res) => {
+      const now = performance.now();
+      tokens = Math.min(burst, tokens + ((now - at) / 60_000) * rpm);
+      at = now;
+      if (tokens < 1) return json(res, 429, { message: "too many requests", code: 429 });
+      tokens -= 1;
+      json(res, 200, { id: "a" });
+    };
+  }
+  const get = { action: "get item", method: "GET", path: "/items/a", schema: item } as const;
+
+  it("learns the pace from 429s without Retry-After: 12 parallel GETs against 600/min, burst 3, all succeed", async () => {
+    const server = await serve(bucket(600, 3));
+    const http = client(server.url);
+    const results = await Promise.all(Array.from({ length: 12 }, () => http.request(get)));
+    expect(results.map((result) => result.status)).toEqual(Array(12).fill(200));
+    const refused = server.hits.length - 12;
+    expect(refused).toBeGreaterThan(0);
+    // Paced, not hammering: a handful of refusals, not one per waiting request per backoff step.
+    expect(refused).toBeLessThan(12);
+  }, 20_000);
+
+  it("sends a POST again after a 429 only when the caller says the server refused before any work", async () => {
+    const server = await serve((_req, res, hit) =>
+      hit === 1 ? json(res, 429, { message: "too many requests" }) : json(res, 200, { id: "p" }),
+    );
+    const post = { action: "create item", method: "POST", path: "/items", json: {}, schema: item } as const;
+    const error = await client(server.url)
+      .request(post)
+      .catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(ApiResponseError);
+    expect(error).toMatchObject({ code: "ERR_API_RESPONSE", status: 429 });
+    expect(server.hits).toHaveLength(1);
+    const retried = await client(server.url, { authorization: "Token other" }).request({
+      ...post,
+      retryStatuses: [429],
+    });
+    expect(retried.body).toEqual({ id: "p" });
+    expect(server.hits).toHaveLength(2);
+  });
+
+  it("requestsPerMinute spaces the requests of one credential evenly and says so while they wait", async () => {
+    const server = await serve((_req, res) => json(res, 200, { id: "a" }));
+    const lines: string[] = [];
+    const restore = captureNotices((line) => lines.push(line));
+    try {
+      const http = client(server.url, { requestsPerMinute: 24 });
+      await Promise.all([http.request(get), http.request(get), http.request(get)]);
+    } finally {
+      restore();
+    }
+    const gaps = server.hits.slice(1).map((hit, index) => hit.at - (server.hits[index]?.at ?? 0));
+    expect(gaps).toHaveLength(2);
+    for (const gap of gaps) expect(gap).toBeGreaterThanOrEqual(2_450);
+    expect(lines).toEqual([
+      "pulumi-tokens: netbird: pacing to 1 request every 2.5 s (requestsPerMinute); 2 request(s) waiting",
+    ]);
+  }, 20_000);
 });

@@ -470,6 +470,11 @@ const icpCases: Case[] = [
     reason: scope(""),
   },
   {
+    name: "service empty",
+    change: { service: "" },
+    reason: `"service" must not be empty (ICP's token service is token-service)`,
+  },
+  {
     name: "registry with a scheme",
     change: { registry: "https://mycluster.icp:8500" },
     reason:

@@ -38,23 +38,11 @@ const connection = (withCa: boolean) => ({
   ...(withCa ? { "icp:caCertificate": { value: String(emu.caCertificate) } } : {}),
 });
 
-interface PullSecret {
-  apiVersion: string;
-  kind: string;
-  type: string;
-  metadata: { name: string };
-  data: Record<string, string>;
-}
-
-/** The registry credentials inside the `pullSecret` output, decoded like the kubelet would. */
-function pullCredentials(result: OperationResult) {
-  const secret = result.outputs.pullSecret?.value as PullSecret;
-  const document = JSON.parse(
-    Buffer.from(String(secret.data[".dockerconfigjson"]), "base64").toString("utf8"),
-  ) as {
-    auths: Record<string, { username: string; password: string; auth: string }>;
+/** The `dockerConfigJson` stack output, parsed. */
+function dockerConfig(result: OperationResult) {
+  return JSON.parse(String(result.outputs.dockerConfigJson?.value)) as {
+    auths: Record<string, { registrytoken: string }>;
   };
-  return { secret, document };
 }
 
 describe("icp.RegistryToken on the real engine", () => {
@@ -66,22 +54,11 @@ describe("icp.RegistryToken on the real engine", () => {
     });
     const tokens: string[] = [];
     const expectPullSecret = async (result: OperationResult) => {
-      const { secret, document } = pullCredentials(result);
-      expect(result.outputs.pullSecret?.secret).toBe(true);
-      expect(secret).toMatchObject({
-        apiVersion: "v1",
-        kind: "Secret",
-        type: "kubernetes.io/dockerconfigjson",
-        metadata: { name: "icp-pull" },
-      });
-      expect(Object.keys(document.auths)).toEqual(["127.0.0.1:8500"]);
-      const entry = document.auths["127.0.0.1:8500"];
-      const token = String(entry?.password);
-      expect(entry).toEqual({
-        username: "admin",
-        password: token,
-        auth: Buffer.from(`admin:${token}`).toString("base64"),
-      });
+      expect(result.outputs.dockerConfigJson?.secret).toBe(true);
+      expect(result.outputs.token?.secret).toBe(true);
+      const token = String(result.outputs.token?.value);
+      expect(dockerConfig(result)).toEqual({ auths: { "127.0.0.1:8500": { registrytoken: token } } });
+      expect(result.outputs.service?.value).toBe("token-service");
       await expect(emu.icp.verifyRegistryToken(token)).resolves.toMatchObject({
         sub: "admin",
         aud: "token-service",
@@ -111,7 +88,7 @@ describe("icp.RegistryToken on the real engine", () => {
       const same = await stack.up();
       expect(same.changes).toEqual({ same: 2 });
       expect(drainRequests()).toEqual([]);
-      expect(pullCredentials(same).document.auths["127.0.0.1:8500"]?.password).toBe(first);
+      expect(dockerConfig(same).auths["127.0.0.1:8500"]?.registrytoken).toBe(first);
 
       // 3. past rotatesAt: an in-place update fetches a new token under the same id
       at(stack, "2030-01-01T00:26:00Z");
@@ -141,18 +118,8 @@ describe("icp.RegistryToken on the real engine", () => {
       }
       const outputs = await stack.resourceOutputs(TYPE);
       expect(String(outputs.__provider).length).toBeLessThan(4096);
-      // The registry JWTs, the password, and the pull Secret's base64 document and auth fields.
-      const known = [
-        ...tokens,
-        emu.seeds.icp.password,
-        ...[created, same, renewed, recreated].flatMap((result) => {
-          const { secret, document } = pullCredentials(result);
-          return [
-            String(secret.data[".dockerconfigjson"]),
-            ...Object.values(document.auths).map((e) => e.auth),
-          ];
-        }),
-      ];
+      // The registry JWTs and the password (the docker configs hold the JWTs verbatim).
+      const known = [...tokens, emu.seeds.icp.password];
       await expectNoSecrets(stack, known);
       await expectCredentialsNotStored(stack, ["username", "password", "idToken"], [emu.seeds.icp.password]);
 

@@ -1,7 +1,7 @@
 // A stack written by pulumi-tokens 0.1.0 (test/fixtures/state-0.1.0, a real `pulumi stack export` with its
 // 2.7 KB serialized shims), imported and driven by the current package through the real engine: a plain
-// `pulumi up` changes nothing and calls no API, and refresh and destroy, which run the OLD stored
-// `__provider` text, work through the current `pulumi-tokens/providers`.
+// `pulumi up` changes nothing and calls no API, a due RegistryToken renews in place, and refresh and destroy,
+// which run the OLD stored `__provider` text, work through the current `pulumi-tokens/providers`.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Deployment } from "@pulumi/pulumi/automation/index.js";
@@ -160,6 +160,20 @@ describe("upgrading a stack made by pulumi-tokens 0.1.0", () => {
       refreshToken: plaintext(oldUserToken.refreshToken),
     });
 
+    // The RegistryToken's docker config is rebuilt in the registrytoken form (0.1.0 stored username/password).
+    const oldRegistry = byType(decrypted, TYPES.icp).outputs ?? {};
+    const refreshedRegistry = byType(afterRefresh, TYPES.icp).outputs ?? {};
+    const registryToken = plaintext(oldRegistry.token);
+    expect(JSON.parse(String(plaintext(oldRegistry.dockerConfigJson)))).toMatchObject({
+      auths: { [String(oldRegistry.registry)]: { password: registryToken } },
+    });
+    expect(plaintext(refreshedRegistry.secrets)).toEqual({
+      token: registryToken,
+      dockerConfigJson: JSON.stringify({
+        auths: { [String(oldRegistry.registry)]: { registrytoken: registryToken } },
+      }),
+    });
+
     // 3. plain `pulumi up` on the compact state: still all same, no API call, the same outputs
     plain.clearRequests();
     const again = await stack.up();
@@ -171,6 +185,21 @@ describe("upgrading a stack made by pulumi-tokens 0.1.0", () => {
     }
     expect(again.outputs.gcoreAccessToken?.secret).toBe(true);
     expect(again.outputs.netbirdRotatesAt?.secret).toBe(false);
+    plain.clearRequests();
+
+    // 3b. at the RegistryToken's rotatesAt the current code renews the 0.1.0 token in place
+    const due = new Date(String(again.outputs.registryRotatesAt?.value));
+    stack.setNow(due);
+    plain.clock.set(due);
+    tls.clock.set(due);
+    tls.clearRequests();
+    const renewed = await stack.up();
+    expect(renewed.changes).toEqual({ same: 3, update: 1 });
+    expect(tls.requestsFor("icp").map((entry) => `${entry.route} ${entry.status}`)).toEqual([
+      "icp.identityToken 200",
+      "icp.registryToken 200",
+    ]);
+    expect(renewed.outputs.registryToken?.value).not.toBe(registryToken);
     plain.clearRequests();
 
     // 4. destroy: delete runs the 0.1.0 shim too, and revokes both NetBird tokens

@@ -1,4 +1,5 @@
-import { decodeJwt } from "jose";
+import { X509Certificate } from "node:crypto";
+import { decodeJwt, importJWK, jwtVerify } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Emulator, startEmulator } from "../../src/emulator/index.ts";
 import { call, epochSeconds, jwtHeader, postJson, T0 } from "./helpers.ts";
@@ -186,6 +187,7 @@ describe("icp registry token", () => {
       const r = await registryToken(emu, "", headers);
       expect(r.status).toBe(401);
       expect(r.json).toEqual(UNAUTHORIZED);
+      expect(r.headers.get("www-authenticate")).toBe('Basic realm="image-manager", charset="UTF-8"');
     }
   });
 
@@ -204,5 +206,187 @@ describe("icp registry token", () => {
     } finally {
       await local.close();
     }
+  });
+});
+
+describe("icp token server, as a registry sees it", () => {
+  const form = (target: Emulator, fields: Record<string, string>) =>
+    call(`${target.url}/image-manager/api/v1/auth/token`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams(fields),
+    });
+  const passwordGrant = (target: Emulator, extra: Record<string, string> = {}) =>
+    form(target, {
+      grant_type: "password",
+      service: "token-service",
+      client_id: "crane",
+      username: target.seeds.icp.username,
+      password: target.seeds.icp.password,
+      scope: "repository:ns/app:pull repository:other/repo:pull",
+      ...extra,
+    });
+
+  it("publishes the signing key: JWKS under the tokens' kid, and a self-signed certificate of the same key", async () => {
+    const key = emu.icp.registrySigningKey();
+    const r = await registryToken(
+      emu,
+      "?service=token-service",
+      basic(emu.seeds.icp.username, emu.seeds.icp.password),
+    );
+    const token = (r.json as { token: string }).token;
+    expect(jwtHeader(token).kid).toBe(key.kid);
+    expect(key.jwks.keys).toHaveLength(1);
+    const [jwk] = key.jwks.keys;
+    expect(jwk).toMatchObject({ kty: "RSA", kid: key.kid, use: "sig", alg: "RS256", e: "AQAB" });
+    expect(jwk).not.toHaveProperty("d");
+    const { payload } = await jwtVerify(token, await importJWK(jwk as never, "RS256"), {
+      currentDate: new Date(T0),
+      issuer: "registry-token-issuer",
+      audience: "token-service",
+    });
+    expect(payload.sub).toBe(emu.seeds.icp.username);
+    const certificate = new X509Certificate(key.certificatePem);
+    expect(certificate.issuer).toBe(certificate.subject);
+    expect(certificate.verify(certificate.publicKey)).toBe(true);
+    expect(certificate.publicKey.export({ format: "jwk" })).toMatchObject({ n: (jwk as { n: string }).n });
+  });
+
+  it("aud is exactly the requested service, with or without a scope", async () => {
+    const credentials = basic(emu.seeds.icp.username, emu.seeds.icp.password);
+    for (const [query, aud, access] of [
+      ["?service=my-registry", "my-registry", null],
+      [
+        "?service=other&scope=repository:ns/app:pull",
+        "other",
+        [{ type: "repository", name: "ns/app", actions: ["pull"] }],
+      ],
+      ["", "", null],
+    ] as const) {
+      const r = await registryToken(emu, query, credentials);
+      expect(r.status).toBe(200);
+      expect(decodeJwt((r.json as { token: string }).token)).toMatchObject({ aud, access });
+    }
+  });
+
+  it("GET with offline_token=true also returns a refresh token that works with grant_type=refresh_token", async () => {
+    const r = await registryToken(
+      emu,
+      "?service=token-service&offline_token=true&client_id=test",
+      basic(emu.seeds.icp.username, emu.seeds.icp.password),
+    );
+    expect(Object.keys(r.json as object).sort()).toEqual([
+      "expires_in",
+      "issued_at",
+      "refresh_token",
+      "token",
+    ]);
+    const refreshToken = (r.json as { refresh_token: string }).refresh_token;
+    const refreshed = await form(emu, {
+      grant_type: "refresh_token",
+      service: "token-service",
+      client_id: "test",
+      refresh_token: refreshToken,
+    });
+    expect(refreshed.status).toBe(200);
+    expect((refreshed.json as { refresh_token: string }).refresh_token).toBe(refreshToken);
+  });
+
+  it("OAuth2 POST, password grant: access_token, scope, expires_in, issued_at; a refresh token only with access_type=offline", async () => {
+    const plain = await passwordGrant(emu);
+    expect(plain.status).toBe(200);
+    expect(plain.json).toEqual({
+      access_token: expect.any(String),
+      scope: "repository:ns/app:pull repository:other/repo:pull",
+      expires_in: 1800,
+      issued_at: "2030-01-01T00:00:00Z",
+    });
+    expect(decodeJwt((plain.json as { access_token: string }).access_token)).toMatchObject({
+      aud: "token-service",
+      sub: emu.seeds.icp.username,
+      access: [
+        { type: "repository", name: "ns/app", actions: ["pull"] },
+        { type: "repository", name: "other/repo", actions: [] },
+      ],
+    });
+
+    const offline = await passwordGrant(emu, { access_type: "offline" });
+    const refreshToken = (offline.json as { refresh_token: string }).refresh_token;
+    expect(refreshToken).toMatch(/^[0-9A-Za-z]{32}$/);
+    const refreshed = await form(emu, {
+      grant_type: "refresh_token",
+      service: "token-service",
+      client_id: "crane",
+      refresh_token: refreshToken,
+      scope: "repository:ns/app:push",
+    });
+    expect(refreshed.status).toBe(200);
+    expect(refreshed.json).toMatchObject({ refresh_token: refreshToken, scope: "repository:ns/app:push" });
+    expect(decodeJwt((refreshed.json as { access_token: string }).access_token).access).toEqual([
+      { type: "repository", name: "ns/app", actions: ["push"] },
+    ]);
+  });
+
+  it("OAuth2 POST errors: 400 invalid_request / unsupported_grant_type / invalid_scope / invalid_grant", async () => {
+    const cases: [Record<string, string>, number, string, string][] = [
+      [{ service: "" }, 400, "invalid_request", "A required parameter was missing: service."],
+      [{ client_id: "" }, 400, "invalid_request", "A required parameter was missing: client_id."],
+      [
+        { grant_type: "authorization_code" },
+        400,
+        "unsupported_grant_type",
+        'The grant type "authorization_code" is not supported.',
+      ],
+      [{ scope: "repository:ns/app" }, 400, "invalid_scope", "The scope is malformed."],
+      [
+        { password: "wrong" },
+        400,
+        "invalid_grant",
+        "The resource owner or refresh token could not be verified.",
+      ],
+      [
+        { grant_type: "refresh_token", refresh_token: "unknown" },
+        400,
+        "invalid_grant",
+        "The resource owner or refresh token could not be verified.",
+      ],
+    ];
+    for (const [fields, status, error, description] of cases) {
+      const r = await passwordGrant(emu, fields);
+      expect([fields, r.status, r.json]).toEqual([fields, status, { error, error_description: description }]);
+    }
+  });
+
+  it("with OAuth2 off, POST answers 404 (clients fall back to GET) and GET still works", async () => {
+    const local = await startEmulator({ now: T0 });
+    try {
+      local.icp.setOAuth2(false);
+      const r = await passwordGrant(local);
+      expect(r.status).toBe(404);
+      expect(r.json).toEqual({ errors: [{ code: "NOT_FOUND", message: "not found" }] });
+      const get = await registryToken(
+        local,
+        "?service=token-service",
+        basic(local.seeds.icp.username, local.seeds.icp.password),
+      );
+      expect(get.status).toBe(200);
+    } finally {
+      await local.close();
+    }
+  });
+
+  it("with tls, issues server certificates from the emulator's CA; without tls it refuses", async () => {
+    const secure = await startEmulator({ now: T0, tls: true });
+    try {
+      const issued = await secure.issueCertificate({ dnsNames: ["localhost"], ipAddresses: ["127.0.0.1"] });
+      const certificate = new X509Certificate(issued.certificatePem);
+      expect(certificate.verify(new X509Certificate(secure.caCertificate ?? "").publicKey)).toBe(true);
+      expect(certificate.subjectAltName).toBe("DNS:localhost, IP Address:127.0.0.1");
+    } finally {
+      await secure.close();
+    }
+    await expect(emu.issueCertificate({ dnsNames: ["localhost"], ipAddresses: [] })).rejects.toThrow(
+      "issueCertificate needs an emulator started with tls: true",
+    );
   });
 });

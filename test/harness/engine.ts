@@ -133,9 +133,10 @@ export class TestStack {
     return { output: lines.join(""), outputs: {}, changes: { ...result.changeSummary } };
   }
 
-  async refresh(): Promise<OperationResult> {
+  /** `runProgram`: `pulumi refresh --run-program` (the program's provider configuration, not the saved one). */
+  async refresh(options: { runProgram?: boolean } = {}): Promise<OperationResult> {
     const lines: string[] = [];
-    const result = await this.stack.refresh({ color: "never", onOutput: this.#collect(lines) });
+    const result = await this.stack.refresh({ ...options, color: "never", onOutput: this.#collect(lines) });
     return {
       output: lines.join(""),
       outputs: await this.stack.outputs(),
@@ -143,9 +144,10 @@ export class TestStack {
     };
   }
 
-  async destroy(): Promise<OperationResult> {
+  /** `runProgram`: `pulumi destroy --run-program` (the program's provider configuration, not the saved one). */
+  async destroy(options: { runProgram?: boolean } = {}): Promise<OperationResult> {
     const lines: string[] = [];
-    const result = await this.stack.destroy({ color: "never", onOutput: this.#collect(lines) });
+    const result = await this.stack.destroy({ ...options, color: "never", onOutput: this.#collect(lines) });
     return { output: lines.join(""), outputs: {}, changes: { ...result.summary.resourceChanges } };
   }
 

@@ -203,6 +203,36 @@ const rows: Row[] = [
     reason: scopeReason("registry:catalog:*:x"),
   },
   {
+    name: "an empty service",
+    news: { ...valid, service: "" },
+    property: "service",
+    reason: `"service" must not be empty (ICP's token service is token-service)`,
+  },
+  {
+    name: "a service with surrounding whitespace",
+    news: { ...valid, service: " token-service" },
+    property: "service",
+    reason: '"service" must not contain control characters or start or end with whitespace',
+  },
+  {
+    name: "a service with a newline",
+    news: { ...valid, service: "token\nservice" },
+    property: "service",
+    reason: '"service" must not contain control characters or start or end with whitespace',
+  },
+  {
+    name: "a service of 256 characters",
+    news: { ...valid, service: "s".repeat(256) },
+    property: "service",
+    reason: '"service" must be at most 255 characters',
+  },
+  {
+    name: "a service that is not a string",
+    news: { ...valid, service: 8500 },
+    property: "service",
+    reason: '"service" must be a string',
+  },
+  {
     name: "a registry with a scheme",
     news: { ...valid, registry: "https://mycluster.icp:8500" },
     property: "registry",

@@ -43,7 +43,7 @@ export async function mintIdToken(emu: Emulator): Promise<string> {
 
 /** The parsed `dockerConfigJson` output. */
 export function parseDockerConfig(json: unknown): {
-  auths: Record<string, { username: string; password: string; auth: string }>;
+  auths: Record<string, { registrytoken: string }>;
 } {
   return JSON.parse(String(json));
 }

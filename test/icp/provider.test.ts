@@ -60,15 +60,12 @@ describe("create", () => {
     });
     const token = String(outs.token);
     const claims = await emu.icp.verifyRegistryToken(token);
-    expect(claims).toMatchObject({ sub: "admin", aud: "", access: null });
+    // service=token-service even without a scope: a registry refuses any other audience.
+    expect(claims).toMatchObject({ sub: "admin", aud: "token-service", access: null });
+    expect(outs.service).toBe("token-service");
+    expect(stored).not.toHaveProperty("service");
     expect(parseDockerConfig(outs.dockerConfigJson)).toEqual({
-      auths: {
-        "127.0.0.1:8500": {
-          username: "admin",
-          password: token,
-          auth: Buffer.from(`admin:${token}`).toString("base64"),
-        },
-      },
+      auths: { "127.0.0.1:8500": { registrytoken: token } },
     });
     expect(notices).toEqual([]);
   });
@@ -96,7 +93,16 @@ describe("create", () => {
     ]);
   });
 
-  it("with idToken only: the registry token call alone, and the Docker user is the ID token's sub", async () => {
+  it("another service: sent with and without a scope, and it becomes the token's aud", async () => {
+    for (const scope of [undefined, "repository:ns/app:pull"]) {
+      const { outs, stored } = await create({ ...passwordInputs(emu), service: "my-registry", scope });
+      const claims = await emu.icp.verifyRegistryToken(String(outs.token));
+      expect(claims.aud).toBe("my-registry");
+      expect(stored.service).toBe("my-registry");
+    }
+  });
+
+  it("with idToken only: the registry token call alone, as the ID token's sub", async () => {
     const idToken = await mintIdToken(emu);
     emu.clearRequests();
     const { outs } = await create({ clusterUrl: emu.url, idToken, caCertificate: emu.caCertificate });
@@ -105,9 +111,7 @@ describe("create", () => {
     const token = String(outs.token);
     await expect(emu.icp.verifyRegistryToken(token)).resolves.toMatchObject({ sub: "admin" });
     expect(parseDockerConfig(outs.dockerConfigJson).auths["127.0.0.1:8500"]).toEqual({
-      username: "admin",
-      password: token,
-      auth: Buffer.from(`admin:${token}`).toString("base64"),
+      registrytoken: token,
     });
   });
 
@@ -234,7 +238,9 @@ describe("the rotation model", () => {
       rotatesAt: "2030-01-01T00:51:00.000Z",
     });
     await expect(emu.icp.verifyRegistryToken(String(updated.token))).resolves.toMatchObject({ sub: "admin" });
-    expect(parseDockerConfig(updated.dockerConfigJson).auths["127.0.0.1:8500"]?.password).toBe(updated.token);
+    expect(parseDockerConfig(updated.dockerConfigJson).auths["127.0.0.1:8500"]?.registrytoken).toBe(
+      updated.token,
+    );
     await expect(icpProvider.diff?.(id, stored, inputs)).resolves.toEqual({ changes: false });
   });
 
@@ -303,6 +309,25 @@ describe("read and delete call nothing", () => {
     expect(emu.requestsFor("icp")).toEqual([]);
   });
 
+  it("state of 0.1.x (no service, username/password docker config): no diff, and read rebuilds the config", async () => {
+    const { id, inputs, stored } = await create(passwordInputs(emu));
+    const token = (stored.secrets as { token: string }).token;
+    const legacyConfig = JSON.stringify({
+      auths: { "127.0.0.1:8500": { username: "admin", password: token, auth: "eA==" } },
+    });
+    const legacy = { ...stored, secrets: { token, dockerConfigJson: legacyConfig } };
+    emu.clearRequests();
+
+    await expect(icpProvider.diff?.(id, legacy, inputs)).resolves.toEqual({ changes: false });
+    const read = await icpProvider.read?.(id, legacy);
+
+    expect((read?.props as { secrets: unknown }).secrets).toEqual({
+      token,
+      dockerConfigJson: JSON.stringify({ auths: { "127.0.0.1:8500": { registrytoken: token } } }),
+    });
+    expect(emu.requestsFor("icp")).toEqual([]);
+  });
+
   it("read once expired: gone (so `up --refresh` creates it again)", async () => {
     const { id, outs } = await create(passwordInputs(emu));
     emu.clearRequests();
@@ -347,7 +372,7 @@ describe("settings from stack config and environment", () => {
     expect(inputs).toEqual({ clusterUrl: emu.url, registry: "127.0.0.1:8500" });
     const outs = presented((await icpProvider.create(inputs)).outs);
     expect(routes()).toEqual(["POST icp.identityToken 200", "GET icp.registryToken 200"]);
-    expect(parseDockerConfig(outs.dockerConfigJson).auths["127.0.0.1:8500"]?.username).toBe("admin");
+    expect(parseDockerConfig(outs.dockerConfigJson).auths["127.0.0.1:8500"]?.registrytoken).toBe(outs.token);
   });
 
   it("the environment supplies an idToken and the cluster; inputs win over config", async () => {

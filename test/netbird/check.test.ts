@@ -177,6 +177,22 @@ describe("check", () => {
     expect(emu.requestsFor("netbird")).toEqual([]);
   });
 
+  it.each([["abc"], ["0"], ["-5"], [" "]])(
+    "checks netbird:requestsPerMinute from the stack config (%j), before any request",
+    async (value) => {
+      await configureProvider(netbirdProvider, { "netbird:requestsPerMinute": value });
+      const result = await netbirdProvider.check?.({}, valid());
+      expect(result?.failures).toEqual([
+        {
+          property: "",
+          reason:
+            '"requestsPerMinute" must be a number of requests per minute above 0, such as 120 (from the stack config "netbird:requestsPerMinute")',
+        },
+      ]);
+      expect(emu.requestsFor("netbird")).toEqual([]);
+    },
+  );
+
   it("refuses a dot segment as adoptTokenId (it would be normalised away in the URL path)", async () => {
     const result = await netbirdProvider.check?.(
       {},

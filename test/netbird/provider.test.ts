@@ -109,9 +109,9 @@ function presented(outputs: Bag | undefined): Bag {
   return presentedForm(PERSONAL_ACCESS_TOKEN.storedForm, outputs ?? {});
 }
 
-/** Authenticates with a token through the API, which marks it used. */
+/** Authenticates with a token through the API, which marks it used: one request authenticated with a svc-ci token (a service user may list its own tokens). */
 async function use(token: string): Promise<number> {
-  const response = await fetch(`${emu.url}/api/users/current`, {
+  const response = await fetch(`${emu.url}/api/users/svc-ci/tokens`, {
     headers: { authorization: `Token ${token}` },
   });
   return response.status;
@@ -626,7 +626,12 @@ describe("delete", () => {
 describe("a refused admin credential is never read as 'gone'", () => {
   const refused = (source: string, status: number, action: string) =>
     `netbird: ${action} failed: the API refused the credential "apiToken" from ${source} (HTTP ${status}); ` +
-    "it was revoked, deleted or has expired: set a valid one there and run the command again (nothing was removed from the state)";
+    "it was revoked, deleted or has expired, and nothing was removed from the state. " +
+    (source.endsWith(" input")
+      ? "Set a valid one in the program and run `pulumi up` first: `pulumi refresh` and `pulumi destroy` use the inputs saved at the last `pulumi up`."
+      : source.startsWith("the environment")
+        ? "Set a valid one there and run the command again."
+        : "Set a valid one there, then run `pulumi up`, or `pulumi refresh --run-program` / `pulumi destroy --run-program`: without `--run-program` they use the configuration saved at the last `pulumi up`.");
 
   async function withRevocableAdmin(): Promise<{ outs: Bag; revoke: () => void; admin: string }> {
     const admin = await issueOutside("admin-automation", "user-admin");
@@ -685,11 +690,12 @@ describe("a refused admin credential is never read as 'gone'", () => {
 });
 
 describe("adopt", () => {
-  it("verifies and takes over an existing token without issuing one", async () => {
+  it("verifies and takes over a service user's token: it reads itself, never asks who it is", async () => {
     const existing = await issueOutside("ci-pipeline");
     emu.clearRequests();
     const { outs } = await create({ adoptTokenId: existing.id, adoptToken: existing.plain });
-    expect(routes()).toEqual(["netbird.getToken 200", "netbird.currentUser 200", "netbird.getToken 200"]);
+    // The second GET is authenticated with the adopted token; /api/users/current is 403 for service users.
+    expect(routes()).toEqual(["netbird.getToken 200", "netbird.getToken 200"]);
     expect(outs).toMatchObject({ tokenId: existing.id, token: existing.plain, lastUsed: T0.toISOString() });
     expect(outs.adoptTokenId).toBeUndefined();
     expect(outs.adoptToken).toBeUndefined();

@@ -46,6 +46,7 @@ describe("the plugin's config", () => {
       "netbirdManagementUrl",
       "netbirdApiToken",
       "netbirdCaCertificate",
+      "netbirdRequestsPerMinute",
       "gcoreApiUrl",
       "gcoreApiKey",
       "gcoreCaCertificate",

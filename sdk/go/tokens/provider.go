@@ -37,6 +37,8 @@ type Provider struct {
 	NetbirdCaCertificate pulumi.StringPtrOutput `pulumi:"netbirdCaCertificate"`
 	// NetBird management API base URL, without `/api` (default `https://api.netbird.io`). Used when a resource does not set `managementUrl`; else the environment variable `NB_MANAGEMENT_URL` is read at run time (the dynamic resources read the stack config `netbird:managementUrl` instead).
 	NetbirdManagementUrl pulumi.StringPtrOutput `pulumi:"netbirdManagementUrl"`
+	// At most this many NetBird API requests per minute per credential (default: as fast as the server allows; HTTP 429 slows the provider down on its own). Used when a resource does not set `requestsPerMinute`; else the environment variable `NB_REQUESTS_PER_MINUTE` is read at run time (the dynamic resources read the stack config `netbird:requestsPerMinute` instead).
+	NetbirdRequestsPerMinute pulumi.StringPtrOutput `pulumi:"netbirdRequestsPerMinute"`
 }
 
 // NewProvider registers a new resource with the given unique name, arguments, and options.
@@ -97,6 +99,8 @@ type providerArgs struct {
 	NetbirdCaCertificate *string `pulumi:"netbirdCaCertificate"`
 	// NetBird management API base URL, without `/api` (default `https://api.netbird.io`). Used when a resource does not set `managementUrl`; else the environment variable `NB_MANAGEMENT_URL` is read at run time (the dynamic resources read the stack config `netbird:managementUrl` instead).
 	NetbirdManagementUrl *string `pulumi:"netbirdManagementUrl"`
+	// At most this many NetBird API requests per minute per credential (default: as fast as the server allows; HTTP 429 slows the provider down on its own). Used when a resource does not set `requestsPerMinute`; else the environment variable `NB_REQUESTS_PER_MINUTE` is read at run time (the dynamic resources read the stack config `netbird:requestsPerMinute` instead).
+	NetbirdRequestsPerMinute *string `pulumi:"netbirdRequestsPerMinute"`
 }
 
 // The set of arguments for constructing a Provider resource.
@@ -123,6 +127,8 @@ type ProviderArgs struct {
 	NetbirdCaCertificate pulumi.StringPtrInput
 	// NetBird management API base URL, without `/api` (default `https://api.netbird.io`). Used when a resource does not set `managementUrl`; else the environment variable `NB_MANAGEMENT_URL` is read at run time (the dynamic resources read the stack config `netbird:managementUrl` instead).
 	NetbirdManagementUrl pulumi.StringPtrInput
+	// At most this many NetBird API requests per minute per credential (default: as fast as the server allows; HTTP 429 slows the provider down on its own). Used when a resource does not set `requestsPerMinute`; else the environment variable `NB_REQUESTS_PER_MINUTE` is read at run time (the dynamic resources read the stack config `netbird:requestsPerMinute` instead).
+	NetbirdRequestsPerMinute pulumi.StringPtrInput
 }
 
 func (ProviderArgs) ElementType() reflect.Type {
@@ -215,6 +221,11 @@ func (o ProviderOutput) NetbirdCaCertificate() pulumi.StringPtrOutput {
 // NetBird management API base URL, without `/api` (default `https://api.netbird.io`). Used when a resource does not set `managementUrl`; else the environment variable `NB_MANAGEMENT_URL` is read at run time (the dynamic resources read the stack config `netbird:managementUrl` instead).
 func (o ProviderOutput) NetbirdManagementUrl() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *Provider) pulumi.StringPtrOutput { return v.NetbirdManagementUrl }).(pulumi.StringPtrOutput)
+}
+
+// At most this many NetBird API requests per minute per credential (default: as fast as the server allows; HTTP 429 slows the provider down on its own). Used when a resource does not set `requestsPerMinute`; else the environment variable `NB_REQUESTS_PER_MINUTE` is read at run time (the dynamic resources read the stack config `netbird:requestsPerMinute` instead).
+func (o ProviderOutput) NetbirdRequestsPerMinute() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *Provider) pulumi.StringPtrOutput { return v.NetbirdRequestsPerMinute }).(pulumi.StringPtrOutput)
 }
 
 func init() {

@@ -29,7 +29,8 @@ class ProviderArgs:
                  icp_username: pulumi.Input[Optional[_builtins.str]] = None,
                  netbird_api_token: pulumi.Input[Optional[_builtins.str]] = None,
                  netbird_ca_certificate: pulumi.Input[Optional[_builtins.str]] = None,
-                 netbird_management_url: pulumi.Input[Optional[_builtins.str]] = None):
+                 netbird_management_url: pulumi.Input[Optional[_builtins.str]] = None,
+                 netbird_requests_per_minute: pulumi.Input[Optional[_builtins.str]] = None):
         """
         The set of arguments for constructing a Provider resource.
 
@@ -44,6 +45,7 @@ class ProviderArgs:
         :param pulumi.Input[_builtins.str] netbird_api_token: The NetBird credential that manages tokens: an admin's PAT or an IdP JWT. Used when a resource does not set `apiToken`; else the environment variable `NB_PAT` is read at run time (the dynamic resources read the stack config `netbird:apiToken` instead).
         :param pulumi.Input[_builtins.str] netbird_ca_certificate: PEM of the CA that signed a self-hosted NetBird management server's certificate. Used when a resource does not set `caCertificate`; else the environment variable `NB_CA_CERTIFICATE` is read at run time (the dynamic resources read the stack config `netbird:caCertificate` instead).
         :param pulumi.Input[_builtins.str] netbird_management_url: NetBird management API base URL, without `/api` (default `https://api.netbird.io`). Used when a resource does not set `managementUrl`; else the environment variable `NB_MANAGEMENT_URL` is read at run time (the dynamic resources read the stack config `netbird:managementUrl` instead).
+        :param pulumi.Input[_builtins.str] netbird_requests_per_minute: At most this many NetBird API requests per minute per credential (default: as fast as the server allows; HTTP 429 slows the provider down on its own). Used when a resource does not set `requestsPerMinute`; else the environment variable `NB_REQUESTS_PER_MINUTE` is read at run time (the dynamic resources read the stack config `netbird:requestsPerMinute` instead).
         """
         if gcore_api_key is not None:
             pulumi.set(__self__, "gcore_api_key", gcore_api_key)
@@ -67,6 +69,8 @@ class ProviderArgs:
             pulumi.set(__self__, "netbird_ca_certificate", netbird_ca_certificate)
         if netbird_management_url is not None:
             pulumi.set(__self__, "netbird_management_url", netbird_management_url)
+        if netbird_requests_per_minute is not None:
+            pulumi.set(__self__, "netbird_requests_per_minute", netbird_requests_per_minute)
 
     @_builtins.property
     @pulumi.getter(name="gcoreApiKey")
@@ -200,6 +204,18 @@ class ProviderArgs:
     def netbird_management_url(self, value: pulumi.Input[Optional[_builtins.str]]):
         pulumi.set(self, "netbird_management_url", value)
 
+    @_builtins.property
+    @pulumi.getter(name="netbirdRequestsPerMinute")
+    def netbird_requests_per_minute(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        At most this many NetBird API requests per minute per credential (default: as fast as the server allows; HTTP 429 slows the provider down on its own). Used when a resource does not set `requestsPerMinute`; else the environment variable `NB_REQUESTS_PER_MINUTE` is read at run time (the dynamic resources read the stack config `netbird:requestsPerMinute` instead).
+        """
+        return pulumi.get(self, "netbird_requests_per_minute")
+
+    @netbird_requests_per_minute.setter
+    def netbird_requests_per_minute(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "netbird_requests_per_minute", value)
+
 
 @pulumi.type_token("pulumi:providers:tokens")
 class Provider(pulumi.ProviderResource):
@@ -218,6 +234,7 @@ class Provider(pulumi.ProviderResource):
                  netbird_api_token: pulumi.Input[Optional[_builtins.str]] = None,
                  netbird_ca_certificate: pulumi.Input[Optional[_builtins.str]] = None,
                  netbird_management_url: pulumi.Input[Optional[_builtins.str]] = None,
+                 netbird_requests_per_minute: pulumi.Input[Optional[_builtins.str]] = None,
                  __props__=None):
         """
         The provider of the `tokens` package: connection settings and credentials of the APIs.
@@ -235,6 +252,7 @@ class Provider(pulumi.ProviderResource):
         :param pulumi.Input[_builtins.str] netbird_api_token: The NetBird credential that manages tokens: an admin's PAT or an IdP JWT. Used when a resource does not set `apiToken`; else the environment variable `NB_PAT` is read at run time (the dynamic resources read the stack config `netbird:apiToken` instead).
         :param pulumi.Input[_builtins.str] netbird_ca_certificate: PEM of the CA that signed a self-hosted NetBird management server's certificate. Used when a resource does not set `caCertificate`; else the environment variable `NB_CA_CERTIFICATE` is read at run time (the dynamic resources read the stack config `netbird:caCertificate` instead).
         :param pulumi.Input[_builtins.str] netbird_management_url: NetBird management API base URL, without `/api` (default `https://api.netbird.io`). Used when a resource does not set `managementUrl`; else the environment variable `NB_MANAGEMENT_URL` is read at run time (the dynamic resources read the stack config `netbird:managementUrl` instead).
+        :param pulumi.Input[_builtins.str] netbird_requests_per_minute: At most this many NetBird API requests per minute per credential (default: as fast as the server allows; HTTP 429 slows the provider down on its own). Used when a resource does not set `requestsPerMinute`; else the environment variable `NB_REQUESTS_PER_MINUTE` is read at run time (the dynamic resources read the stack config `netbird:requestsPerMinute` instead).
         """
         ...
     @overload
@@ -271,6 +289,7 @@ class Provider(pulumi.ProviderResource):
                  netbird_api_token: pulumi.Input[Optional[_builtins.str]] = None,
                  netbird_ca_certificate: pulumi.Input[Optional[_builtins.str]] = None,
                  netbird_management_url: pulumi.Input[Optional[_builtins.str]] = None,
+                 netbird_requests_per_minute: pulumi.Input[Optional[_builtins.str]] = None,
                  __props__=None):
         opts = pulumi.ResourceOptions.merge(_utilities.get_resource_opts_defaults(), opts)
         if not isinstance(opts, pulumi.ResourceOptions):
@@ -291,6 +310,7 @@ class Provider(pulumi.ProviderResource):
             __props__.__dict__["netbird_api_token"] = None if netbird_api_token is None else pulumi.Output.secret(netbird_api_token)
             __props__.__dict__["netbird_ca_certificate"] = netbird_ca_certificate
             __props__.__dict__["netbird_management_url"] = netbird_management_url
+            __props__.__dict__["netbird_requests_per_minute"] = netbird_requests_per_minute
         secret_opts = pulumi.ResourceOptions(additional_secret_outputs=["gcoreApiKey", "icpIdToken", "icpPassword", "netbirdApiToken"])
         opts = pulumi.ResourceOptions.merge(opts, secret_opts)
         super(Provider, __self__).__init__(
@@ -386,4 +406,12 @@ class Provider(pulumi.ProviderResource):
         NetBird management API base URL, without `/api` (default `https://api.netbird.io`). Used when a resource does not set `managementUrl`; else the environment variable `NB_MANAGEMENT_URL` is read at run time (the dynamic resources read the stack config `netbird:managementUrl` instead).
         """
         return pulumi.get(self, "netbird_management_url")
+
+    @_builtins.property
+    @pulumi.getter(name="netbirdRequestsPerMinute")
+    def netbird_requests_per_minute(self) -> pulumi.Output[Optional[_builtins.str]]:
+        """
+        At most this many NetBird API requests per minute per credential (default: as fast as the server allows; HTTP 429 slows the provider down on its own). Used when a resource does not set `requestsPerMinute`; else the environment variable `NB_REQUESTS_PER_MINUTE` is read at run time (the dynamic resources read the stack config `netbird:requestsPerMinute` instead).
+        """
+        return pulumi.get(self, "netbird_requests_per_minute")
 

@@ -11,7 +11,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
-// A Docker registry token (JWT, 30 minutes) from an IBM Cloud Private cluster's image-manager, and the `dockerConfigJson` document a `kubernetes.io/dockerconfigjson` Secret or `docker login` config takes.
+// A Docker registry token (JWT, 30 minutes) from an IBM Cloud Private cluster's image-manager, as a raw `token` (send it as `Authorization: Bearer`) and as `dockerConfigJson`, a Docker client config that Docker, crane and buildkit use as is. Not for Kubernetes `imagePullSecrets`: the kubelet reads only username/password credentials, which a registry JWT cannot be (README, ICP).
 //
 // With `username`/`password` it first asks the cluster's identity provider for an ID token, then gets the registry token with it; with `idToken` it only does the second call. A plain `pulumi up` before `rotatesAt` calls nothing; from `rotatesAt` on, it fetches a new token in place (the old one simply expires; nothing can revoke it). `pulumi refresh` decodes the stored token locally: once expired the resource is gone and `pulumi up --refresh` creates it again.
 //
@@ -25,7 +25,7 @@ type RegistryToken struct {
 	CaCertificate pulumi.StringPtrOutput `pulumi:"caCertificate"`
 	// The cluster endpoint used (the input, or the resolved stack config / environment value).
 	ClusterUrl pulumi.StringPtrOutput `pulumi:"clusterUrl"`
-	// `{"auths":{"<registry>":{"username","password":"<token>","auth":"<base64 user:token>"}}}` (secret): the `.dockerconfigjson` of a Kubernetes `kubernetes.io/dockerconfigjson` Secret, or a Docker config.
+	// `{"auths":{"<registry>":{"registrytoken":"<token>"}}}` (secret): a Docker client config (`$DOCKER_CONFIG/config.json`) that Docker, crane and buildkit send as `Authorization: Bearer`. The kubelet ignores `registrytoken`: do not use it for `imagePullSecrets`.
 	DockerConfigJson pulumi.StringOutput `pulumi:"dockerConfigJson"`
 	// When the token stops working (RFC 3339), from its `exp` claim.
 	ExpiresAt pulumi.StringOutput `pulumi:"expiresAt"`
@@ -47,6 +47,8 @@ type RegistryToken struct {
 	RotationTrigger pulumi.StringPtrOutput `pulumi:"rotationTrigger"`
 	// The scope asked for, if any.
 	Scope pulumi.StringPtrOutput `pulumi:"scope"`
+	// The token service name sent (the token's `aud`).
+	Service pulumi.StringOutput `pulumi:"service"`
 	// The registry JWT (secret).
 	Token pulumi.StringOutput `pulumi:"token"`
 	// The `username` input, when one was given (config and environment values are not stored).
@@ -122,8 +124,10 @@ type registryTokenArgs struct {
 	RotateBeforeMinutes *int `pulumi:"rotateBeforeMinutes"`
 	// Any string; changing it fetches a new token on the next `up` (like `keepers`).
 	RotationTrigger *string `pulumi:"rotationTrigger"`
-	// Registry scope(s) asked for (sent with `service=token-service`), in the Docker grammar `type[(class)]:name:action[,action]`, several separated by single spaces, e.g. `repository:ns/app:pull`. The name may carry a `host:port/` prefix. Default: none (the token then grants no repository access). Changing it replaces the token.
+	// Registry scope(s) asked for, in the Docker grammar `type[(class)]:name:action[,action]`, several separated by single spaces, e.g. `repository:ns/app:pull`. The name may carry a `host:port/` prefix. Default: none (the token then grants no repository access). Changing it replaces the token.
 	Scope *string `pulumi:"scope"`
+	// The token service name, sent as `service` with every request and becoming the token's `aud` claim: it must equal the `service` the registry is configured with (its 401 challenge names it), or the registry refuses the token. Default `token-service`, as ICP's image-manager uses. Changing it replaces the token.
+	Service *string `pulumi:"service"`
 	// ICP user for the OIDC password grant; give it with `password`, or give `idToken` instead. Default: stack config `icp:username`, else `ICP_USERNAME`. Changing the input replaces the token.
 	Username *string `pulumi:"username"`
 }
@@ -146,8 +150,10 @@ type RegistryTokenArgs struct {
 	RotateBeforeMinutes pulumi.IntPtrInput
 	// Any string; changing it fetches a new token on the next `up` (like `keepers`).
 	RotationTrigger pulumi.StringPtrInput
-	// Registry scope(s) asked for (sent with `service=token-service`), in the Docker grammar `type[(class)]:name:action[,action]`, several separated by single spaces, e.g. `repository:ns/app:pull`. The name may carry a `host:port/` prefix. Default: none (the token then grants no repository access). Changing it replaces the token.
+	// Registry scope(s) asked for, in the Docker grammar `type[(class)]:name:action[,action]`, several separated by single spaces, e.g. `repository:ns/app:pull`. The name may carry a `host:port/` prefix. Default: none (the token then grants no repository access). Changing it replaces the token.
 	Scope pulumi.StringPtrInput
+	// The token service name, sent as `service` with every request and becoming the token's `aud` claim: it must equal the `service` the registry is configured with (its 401 challenge names it), or the registry refuses the token. Default `token-service`, as ICP's image-manager uses. Changing it replaces the token.
+	Service pulumi.StringPtrInput
 	// ICP user for the OIDC password grant; give it with `password`, or give `idToken` instead. Default: stack config `icp:username`, else `ICP_USERNAME`. Changing the input replaces the token.
 	Username pulumi.StringPtrInput
 }
@@ -254,7 +260,7 @@ func (o RegistryTokenOutput) ClusterUrl() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *RegistryToken) pulumi.StringPtrOutput { return v.ClusterUrl }).(pulumi.StringPtrOutput)
 }
 
-// `{"auths":{"<registry>":{"username","password":"<token>","auth":"<base64 user:token>"}}}` (secret): the `.dockerconfigjson` of a Kubernetes `kubernetes.io/dockerconfigjson` Secret, or a Docker config.
+// `{"auths":{"<registry>":{"registrytoken":"<token>"}}}` (secret): a Docker client config (`$DOCKER_CONFIG/config.json`) that Docker, crane and buildkit send as `Authorization: Bearer`. The kubelet ignores `registrytoken`: do not use it for `imagePullSecrets`.
 func (o RegistryTokenOutput) DockerConfigJson() pulumi.StringOutput {
 	return o.ApplyT(func(v *RegistryToken) pulumi.StringOutput { return v.DockerConfigJson }).(pulumi.StringOutput)
 }
@@ -307,6 +313,11 @@ func (o RegistryTokenOutput) RotationTrigger() pulumi.StringPtrOutput {
 // The scope asked for, if any.
 func (o RegistryTokenOutput) Scope() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *RegistryToken) pulumi.StringPtrOutput { return v.Scope }).(pulumi.StringPtrOutput)
+}
+
+// The token service name sent (the token's `aud`).
+func (o RegistryTokenOutput) Service() pulumi.StringOutput {
+	return o.ApplyT(func(v *RegistryToken) pulumi.StringOutput { return v.Service }).(pulumi.StringOutput)
 }
 
 // The registry JWT (secret).

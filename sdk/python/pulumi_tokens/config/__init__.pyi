@@ -69,3 +69,8 @@ netbirdManagementUrl: Optional[str]
 NetBird management API base URL, without `/api` (default `https://api.netbird.io`). Used when a resource does not set `managementUrl`; else the environment variable `NB_MANAGEMENT_URL` is read at run time (the dynamic resources read the stack config `netbird:managementUrl` instead).
 """
 
+netbirdRequestsPerMinute: Optional[str]
+"""
+At most this many NetBird API requests per minute per credential (default: as fast as the server allows; HTTP 429 slows the provider down on its own). Used when a resource does not set `requestsPerMinute`; else the environment variable `NB_REQUESTS_PER_MINUTE` is read at run time (the dynamic resources read the stack config `netbird:requestsPerMinute` instead).
+"""
+

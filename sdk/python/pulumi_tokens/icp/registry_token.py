@@ -29,6 +29,7 @@ class RegistryTokenArgs:
                  rotate_before_minutes: pulumi.Input[Optional[_builtins.int]] = None,
                  rotation_trigger: pulumi.Input[Optional[_builtins.str]] = None,
                  scope: pulumi.Input[Optional[_builtins.str]] = None,
+                 service: pulumi.Input[Optional[_builtins.str]] = None,
                  username: pulumi.Input[Optional[_builtins.str]] = None):
         """
         The set of arguments for constructing a RegistryToken resource.
@@ -41,7 +42,8 @@ class RegistryTokenArgs:
         :param pulumi.Input[_builtins.str] registry: The registry host the `dockerConfigJson` entry is for, `host[:port]` without scheme. Default: the cluster host on port 8500, e.g. `mycluster.icp:8500`. Changing it replaces the token.
         :param pulumi.Input[_builtins.int] rotate_before_minutes: Fetch a new token this many minutes before expiry; an integer 1-29 (tokens live 30 min). Default 5.
         :param pulumi.Input[_builtins.str] rotation_trigger: Any string; changing it fetches a new token on the next `up` (like `keepers`).
-        :param pulumi.Input[_builtins.str] scope: Registry scope(s) asked for (sent with `service=token-service`), in the Docker grammar `type[(class)]:name:action[,action]`, several separated by single spaces, e.g. `repository:ns/app:pull`. The name may carry a `host:port/` prefix. Default: none (the token then grants no repository access). Changing it replaces the token.
+        :param pulumi.Input[_builtins.str] scope: Registry scope(s) asked for, in the Docker grammar `type[(class)]:name:action[,action]`, several separated by single spaces, e.g. `repository:ns/app:pull`. The name may carry a `host:port/` prefix. Default: none (the token then grants no repository access). Changing it replaces the token.
+        :param pulumi.Input[_builtins.str] service: The token service name, sent as `service` with every request and becoming the token's `aud` claim: it must equal the `service` the registry is configured with (its 401 challenge names it), or the registry refuses the token. Default `token-service`, as ICP's image-manager uses. Changing it replaces the token.
         :param pulumi.Input[_builtins.str] username: ICP user for the OIDC password grant; give it with `password`, or give `idToken` instead. Default: stack config `icp:username`, else `ICP_USERNAME`. Changing the input replaces the token.
         """
         if ca_certificate is not None:
@@ -62,6 +64,8 @@ class RegistryTokenArgs:
             pulumi.set(__self__, "rotation_trigger", rotation_trigger)
         if scope is not None:
             pulumi.set(__self__, "scope", scope)
+        if service is not None:
+            pulumi.set(__self__, "service", service)
         if username is not None:
             pulumi.set(__self__, "username", username)
 
@@ -165,13 +169,25 @@ class RegistryTokenArgs:
     @pulumi.getter
     def scope(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        Registry scope(s) asked for (sent with `service=token-service`), in the Docker grammar `type[(class)]:name:action[,action]`, several separated by single spaces, e.g. `repository:ns/app:pull`. The name may carry a `host:port/` prefix. Default: none (the token then grants no repository access). Changing it replaces the token.
+        Registry scope(s) asked for, in the Docker grammar `type[(class)]:name:action[,action]`, several separated by single spaces, e.g. `repository:ns/app:pull`. The name may carry a `host:port/` prefix. Default: none (the token then grants no repository access). Changing it replaces the token.
         """
         return pulumi.get(self, "scope")
 
     @scope.setter
     def scope(self, value: pulumi.Input[Optional[_builtins.str]]):
         pulumi.set(self, "scope", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def service(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        The token service name, sent as `service` with every request and becoming the token's `aud` claim: it must equal the `service` the registry is configured with (its 401 challenge names it), or the registry refuses the token. Default `token-service`, as ICP's image-manager uses. Changing it replaces the token.
+        """
+        return pulumi.get(self, "service")
+
+    @service.setter
+    def service(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "service", value)
 
     @_builtins.property
     @pulumi.getter
@@ -201,10 +217,11 @@ class RegistryToken(pulumi.CustomResource):
                  rotate_before_minutes: pulumi.Input[Optional[_builtins.int]] = None,
                  rotation_trigger: pulumi.Input[Optional[_builtins.str]] = None,
                  scope: pulumi.Input[Optional[_builtins.str]] = None,
+                 service: pulumi.Input[Optional[_builtins.str]] = None,
                  username: pulumi.Input[Optional[_builtins.str]] = None,
                  __props__=None):
         """
-        A Docker registry token (JWT, 30 minutes) from an IBM Cloud Private cluster's image-manager, and the `dockerConfigJson` document a `kubernetes.io/dockerconfigjson` Secret or `docker login` config takes.
+        A Docker registry token (JWT, 30 minutes) from an IBM Cloud Private cluster's image-manager, as a raw `token` (send it as `Authorization: Bearer`) and as `dockerConfigJson`, a Docker client config that Docker, crane and buildkit use as is. Not for Kubernetes `imagePullSecrets`: the kubelet reads only username/password credentials, which a registry JWT cannot be (README, ICP).
 
         With `username`/`password` it first asks the cluster's identity provider for an ID token, then gets the registry token with it; with `idToken` it only does the second call. A plain `pulumi up` before `rotatesAt` calls nothing; from `rotatesAt` on, it fetches a new token in place (the old one simply expires; nothing can revoke it). `pulumi refresh` decodes the stored token locally: once expired the resource is gone and `pulumi up --refresh` creates it again.
 
@@ -220,7 +237,8 @@ class RegistryToken(pulumi.CustomResource):
         :param pulumi.Input[_builtins.str] registry: The registry host the `dockerConfigJson` entry is for, `host[:port]` without scheme. Default: the cluster host on port 8500, e.g. `mycluster.icp:8500`. Changing it replaces the token.
         :param pulumi.Input[_builtins.int] rotate_before_minutes: Fetch a new token this many minutes before expiry; an integer 1-29 (tokens live 30 min). Default 5.
         :param pulumi.Input[_builtins.str] rotation_trigger: Any string; changing it fetches a new token on the next `up` (like `keepers`).
-        :param pulumi.Input[_builtins.str] scope: Registry scope(s) asked for (sent with `service=token-service`), in the Docker grammar `type[(class)]:name:action[,action]`, several separated by single spaces, e.g. `repository:ns/app:pull`. The name may carry a `host:port/` prefix. Default: none (the token then grants no repository access). Changing it replaces the token.
+        :param pulumi.Input[_builtins.str] scope: Registry scope(s) asked for, in the Docker grammar `type[(class)]:name:action[,action]`, several separated by single spaces, e.g. `repository:ns/app:pull`. The name may carry a `host:port/` prefix. Default: none (the token then grants no repository access). Changing it replaces the token.
+        :param pulumi.Input[_builtins.str] service: The token service name, sent as `service` with every request and becoming the token's `aud` claim: it must equal the `service` the registry is configured with (its 401 challenge names it), or the registry refuses the token. Default `token-service`, as ICP's image-manager uses. Changing it replaces the token.
         :param pulumi.Input[_builtins.str] username: ICP user for the OIDC password grant; give it with `password`, or give `idToken` instead. Default: stack config `icp:username`, else `ICP_USERNAME`. Changing the input replaces the token.
         """
         ...
@@ -230,7 +248,7 @@ class RegistryToken(pulumi.CustomResource):
                  args: Optional[RegistryTokenArgs] = None,
                  opts: Optional[pulumi.ResourceOptions] = None):
         """
-        A Docker registry token (JWT, 30 minutes) from an IBM Cloud Private cluster's image-manager, and the `dockerConfigJson` document a `kubernetes.io/dockerconfigjson` Secret or `docker login` config takes.
+        A Docker registry token (JWT, 30 minutes) from an IBM Cloud Private cluster's image-manager, as a raw `token` (send it as `Authorization: Bearer`) and as `dockerConfigJson`, a Docker client config that Docker, crane and buildkit use as is. Not for Kubernetes `imagePullSecrets`: the kubelet reads only username/password credentials, which a registry JWT cannot be (README, ICP).
 
         With `username`/`password` it first asks the cluster's identity provider for an ID token, then gets the registry token with it; with `idToken` it only does the second call. A plain `pulumi up` before `rotatesAt` calls nothing; from `rotatesAt` on, it fetches a new token in place (the old one simply expires; nothing can revoke it). `pulumi refresh` decodes the stored token locally: once expired the resource is gone and `pulumi up --refresh` creates it again.
 
@@ -260,6 +278,7 @@ class RegistryToken(pulumi.CustomResource):
                  rotate_before_minutes: pulumi.Input[Optional[_builtins.int]] = None,
                  rotation_trigger: pulumi.Input[Optional[_builtins.str]] = None,
                  scope: pulumi.Input[Optional[_builtins.str]] = None,
+                 service: pulumi.Input[Optional[_builtins.str]] = None,
                  username: pulumi.Input[Optional[_builtins.str]] = None,
                  __props__=None):
         opts = pulumi.ResourceOptions.merge(_utilities.get_resource_opts_defaults(), opts)
@@ -279,6 +298,7 @@ class RegistryToken(pulumi.CustomResource):
             __props__.__dict__["rotate_before_minutes"] = rotate_before_minutes
             __props__.__dict__["rotation_trigger"] = rotation_trigger
             __props__.__dict__["scope"] = scope
+            __props__.__dict__["service"] = service
             __props__.__dict__["username"] = username
             __props__.__dict__["access"] = None
             __props__.__dict__["docker_config_json"] = None
@@ -324,6 +344,7 @@ class RegistryToken(pulumi.CustomResource):
         __props__.__dict__["rotates_at"] = None
         __props__.__dict__["rotation_trigger"] = None
         __props__.__dict__["scope"] = None
+        __props__.__dict__["service"] = None
         __props__.__dict__["token"] = None
         __props__.__dict__["username"] = None
         return RegistryToken(resource_name, opts=opts, __props__=__props__)
@@ -356,7 +377,7 @@ class RegistryToken(pulumi.CustomResource):
     @pulumi.getter(name="dockerConfigJson")
     def docker_config_json(self) -> pulumi.Output[_builtins.str]:
         """
-        `{"auths":{"<registry>":{"username","password":"<token>","auth":"<base64 user:token>"}}}` (secret): the `.dockerconfigjson` of a Kubernetes `kubernetes.io/dockerconfigjson` Secret, or a Docker config.
+        `{"auths":{"<registry>":{"registrytoken":"<token>"}}}` (secret): a Docker client config (`$DOCKER_CONFIG/config.json`) that Docker, crane and buildkit send as `Authorization: Bearer`. The kubelet ignores `registrytoken`: do not use it for `imagePullSecrets`.
         """
         return pulumi.get(self, "docker_config_json")
 
@@ -439,6 +460,14 @@ class RegistryToken(pulumi.CustomResource):
         The scope asked for, if any.
         """
         return pulumi.get(self, "scope")
+
+    @_builtins.property
+    @pulumi.getter
+    def service(self) -> pulumi.Output[_builtins.str]:
+        """
+        The token service name sent (the token's `aud`).
+        """
+        return pulumi.get(self, "service")
 
     @_builtins.property
     @pulumi.getter
