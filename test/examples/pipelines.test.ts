@@ -169,13 +169,15 @@ describe("the shell script", () => {
 
   it("contains the pipeline's commands", async () => {
     const text = await readFile(SCRIPT, "utf8");
-    expect(text).toContain(`if ${DRIFT} --non-interactive; then`);
-    expect(text).toContain(`step "rotate (producer)" ${ROTATE}\n`);
-    expect(text).toContain(`step "consumer" ${CONSUMER}\n`);
+    expect(text).toContain(`if run_${DRIFT}; then`);
+    expect(text).toContain("no changes were expected for preview but changes were proposed");
+    expect(text).toContain(`step "rotate (producer)" ${ROTATE} || return 1\n`);
+    expect(text).toContain(`step "consumer" ${CONSUMER} || return 1\n`);
     expect(text).toContain('exec 9>"$LOCK_FILE"\nif ! flock -n 9; then');
   });
 
-  // A stub `pulumi` logs its arguments and exits with the next code from STUB_CODES.
+  // A stub `pulumi` logs its arguments and exits with the next code from STUB_CODES; a preview with
+  // --expect-no-changes that exits 255 says what pulumi says when changes were proposed.
   async function runScript(codes: number[], env: Record<string, string> = {}) {
     const dir = await mkdtemp(join(scratch, "stub-"));
     const stub = join(dir, "pulumi");
@@ -186,7 +188,11 @@ describe("the shell script", () => {
         'echo "$*" >> "$STUB_LOG"',
         'n=$(wc -l < "$STUB_LOG")',
         'read -r -a codes <<< "$STUB_CODES"',
-        'exit "${codes[$((n - 1))]:-99}"',
+        "code=${codes[$((n - 1))]:-99}",
+        'if [ "$code" = 255 ] && [[ "$*" == *--expect-no-changes* ]]; then',
+        '  echo "error: no changes were expected for preview but changes were proposed"',
+        "fi",
+        'exit "$code"',
         "",
       ].join("\n"),
     );
@@ -234,6 +240,15 @@ describe("the shell script", () => {
     expect(result.calls).toEqual([drift, rotate]);
     expect(result.stderr).toContain(
       "rotate-tokens: pulumi-tokens rotation failed for prod / prod: rotate (producer) failed\n",
+    );
+  });
+
+  it("a drift check that fails for another reason alerts and exits 1 without rotating", async () => {
+    const result = await runScript([1]);
+    expect(result.code).toBe(1);
+    expect(result.calls).toEqual([drift]);
+    expect(result.stderr).toContain(
+      "rotate-tokens: pulumi-tokens rotation failed for prod / prod: drift check failed\n",
     );
   });
 
