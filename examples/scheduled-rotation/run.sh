@@ -114,7 +114,9 @@ rotate_once() {
 
 started=$SECONDS
 until rotate_once; do
-  if grep -q 'the stack is currently locked by' "$output"; then
+  # Locked: another run holds the stack. A 409 on writing a lock object: a gateway that keeps keys as folders
+  # (versitygw's posix backend) was removing the folder for another run's unlock at that moment.
+  if grep -qE 'the stack is currently locked by|\.pulumi/locks/.*StatusCode: 409' "$output"; then
     created=$(newest_lock)
     age=$(($(date +%s) - ${created:-$(date +%s)}))
     if [ -n "$created" ] && [ "$age" -ge "$STALE_LOCK_SECONDS" ]; then

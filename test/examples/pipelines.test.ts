@@ -131,6 +131,11 @@ describe("the GitHub Actions workflow", () => {
     expect(text).toContain("needs: [drift, rotate]");
     expect(text).toContain(`run: pulumi ${CONSUMER} --non-interactive`);
     expect(text).toContain("needs: [drift, rotate, consumer]\n    if: failure()");
+    // The S3 backend's credentials, and the by-hand removal of a killed run's locks (docs/gitops.md).
+    expect(text).toContain("AWS_SECRET_ACCESS_KEY: ${{ secrets.AWS_SECRET_ACCESS_KEY }}");
+    expect(text).toContain(
+      '        if: inputs.unlock\n        run: pulumi cancel --cwd "$PRODUCER_DIR" --stack "$PRODUCER_STACK" --yes --non-interactive\n',
+    );
   });
 });
 
@@ -165,6 +170,13 @@ describe("the shell script", () => {
     const result = await exec("shellcheck", ["-f", "gcc", broken]);
     expect(result.code).toBe(1);
     expect(result.stdout).toContain("[SC2086]");
+  });
+
+  it("run-many.sh parses and passes shellcheck when it is installed", async () => {
+    const many = join(EXAMPLE, "run-many.sh");
+    expect(await exec("bash", ["-n", many])).toEqual({ code: 0, stdout: "", stderr: "" });
+    if (await hasShellcheck())
+      expect(await exec("shellcheck", [many])).toEqual({ code: 0, stdout: "", stderr: "" });
   });
 
   it("contains the pipeline's commands", async () => {

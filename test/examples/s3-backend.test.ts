@@ -155,6 +155,8 @@ if ("skipped" in versitygw) {
 
     beforeAll(async () => {
       s3 = await S3Server.start(versitygw.binary);
+      for (const project of ["netbird-personal-access-token", "token-consumer"])
+        await s3.putDirectory(`.pulumi/locks/organization/${project}`);
       emu = await startEmulator({ now: T0 });
       // Inside the checkout (.cache is ignored), so the programs resolve `pulumi-tokens` and @pulumi/pulumi.
       await mkdir(join(ROOT, ".cache"), { recursive: true });

@@ -209,7 +209,22 @@ export class S3Server {
 
   /** Creates the bucket with one signed PUT. */
   async createBucket(): Promise<void> {
-    const url = new URL(`${this.endpoint}/${this.bucket}`);
+    await this.#put(`/${this.bucket}`, `creating bucket ${this.bucket}`);
+  }
+
+  /**
+   * Creates a directory object (`<prefix>/`, empty). versitygw's posix backend keeps a key's folders as
+   * directories and, when it deletes an object, removes the folders left empty up to the first directory
+   * object; a PUT that needs a folder another request is removing fails with 409. Pulumi deletes its lock
+   * objects, so lock writes of different stacks of one project race on `.pulumi/locks/organization/<project>`
+   * unless that folder is a directory object.
+   */
+  async putDirectory(prefix: string): Promise<void> {
+    await this.#put(`/${this.bucket}/${prefix.replace(/\/*$/, "/")}`, `creating directory ${prefix}`);
+  }
+
+  async #put(path: string, what: string): Promise<void> {
+    const url = new URL(`${this.endpoint}${path}`);
     const headers = signV4({
       method: "PUT",
       url,
@@ -217,9 +232,7 @@ export class S3Server {
       secretAccessKey: this.secretAccessKey,
     });
     const response = await fetch(url, { method: "PUT", headers, signal: AbortSignal.timeout(10_000) });
-    if (!response.ok) {
-      throw new Error(`creating bucket ${this.bucket}: HTTP ${response.status} ${await response.text()}`);
-    }
+    if (!response.ok) throw new Error(`${what}: HTTP ${response.status} ${await response.text()}`);
   }
 
   /** Stops the gateway (SIGTERM, then SIGKILL after 5 s); the directory stays for a restart. */
