@@ -8,15 +8,21 @@
  *
  * {@link installLanguageHost} writes the executable `pulumi-language-nodejs` into a bin dir to put on PATH.
  */
+import { existsSync } from "node:fs";
 import { chmod, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
-/** Writes `<binDir>/pulumi-language-nodejs`, which runs this file with the current Node. */
+/**
+ * Writes `<binDir>/pulumi-language-nodejs`, which runs this file with the checkout's Node (npm `node`, which
+ * strips TypeScript types), or the current one.
+ */
 export async function installLanguageHost(binDir: string): Promise<string> {
   const path = join(binDir, "pulumi-language-nodejs");
-  const script = `#!/bin/sh\nexec "${process.execPath}" "${fileURLToPath(import.meta.url)}" "$@"\n`;
+  const local = fileURLToPath(new URL("../../node_modules/.bin/node", import.meta.url));
+  const node = existsSync(local) ? local : process.execPath;
+  const script = `#!/bin/sh\nexec "${node}" "${fileURLToPath(import.meta.url)}" "$@"\n`;
   await writeFile(path, script);
   await chmod(path, 0o755);
   return path;
