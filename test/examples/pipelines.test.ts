@@ -131,6 +131,11 @@ describe("the GitHub Actions workflow", () => {
     expect(text).toContain("needs: [drift, rotate]");
     expect(text).toContain(`run: pulumi ${CONSUMER} --non-interactive`);
     expect(text).toContain("needs: [drift, rotate, consumer]\n    if: failure()");
+    // The S3 backend's credentials, and the by-hand removal of a killed run's locks (docs/gitops.md).
+    expect(text).toContain("AWS_SECRET_ACCESS_KEY: ${{ secrets.AWS_SECRET_ACCESS_KEY }}");
+    expect(text).toContain(
+      '        if: inputs.unlock\n        run: pulumi cancel --cwd "$PRODUCER_DIR" --stack "$PRODUCER_STACK" --yes --non-interactive\n',
+    );
   });
 });
 
@@ -167,15 +172,24 @@ describe("the shell script", () => {
     expect(result.stdout).toContain("[SC2086]");
   });
 
+  it("run-many.sh parses and passes shellcheck when it is installed", async () => {
+    const many = join(EXAMPLE, "run-many.sh");
+    expect(await exec("bash", ["-n", many])).toEqual({ code: 0, stdout: "", stderr: "" });
+    if (await hasShellcheck())
+      expect(await exec("shellcheck", [many])).toEqual({ code: 0, stdout: "", stderr: "" });
+  });
+
   it("contains the pipeline's commands", async () => {
     const text = await readFile(SCRIPT, "utf8");
-    expect(text).toContain(`if ${DRIFT} --non-interactive; then`);
-    expect(text).toContain(`step "rotate (producer)" ${ROTATE}\n`);
-    expect(text).toContain(`step "consumer" ${CONSUMER}\n`);
+    expect(text).toContain(`if run_${DRIFT}; then`);
+    expect(text).toContain("no changes were expected for preview but changes were proposed");
+    expect(text).toContain(`step "rotate (producer)" ${ROTATE} || return 1\n`);
+    expect(text).toContain(`step "consumer" ${CONSUMER} || return 1\n`);
     expect(text).toContain('exec 9>"$LOCK_FILE"\nif ! flock -n 9; then');
   });
 
-  // A stub `pulumi` logs its arguments and exits with the next code from STUB_CODES.
+  // A stub `pulumi` logs its arguments and exits with the next code from STUB_CODES; a preview with
+  // --expect-no-changes that exits 255 says what pulumi says when changes were proposed.
   async function runScript(codes: number[], env: Record<string, string> = {}) {
     const dir = await mkdtemp(join(scratch, "stub-"));
     const stub = join(dir, "pulumi");
@@ -186,7 +200,11 @@ describe("the shell script", () => {
         'echo "$*" >> "$STUB_LOG"',
         'n=$(wc -l < "$STUB_LOG")',
         'read -r -a codes <<< "$STUB_CODES"',
-        'exit "${codes[$((n - 1))]:-99}"',
+        "code=${codes[$((n - 1))]:-99}",
+        'if [ "$code" = 255 ] && [[ "$*" == *--expect-no-changes* ]]; then',
+        '  echo "error: no changes were expected for preview but changes were proposed"',
+        "fi",
+        'exit "$code"',
         "",
       ].join("\n"),
     );
@@ -234,6 +252,15 @@ describe("the shell script", () => {
     expect(result.calls).toEqual([drift, rotate]);
     expect(result.stderr).toContain(
       "rotate-tokens: pulumi-tokens rotation failed for prod / prod: rotate (producer) failed\n",
+    );
+  });
+
+  it("a drift check that fails for another reason alerts and exits 1 without rotating", async () => {
+    const result = await runScript([1]);
+    expect(result.code).toBe(1);
+    expect(result.calls).toEqual([drift]);
+    expect(result.stderr).toContain(
+      "rotate-tokens: pulumi-tokens rotation failed for prod / prod: drift check failed\n",
     );
   });
 
