@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Generates the Python and Go SDKs of the `tokens` provider plugin from its schema with the Pulumi CLI
-# (`pulumi package gen-sdk <schema> --language python|go`), into a gitignored directory, and prints
-# that directory on stdout (progress goes to stderr):
-#   <out>/python            a Python package: pip install <out>/python
-#   <out>/go/<package>      a Go module (this script writes its go.mod): require it with a
-#                           `replace <module> => <out>/go/<package>` in the program's go.mod
+# (`pulumi package gen-sdk <schema> --language python|go`), by default into sdk/, where they are
+# committed (docs/languages.md says why; test/languages/sdk.test.ts fails when they drift from the
+# schema), and prints that directory on stdout (progress goes to stderr):
+#   <out>/python            a Python package (scripts/package-python-sdk.sh builds its wheel)
+#   <out>/go/<package>      a Go module (this script writes its go.mod): users `go get` it (with a
+#                           `replace <module> => <clone>/sdk/go/<package>` until it is published)
 # Usage: scripts/gen-sdk.sh [--schema FILE] [--out DIR] [--force] [python|go]...
-#   defaults: --schema src/plugin/schema.json, --out .cache/sdk, both languages.
+#   defaults: --schema src/plugin/schema.json, --out sdk (committed: see docs/languages.md), both languages.
 # Regenerates only when the schema, the CLI version or this script changed (or with --force).
 #
 # The CLI generates an SDK through the language plugin (pulumi-language-python / pulumi-language-go)
@@ -18,7 +19,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 schema=src/plugin/schema.json
-out=.cache/sdk
+out=sdk
 force=false
 languages=()
 while [ $# -gt 0 ]; do

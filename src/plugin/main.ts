@@ -1,5 +1,6 @@
 /**
- * The entry of the `pulumi-resource-tokens` plugin (bin/pulumi-resource-tokens): the engine starts it,
+ * The entry of the `pulumi-resource-tokens` plugin (bin/pulumi-resource-tokens, and the single executable
+ * of scripts/package-plugin.sh, which bundles it as CommonJS: no top-level await): the engine starts it,
  * reads the port from its first stdout line and talks gRPC to it (src/plugin/server.ts).
  *
  * @module
@@ -13,4 +14,4 @@ process.on("unhandledRejection", (error) => {
   process.exitCode = 1;
 });
 
-await serve();
+void serve();

@@ -21,6 +21,7 @@
  * @module
  */
 import { readFileSync } from "node:fs";
+import sea from "node:sea";
 import type * as grpcTypes from "@grpc/grpc-js";
 import { TokenError } from "../errors.ts";
 import { configFailures, SECRET_SETTINGS } from "./config.ts";
@@ -35,21 +36,30 @@ type Struct = InstanceType<typeof structproto.Struct>;
 type Call = grpcTypes.ServerUnaryCall<any, any>;
 type Callback = grpcTypes.sendUnaryData<unknown>;
 
-/** This package's version (the plugin's version). */
-export const VERSION = (
-  JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }
-).version;
-
-/** The checked-in schema.json: beside this file in the sources, under src/plugin/ from dist/plugin/. */
-export function schemaText(): string {
-  for (const candidate of ["./schema.json", "../../src/plugin/schema.json"]) {
+/**
+ * A file the plugin ships: an asset of the single executable (scripts/package-plugin.sh), else read
+ * from the first of `candidates` (relative to this module) that exists.
+ */
+function shippedFile(asset: string, candidates: string[]): string {
+  if (sea.isSea()) return sea.getAsset(asset, "utf8");
+  for (const candidate of candidates) {
     try {
       return readFileSync(new URL(candidate, import.meta.url), "utf8");
     } catch {
       // try the next place
     }
   }
-  throw new Error("pulumi-resource-tokens: schema.json is missing from the package");
+  throw new Error(`pulumi-resource-tokens: ${asset} is missing from the package`);
+}
+
+/** This package's version (the plugin's version). */
+export const VERSION = (
+  JSON.parse(shippedFile("package.json", ["../../package.json"])) as { version: string }
+).version;
+
+/** The checked-in schema.json: beside this file in the sources, under src/plugin/ from dist/plugin/. */
+export function schemaText(): string {
+  return shippedFile("schema.json", ["./schema.json", "../../src/plugin/schema.json"]);
 }
 
 function toBag(struct: Struct | undefined): Bag {

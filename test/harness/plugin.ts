@@ -8,10 +8,19 @@
  * on PATH ({@link pluginEnv}: an ambient plugin) or through a project's
  * `plugins.providers: [{ name: "tokens", path: pluginDir() }]` ({@link pluginProjectSettings}).
  * The shipped `bin/pulumi-resource-tokens` runs dist/ with the `node` on PATH.
+ *
+ * {@link packagedPlugin} is the other way users get it: the tarball of scripts/package-plugin.sh (a
+ * single executable, installed with `pulumi plugin install --file`); {@link probePlugin} starts either
+ * as the engine does and measures it.
  */
+import { execFile, spawn } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { emptyproto, grpc, pluginproto, provproto, provrpc } from "../../src/plugin/wire.ts";
+
+const execFileAsync = promisify(execFile);
 
 /** The plugin's executable name. */
 export const PLUGIN_NAME = "pulumi-resource-tokens";
@@ -63,4 +72,80 @@ export function pluginEnv(base: NodeJS.ProcessEnv = process.env): { PATH: string
 /** `plugins.providers` of a Pulumi project that loads the plugin from {@link pluginDir}. */
 export function pluginProjectSettings(): { providers: { name: string; path: string }[] } {
   return { providers: [{ name: PACKAGE_NAME, path: pluginDir() }] };
+}
+
+/** The plugin tarball scripts/package-plugin.sh builds (cached by its inputs): its path. */
+export async function packagedPlugin(timeout = 600_000): Promise<string> {
+  const { stdout } = await execFileAsync("bash", [join(ROOT, "scripts", "package-plugin.sh")], {
+    cwd: ROOT,
+    timeout,
+    maxBuffer: 16 * 1024 * 1024,
+  });
+  return stdout.trim().split("\n").at(-1) ?? "";
+}
+
+/** What {@link probePlugin} saw. */
+export interface PluginProbe {
+  /** From spawn to the port on stdout, ms. */
+  portMs: number;
+  /** From spawn to the GetPluginInfo answer, ms. */
+  firstAnswerMs: number;
+  version: string;
+  schema: string;
+  /** Resident set size after the answers and a second idle, MB. */
+  idleRssMb: number;
+}
+
+/**
+ * Starts a plugin executable as the engine does (it prints its port, then serves gRPC), asks
+ * GetPluginInfo and GetSchema, measures how long the first answer took and the idle RSS, and stops it.
+ */
+export async function probePlugin(
+  command: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  timeout = 20_000,
+): Promise<PluginProbe> {
+  const started = performance.now();
+  const child = spawn(command, args, { env, stdio: ["ignore", "pipe", "pipe"] });
+  let stderr = "";
+  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+  const timer = setTimeout(() => child.kill("SIGKILL"), timeout);
+  try {
+    const port = await new Promise<string>((resolve, reject) => {
+      let stdout = "";
+      child.stdout.on("data", (chunk: Buffer) => {
+        stdout += chunk.toString();
+        if (stdout.includes("\n")) resolve(stdout.split("\n")[0]?.trim() ?? "");
+      });
+      child.on("exit", (code, signal) =>
+        reject(new Error(`${command} exited (${code ?? signal}) before printing a port: ${stderr}`)),
+      );
+      child.on("error", reject);
+    });
+    const portMs = performance.now() - started;
+    const client = new provrpc.ResourceProviderClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
+    try {
+      const info = await new Promise<InstanceType<typeof pluginproto.PluginInfo>>((resolve, reject) =>
+        client.getPluginInfo(new emptyproto.Empty(), (error, answer) =>
+          error ? reject(error) : resolve(answer),
+        ),
+      );
+      const firstAnswerMs = performance.now() - started;
+      const schema = await new Promise<string>((resolve, reject) =>
+        client.getSchema(new provproto.GetSchemaRequest(), (error, answer) =>
+          error ? reject(error) : resolve(answer.getSchema()),
+        ),
+      );
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      const status = readFileSync(`/proc/${child.pid}/status`, "utf8");
+      const rssKb = Number(/^VmRSS:\s+(\d+) kB$/m.exec(status)?.[1]);
+      return { portMs, firstAnswerMs, version: info.getVersion(), schema, idleRssMb: rssKb / 1024 };
+    } finally {
+      client.close();
+    }
+  } finally {
+    clearTimeout(timer);
+    child.kill("SIGTERM");
+  }
 }

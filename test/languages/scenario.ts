@@ -1,16 +1,20 @@
 /**
- * The scenario the Python and Go proofs share (issue #13): a program in that language declares one
- * token of each kind through the SDK generated for it, and the `tokens` provider plugin (on PATH)
- * serves them through the real engine, against the emulators (NetBird and Gcore on plain HTTP, ICP
- * over HTTPS with its generated CA, as in test/e2e). The program runs one engine operation per
- * process and prints one JSON line (step, change summary, outputs without secret values); the plain
- * secret outputs go to a 0600 file. Steps: create; plain up (no API call); the clock past every
+ * The scenario the Python and Go proofs share (issues #13, #29): a program in that language declares
+ * one token of each kind through the SDK made for it, and the `tokens` provider plugin serves them
+ * through the real engine, against the emulators (NetBird and Gcore on plain HTTP, ICP over HTTPS with
+ * its generated CA, as in test/e2e). The plugin is the packaged single executable
+ * (scripts/package-plugin.sh), installed with `pulumi plugin install --file` into the stacks'
+ * PULUMI_HOME; PATH holds only the CLI's directory (no node, no npm). The program runs one engine
+ * operation per process and prints one JSON line (step, change summary, outputs without secret
+ * values); the plain secret outputs go to a 0600 file. Steps: a preview of the new stack (no API
+ * call, no token, the issued outputs unknown); create; plain up (no API call); the clock past every
  * rotatesAt, so the preview shows three rotations with their reasons (no API call) and a plain up
- * rotates all three; every NetBird token deleted behind Pulumi's back, so
- * `up --refresh` creates it again; destroy revokes. Each step asserts the exact change summary and the
- * exact API requests; the end asserts that no credential or token was printed or stored in plain text.
+ * rotates all three; every NetBird token deleted behind Pulumi's back, so `up --refresh` creates it
+ * again; destroy revokes. Each step asserts the exact change summary and the exact API requests; the
+ * end asserts that no credential or token was printed or stored in plain text.
  */
 import { execFile } from "node:child_process";
+import { existsSync } from "node:fs";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -18,9 +22,9 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Emulator, startEmulator } from "../../src/emulator/index.ts";
 import { pulumiCommand } from "../harness/engine.ts";
-import { pluginEnv } from "../harness/plugin.ts";
+import { packagedPlugin } from "../harness/plugin.ts";
 import { findSecrets, resourcesOf } from "../harness/secrets.ts";
-import { log, type Presence } from "./toolchains.ts";
+import { guideCommands, log, type Presence } from "./toolchains.ts";
 
 const execFileAsync = promisify(execFile);
 
@@ -81,7 +85,7 @@ export interface LanguageProofOptions {
  * line and one test, named after it, that checks the toolchain really is absent.
  */
 export function describeLanguageProof(options: LanguageProofOptions): void {
-  const title = `the tokens plugin from ${options.language} (generated SDK, inline Automation API program)`;
+  const title = `the tokens plugin from ${options.language} (installed tarball and SDK, inline Automation API program)`;
   if (!options.presence.present) {
     const why = `SKIPPED: the ${options.language} proof of the tokens plugin: ${options.presence.why}`;
     // eslint-disable-next-line no-console -- a missing toolchain must be loud, not a quiet skip
@@ -124,6 +128,19 @@ export function describeLanguageProof(options: LanguageProofOptions): void {
       log(`${options.language} ready in ${((Date.now() - started) / 1000).toFixed(1)}s`);
       dir = await mkdtemp(join(tmpdir(), `pt-${options.language.toLowerCase()}-`));
       const cli = (await pulumiCommand()).command;
+      // The plugin as users install it: the packaged single executable, installed into the stacks'
+      // PULUMI_HOME by the guide's command, run in the directory holding the tarball.
+      const tarball = await packagedPlugin();
+      await execFileAsync("/bin/bash", ["-euo", "pipefail", "-c", guideCommands("plugin")], {
+        cwd: dirname(tarball),
+        env: {
+          PATH: dirname(cli),
+          HOME: dir,
+          PULUMI_HOME: join(dir, "home"),
+          PULUMI_SKIP_UPDATE_CHECK: "true",
+        },
+        timeout: 120_000,
+      });
       const config = {
         ...Object.fromEntries(Object.entries(SETTINGS).map(([key, value]) => [key, { value }])),
         "tokens:netbirdManagementUrl": { value: plain.url },
@@ -135,9 +152,10 @@ export function describeLanguageProof(options: LanguageProofOptions): void {
         "tokens:icpPassword": { value: tls.seeds.icp.password, secret: true },
         "tokens:icpCaCertificate": { value: String(tls.caCertificate) },
       };
-      // A clean environment: the credentials reach the plugin through the stack config only.
+      // A clean environment: the credentials reach the plugin through the stack config only, and PATH
+      // holds only the CLI's directory: no node, no npm, no plugin (the engine finds the installed one).
       baseEnv = {
-        PATH: pluginEnv().PATH,
+        PATH: dirname(cli),
         HOME: process.env.HOME ?? dir,
         PT_PULUMI_ROOT: dirname(dirname(cli)),
         PT_PULUMI_HOME: join(dir, "home"),
@@ -225,6 +243,19 @@ export function describeLanguageProof(options: LanguageProofOptions): void {
     const value = (result: StepResult, key: string) => result.outputs[key]?.value;
     const liveNetbird = () => plain.netbird.tokens(SETTINGS.netbirdUserId).map((token) => token.id);
     const SECRET_OUTPUTS = ["gcoreAccessToken", "gcoreRefreshToken", "icpToken", "netbirdToken"];
+    /** The stack outputs a preview cannot know: everything but `icpRegistry` (from the cluster URL). */
+    const PREVIEW_UNKNOWN_OUTPUTS = [
+      "netbirdTokenId",
+      "netbirdToken",
+      "netbirdRotatesAt",
+      "netbirdPreviousTokenId",
+      "gcoreAccessToken",
+      "gcoreRefreshToken",
+      "gcoreRotatesAt",
+      "gcoreUsername",
+      "icpToken",
+      "icpRotatesAt",
+    ];
 
     /** The tokens a step returned work at the APIs. */
     const expectWorkingTokens = async (result: StepResult) => {
@@ -244,6 +275,28 @@ export function describeLanguageProof(options: LanguageProofOptions): void {
 
     let created: StepResult;
     let rotated: StepResult;
+
+    it(
+      "0. a preview of the new stack: four creates, no API call, every issued output unknown",
+      async () => {
+        for (const entry of String(baseEnv.PATH).split(":")) {
+          for (const name of ["node", "npm", "pulumi-resource-tokens"])
+            expect(existsSync(join(entry, name))).toBe(false);
+        }
+        at(T0);
+        drain();
+        const preview = await run("preview");
+        expect(preview.changes).toEqual({ create: 4 });
+        expect(drain()).toEqual({ netbird: [], gcore: [], icp: [], other: [] });
+        expect(liveNetbird()).toEqual([]);
+        // The engine prints each stack output the preview cannot know yet as unknown.
+        for (const name of PREVIEW_UNKNOWN_OUTPUTS) {
+          expect(preview.output).toMatch(new RegExp(`^ +${name} *: \\[unknown\\]$`, "m"));
+        }
+        expect(preview.output).toMatch(/^ +icpRegistry *: "127\.0\.0\.1:8500"$/m);
+      },
+      TEST_TIMEOUT,
+    );
 
     it(
       "1. create: one token of each kind, issued at the emulators",
@@ -396,7 +449,7 @@ export function describeLanguageProof(options: LanguageProofOptions): void {
     );
 
     it("no credential or token was printed: stdout and stderr of every step", () => {
-      expect(transcript.length).toBe(12); // stdout and stderr of 6 runs
+      expect(transcript.length).toBe(14); // stdout and stderr of 7 runs
       expect(seenSecrets.size).toBeGreaterThanOrEqual(3 + 4 + 4 + 1);
       const printed = transcript.join("\n");
       // The engine's own output is in it (the programs forward it to stderr).
@@ -408,6 +461,8 @@ export function describeLanguageProof(options: LanguageProofOptions): void {
         expect(printed).toContain(type);
       }
       expect(findSecrets(printed, seenSecrets)).toEqual([]);
+      // The engine ran the installed plugin, not one found on PATH (it would say "… from $PATH").
+      expect(printed).not.toContain("from $PATH");
     });
   });
 }

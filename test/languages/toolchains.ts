@@ -1,19 +1,22 @@
 /**
- * The Python and Go toolchains of the language proofs (issue #13): whether each is present, and the
- * preparation each proof needs, done by the repo's scripts and cached across runs:
+ * The Python and Go toolchains of the language proofs (issues #13, #29): whether each is present, and
+ * the preparation each proof needs, done by the repo's scripts and cached across runs. The SDKs are the
+ * committed ones (sdk/), installed by the commands of docs/languages.md, run word for word
+ * ({@link guideCommands}):
  *
- * - Python: scripts/ensure-python.sh (a venv with PyPI `pulumi` at @pulumi/pulumi's version),
- *   scripts/gen-sdk.sh python, then the generated package installed into a directory of its own
- *   (keyed by the SDK's contents) that the program gets on PYTHONPATH.
- * - Go: scripts/gen-sdk.sh go, then scripts/ensure-go.sh (test/languages/go built once into a cached
- *   binary).
+ * - Python: scripts/ensure-python.sh (a venv with PyPI `pulumi` for building), the wheel
+ *   (scripts/package-python-sdk.sh), then the guide's commands: a fresh venv and `pip install <wheel>`
+ *   (cached by the wheel and the commands).
+ * - Go: scripts/ensure-go.sh runs the guide's `go mod edit -replace` + `go get` on a copy of
+ *   test/languages/go and builds it once into a cached binary.
+ * - Whether the SDKs can be regenerated (test/languages/sdk.test.ts): {@link sdkGeneration}.
  */
 import { execFile, execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from "node:fs";
+import { existsSync, readFileSync, realpathSync } from "node:fs";
 import { createRequire } from "node:module";
 import { homedir } from "node:os";
-import { dirname, join, relative } from "node:path";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 
@@ -41,8 +44,20 @@ const CLI = join(
   "bin",
   "pulumi",
 );
-/** Where scripts/gen-sdk.sh writes the SDKs by default (gitignored). */
-export const SDK_DIR = join(ROOT, ".cache", "sdk");
+/** The committed SDKs (scripts/gen-sdk.sh's default output). */
+export const SDK_DIR = join(ROOT, "sdk");
+/** The install guide whose commands the proofs run. */
+export const GUIDE = join(ROOT, "docs", "languages.md");
+
+/**
+ * The commands of the guide's fenced `sh` block marked `<!-- tested: <name> -->`, exactly as written.
+ */
+export function guideCommands(name: string): string {
+  const text = readFileSync(GUIDE, "utf8");
+  const match = new RegExp(`^<!-- tested: ${name} -->\\n\\n\`\`\`sh\\n([\\s\\S]*?)^\`\`\`$`, "m").exec(text);
+  if (!match?.[1]) throw new Error(`${GUIDE} has no \`sh\` block marked <!-- tested: ${name} -->`);
+  return match[1];
+}
 
 /** A toolchain that is present, or why it is not. */
 export type Presence = { present: true; version: string } | { present: false; why: string };
@@ -74,7 +89,7 @@ const atLeast = (version: number[], minimum: number[]) => {
  * Whether `pulumi package gen-sdk --language <language>` can run: a real language plugin on PATH or
  * beside the CLI, or Go to build scripts/gen-sdk.sh's codegen-only stand-in.
  */
-function sdkGeneration(language: "python" | "go"): Presence {
+export function sdkGeneration(language: "python" | "go"): Presence {
   const plugin = `pulumi-language-${language}`;
   const beside = join(dirname(realpathOrSelf(CLI)), plugin);
   if (existsSync(beside) || firstLine("sh", ["-c", `command -v ${plugin}`]) !== undefined) {
@@ -97,7 +112,7 @@ function realpathOrSelf(path: string): string {
   }
 }
 
-/** Python >= 3.10 as `python3` (or `$PYTHON`), and a way to generate the Python SDK. */
+/** Python >= 3.10 as `python3` (or `$PYTHON`). */
 export function pythonPresence(): Presence {
   const python = process.env.PYTHON ?? "python3";
   const line = firstLine(python, ["--version"]);
@@ -106,8 +121,7 @@ export function pythonPresence(): Presence {
   if (!match || !atLeast([Number(match[1]), Number(match[2])], [3, 10])) {
     return { present: false, why: `${python} is ${line}; the Python proof needs Python >= 3.10` };
   }
-  const generation = sdkGeneration("python");
-  return generation.present ? { present: true, version: line } : generation;
+  return { present: true, version: line };
 }
 
 /** The `go` command: on PATH, else Go's default install location. */
@@ -153,54 +167,65 @@ async function script(name: string, args: string[], timeout: number): Promise<st
   }
 }
 
-/** A hash of every file under `dir` (names and contents), skipping build leftovers. */
-function treeHash(dir: string): string {
-  const hash = createHash("sha256");
-  const walk = (current: string) => {
-    for (const name of readdirSync(current).sort()) {
-      if (name === "build" || name.endsWith(".egg-info") || name === "__pycache__") continue;
-      const path = join(current, name);
-      if (statSync(path).isDirectory()) walk(path);
-      else
-        hash
-          .update(`${relative(dir, path)}\0`)
-          .update(readFileSync(path))
-          .update("\0");
-    }
-  };
-  walk(dir);
-  return hash.digest("hex").slice(0, 16);
-}
-
 /** What the Python program runs with. */
 export interface PythonToolchain {
-  /** The venv's interpreter. */
+  /** The interpreter of the venv the guide's commands made, with the wheel installed. */
   python: string;
-  /** The directory holding the installed pulumi_tokens package (for PYTHONPATH). */
-  sdkPath: string;
 }
 
-/** The venv, the generated Python SDK, and that SDK installed where PYTHONPATH can reach it. */
+/**
+ * The Python SDK as users install it: the wheel of sdk/python, installed into a fresh venv by the
+ * guide's commands (run in a directory holding the wheel). `pulumi` is pinned to @pulumi/pulumi's
+ * version through PIP_CONSTRAINT, so the venv matches the CLI. Cached by the wheel and the commands.
+ */
 export async function preparePython(): Promise<PythonToolchain> {
-  const venv = await script("ensure-python.sh", [], 300_000);
-  const sdk = join(await script("gen-sdk.sh", ["python"], 600_000), "python");
-  const python = join(venv, "bin", "python");
-  // Installed, not just put on PATH: the SDK reads its own version from its package metadata.
-  const target = join(CACHE, "python-sdk", treeHash(sdk));
-  if (!existsSync(join(target, "pulumi_tokens", "__init__.py"))) {
+  const wheel = await script("package-python-sdk.sh", [], 600_000);
+  const commands = guideCommands("python");
+  const key = createHash("sha256")
+    .update(readFileSync(wheel))
+    .update(commands)
+    .update(PULUMI_VERSION)
+    .digest("hex")
+    .slice(0, 16);
+  const dir = join(CACHE, "python-user", key);
+  const python = join(dir, ".venv", "bin", "python");
+  if (!existsSync(join(dir, ".ready"))) {
     const started = Date.now();
+    const constraints = join(CACHE, "python-user", `pulumi-${PULUMI_VERSION}.txt`);
     await execFileAsync(
-      python,
-      ["-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation", "--target", target, sdk],
-      { timeout: 120_000, env: { ...process.env, PIP_DISABLE_PIP_VERSION_CHECK: "1" } },
+      "bash",
+      [
+        "-c",
+        `set -euo pipefail
+mkdir -p "$(dirname "$DIR")" && printf 'pulumi==%s\\n' "$PULUMI_VERSION" >"$PIP_CONSTRAINT"
+exec 9>"$DIR.lock" && flock 9
+[ -f "$DIR/.ready" ] && exit 0
+rm -rf "$DIR" && mkdir -p "$DIR" && cp "$WHEEL" "$DIR/" && cd "$DIR"
+${commands}
+.venv/bin/python -c 'import pulumi_tokens, pulumi.automation'
+touch .ready`,
+      ],
+      {
+        timeout: 600_000,
+        maxBuffer: 16 * 1024 * 1024,
+        env: {
+          ...process.env,
+          DIR: dir,
+          WHEEL: wheel,
+          PULUMI_VERSION,
+          PIP_CONSTRAINT: constraints,
+          PIP_DISABLE_PIP_VERSION_CHECK: "1",
+        },
+      },
     );
-    log(`pip install of the Python SDK took ${((Date.now() - started) / 1000).toFixed(1)}s`);
+    log(
+      `the guide's Python install (fresh venv, pip install of the wheel) took ${((Date.now() - started) / 1000).toFixed(1)}s`,
+    );
   }
-  return { python, sdkPath: target };
+  return { python };
 }
 
-/** The Go proof's binary, built against the generated Go SDK. */
+/** The Go proof's binary, built against the committed Go SDK, got by the guide's commands. */
 export async function prepareGo(): Promise<string> {
-  const sdk = await script("gen-sdk.sh", ["go"], 900_000);
-  return script("ensure-go.sh", [join(sdk, "go", "tokens")], 1_500_000);
+  return script("ensure-go.sh", [join(SDK_DIR, "go", "tokens")], 1_500_000);
 }

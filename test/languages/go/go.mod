@@ -123,6 +123,6 @@ require (
 	lukechampine.com/frand v1.4.2 // indirect
 )
 
-// The SDK that scripts/gen-sdk.sh generates (its default --out); scripts/ensure-go.sh points this
-// replace at the SDK it is given when it builds the program.
-replace github.com/pulumi-tokens/pulumi-tokens/sdk/go/tokens => ../../../.cache/sdk/go/tokens
+// The committed SDK (scripts/gen-sdk.sh). scripts/ensure-go.sh drops this replace and the require
+// above, and gets the SDK by the commands of docs/languages.md, as a user would.
+replace github.com/pulumi-tokens/pulumi-tokens/sdk/go/tokens => ../../../sdk/go/tokens

@@ -1,0 +1,2 @@
+// API tokens that Pulumi issues, renews, rotates and revokes: NetBird personal access tokens, Gcore user JWTs, IBM Cloud Private registry tokens.
+package tokens
