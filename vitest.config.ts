@@ -7,6 +7,7 @@ import { defineConfig } from "vitest/config";
  */
 const UNIT = [
   "test/core/**/*.test.ts",
+  "test/docs/**/*.test.ts",
   "test/emulator/**/*.test.ts",
   "test/gcore/**/*.test.ts",
   "test/icp/**/*.test.ts",

@@ -1,6 +1,6 @@
 // `npm run demo`: the top-level program (Pulumi.yaml → examples/demo/index.ts) driven through the real
 // Pulumi engine against the bundled emulators, with the clock moved forward to show rotation.
-// Inline Automation API, because the Node.js language host cannot be built here (see README, Limits).
+// Inline Automation API, because the Node.js language host cannot be built here (see CONTRIBUTING.md).
 import type { OutputMap } from "@pulumi/pulumi/automation/index.js";
 import { emulatorConfig } from "../examples/demo/emulator-config.ts";
 import { startEmulator } from "../src/emulator/index.ts";

@@ -1,7 +1,7 @@
 // A short-lived push/pull token for an IBM Cloud Private registry, renewed by plain `pulumi up` runs,
 // handed to a CI job as a Docker client config: the job writes the `dockerConfigJson` output to
 // `$DOCKER_CONFIG/config.json`, and docker, crane or buildkit send the token as a Bearer.
-// (Not for Kubernetes imagePullSecrets: the kubelet cannot use a registry JWT; see the README.)
+// (Not for Kubernetes imagePullSecrets: the kubelet cannot use a registry JWT; see docs/registry-clients.md.)
 // Settings: `scope` (default repository:ns/app:pull), `service`, `registry`, `rotateBeforeMinutes`; the
 // provider reads icp:clusterUrl, icp:username, icp:password (secret) and icp:caCertificate from the same
 // stack config.

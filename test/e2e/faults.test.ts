@@ -27,7 +27,7 @@ const FAULTS: readonly { name: string; fault: FaultKind }[] = [
   { name: "200 without the required fields", fault: { kind: "status", status: 200, body: {} } },
 ];
 
-/** What the README's Reliability table reports; filled by the scenarios below. */
+/** What docs/reliability.md's table reports; filled by the scenarios below. */
 const figures: {
   vendor: string;
   operation: string;

@@ -1,5 +1,5 @@
 // The Pulumi CLI killed (SIGKILL) while NetBird has created a token but not yet answered: after the
-// recovery the README gives (`pulumi cancel`, then one `pulumi up`), the stack converges with no
+// recovery docs/troubleshooting.md gives (`pulumi cancel`, then one `pulumi up`), the stack converges with no
 // orphaned token at the API and a usable token in state.
 import { readFile, readdir } from "node:fs/promises";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";

@@ -240,7 +240,7 @@ describe.skipIf(!tools.present)(
             pushedRaw.stdout.trim().split("@")[1],
           ]);
 
-          // 2. `dockerConfigJson` written verbatim to $DOCKER_CONFIG/config.json, as the README shows.
+          // 2. `dockerConfigJson` written verbatim to $DOCKER_CONFIG/config.json, as docs/icp.md shows.
           const pushed = await craneWith(text(created, "pushConfig"), push(tag));
           expect(pushed.code).toBe(0);
           const digest = pushed.stdout.trim().split("@")[1];

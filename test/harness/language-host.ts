@@ -1,6 +1,6 @@
 /**
  * A stand-in for Pulumi's Node.js language plugin (`pulumi-language-nodejs`), which cannot be built here (see
- * README "Limits"), so that the real CLI can run the Pulumi.yaml projects under examples/ as directory
+ * CONTRIBUTING.md), so that the real CLI can run the Pulumi.yaml projects under examples/ as directory
  * projects: `pulumi up --cwd <project>` as a pipeline runs it. It serves the Automation API's own
  * inline-program host (the `LanguageServer` that `stack.up()` runs in process) as a plugin: the engine starts
  * it, reads the port it prints, and each `Run` imports the project's entry point (Node strips the types) and
