@@ -101,7 +101,7 @@ export type FaultKind =
   /** Handle fully (state changes happen), then answer 200 with a malformed JSON body. */
   | { kind: "bad-json" };
 
-/** Injects faults by route name (see the route names in README / server.ts). */
+/** Injects faults by route name (see the route names in docs/testing.md and server.ts). */
 export interface FaultInjector {
   /** Affects the next `count` (default 1; `Infinity` allowed) requests of the route `route`. */
   inject(route: string, fault: FaultKind, count?: number): void;

@@ -238,7 +238,7 @@ function reportNarrowerAccess(scope: string | undefined, access: ResourceScope[]
  * buildkit send as `Authorization: Bearer <token>`. A JWT in `username`/`password` does not work:
  * those clients then do the token exchange themselves with Basic `user:<JWT>`, which the token
  * server refuses. Kubernetes' kubelet reads only `username`/`password`/`auth`, so no form of a
- * short-lived registry JWT serves `imagePullSecrets` (see README, ICP).
+ * short-lived registry JWT serves `imagePullSecrets` (see docs/icp.md).
  */
 export function dockerConfigJson(registry: string, token: string): string {
   return JSON.stringify({ auths: { [registry]: { registrytoken: token } } });

@@ -29,6 +29,8 @@ export interface PluginSetting {
   env: string;
   secret: boolean;
   description: string;
+  /** Whether a resource input of the same name overrides it (false for process-wide settings). */
+  resourceInput: boolean;
 }
 
 const setting = (
@@ -37,13 +39,14 @@ const setting = (
   secret: boolean,
   description: string,
   source: (property: never, input: undefined) => { configKey: string; env: string },
+  { resourceInput = true }: { resourceInput?: boolean } = {},
 ): PluginSetting => {
   const { configKey, env } = source(property as never, undefined);
   const key = `${vendor}${property[0]?.toUpperCase() ?? ""}${property.slice(1)}`;
-  return { key, vendor, property, configKey, env, secret, description };
+  return { key, vendor, property, configKey, env, secret, description, resourceInput };
 };
 
-/** Every config key, in the order of the README's configuration table. */
+/** Every config key, in the order of the configuration table in docs/configuration.md. */
 export const SETTINGS: readonly PluginSetting[] = [
   setting(
     "netbird",
@@ -72,6 +75,7 @@ export const SETTINGS: readonly PluginSetting[] = [
     false,
     "At most this many NetBird API requests per minute per credential (default: as fast as the server allows; HTTP 429 slows the provider down on its own).",
     netbirdSettings,
+    { resourceInput: false },
   ),
   setting("gcore", "apiUrl", false, "Gcore API base URL (default `https://api.gcore.com`).", gcoreSettings),
   setting(

@@ -9,7 +9,7 @@
  * - `secret: true` on the credential outputs and inputs, `willReplaceOnChanges: true` (Pulumi's name for
  *   a replace-on input) on the inputs whose change replaces the resource (`replaceOn` of the spec);
  * - descriptions from the doc comments of the resource classes (their `…Args` interface and declared
- *   outputs, the same text as the README's per-resource tables), read from the sources by the script;
+ *   outputs, the text of the per-resource tables in docs/), read from the sources by the script;
  * - provider config: one variable per setting (src/plugin/config.ts), as `config.variables` and as the
  *   provider resource's `inputProperties`.
  *
@@ -230,8 +230,11 @@ export function generateSchema(schemas: Record<string, ResourceSchemas>, sources
       {
         type: "string",
         description:
-          `${entry.description} Used when a resource does not set \`${entry.property}\`; ` +
-          `else the environment variable \`${entry.env}\` is read at run time (the dynamic resources read ` +
+          `${entry.description} ` +
+          (entry.resourceInput
+            ? `Used when a resource does not set \`${entry.property}\`; else the `
+            : "Unset, the ") +
+          `environment variable \`${entry.env}\` is read at run time (the dynamic resources read ` +
           `the stack config \`${entry.configKey}\` instead).`,
         ...(entry.secret ? { secret: true } : {}),
       },

@@ -37,7 +37,7 @@ type Provider struct {
 	NetbirdCaCertificate pulumi.StringPtrOutput `pulumi:"netbirdCaCertificate"`
 	// NetBird management API base URL, without `/api` (default `https://api.netbird.io`). Used when a resource does not set `managementUrl`; else the environment variable `NB_MANAGEMENT_URL` is read at run time (the dynamic resources read the stack config `netbird:managementUrl` instead).
 	NetbirdManagementUrl pulumi.StringPtrOutput `pulumi:"netbirdManagementUrl"`
-	// At most this many NetBird API requests per minute per credential (default: as fast as the server allows; HTTP 429 slows the provider down on its own). Used when a resource does not set `requestsPerMinute`; else the environment variable `NB_REQUESTS_PER_MINUTE` is read at run time (the dynamic resources read the stack config `netbird:requestsPerMinute` instead).
+	// At most this many NetBird API requests per minute per credential (default: as fast as the server allows; HTTP 429 slows the provider down on its own). Unset, the environment variable `NB_REQUESTS_PER_MINUTE` is read at run time (the dynamic resources read the stack config `netbird:requestsPerMinute` instead).
 	NetbirdRequestsPerMinute pulumi.StringPtrOutput `pulumi:"netbirdRequestsPerMinute"`
 }
 
@@ -99,7 +99,7 @@ type providerArgs struct {
 	NetbirdCaCertificate *string `pulumi:"netbirdCaCertificate"`
 	// NetBird management API base URL, without `/api` (default `https://api.netbird.io`). Used when a resource does not set `managementUrl`; else the environment variable `NB_MANAGEMENT_URL` is read at run time (the dynamic resources read the stack config `netbird:managementUrl` instead).
 	NetbirdManagementUrl *string `pulumi:"netbirdManagementUrl"`
-	// At most this many NetBird API requests per minute per credential (default: as fast as the server allows; HTTP 429 slows the provider down on its own). Used when a resource does not set `requestsPerMinute`; else the environment variable `NB_REQUESTS_PER_MINUTE` is read at run time (the dynamic resources read the stack config `netbird:requestsPerMinute` instead).
+	// At most this many NetBird API requests per minute per credential (default: as fast as the server allows; HTTP 429 slows the provider down on its own). Unset, the environment variable `NB_REQUESTS_PER_MINUTE` is read at run time (the dynamic resources read the stack config `netbird:requestsPerMinute` instead).
 	NetbirdRequestsPerMinute *string `pulumi:"netbirdRequestsPerMinute"`
 }
 
@@ -127,7 +127,7 @@ type ProviderArgs struct {
 	NetbirdCaCertificate pulumi.StringPtrInput
 	// NetBird management API base URL, without `/api` (default `https://api.netbird.io`). Used when a resource does not set `managementUrl`; else the environment variable `NB_MANAGEMENT_URL` is read at run time (the dynamic resources read the stack config `netbird:managementUrl` instead).
 	NetbirdManagementUrl pulumi.StringPtrInput
-	// At most this many NetBird API requests per minute per credential (default: as fast as the server allows; HTTP 429 slows the provider down on its own). Used when a resource does not set `requestsPerMinute`; else the environment variable `NB_REQUESTS_PER_MINUTE` is read at run time (the dynamic resources read the stack config `netbird:requestsPerMinute` instead).
+	// At most this many NetBird API requests per minute per credential (default: as fast as the server allows; HTTP 429 slows the provider down on its own). Unset, the environment variable `NB_REQUESTS_PER_MINUTE` is read at run time (the dynamic resources read the stack config `netbird:requestsPerMinute` instead).
 	NetbirdRequestsPerMinute pulumi.StringPtrInput
 }
 
@@ -223,7 +223,7 @@ func (o ProviderOutput) NetbirdManagementUrl() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *Provider) pulumi.StringPtrOutput { return v.NetbirdManagementUrl }).(pulumi.StringPtrOutput)
 }
 
-// At most this many NetBird API requests per minute per credential (default: as fast as the server allows; HTTP 429 slows the provider down on its own). Used when a resource does not set `requestsPerMinute`; else the environment variable `NB_REQUESTS_PER_MINUTE` is read at run time (the dynamic resources read the stack config `netbird:requestsPerMinute` instead).
+// At most this many NetBird API requests per minute per credential (default: as fast as the server allows; HTTP 429 slows the provider down on its own). Unset, the environment variable `NB_REQUESTS_PER_MINUTE` is read at run time (the dynamic resources read the stack config `netbird:requestsPerMinute` instead).
 func (o ProviderOutput) NetbirdRequestsPerMinute() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *Provider) pulumi.StringPtrOutput { return v.NetbirdRequestsPerMinute }).(pulumi.StringPtrOutput)
 }

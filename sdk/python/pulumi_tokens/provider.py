@@ -45,7 +45,7 @@ class ProviderArgs:
         :param pulumi.Input[_builtins.str] netbird_api_token: The NetBird credential that manages tokens: an admin's PAT or an IdP JWT. Used when a resource does not set `apiToken`; else the environment variable `NB_PAT` is read at run time (the dynamic resources read the stack config `netbird:apiToken` instead).
         :param pulumi.Input[_builtins.str] netbird_ca_certificate: PEM of the CA that signed a self-hosted NetBird management server's certificate. Used when a resource does not set `caCertificate`; else the environment variable `NB_CA_CERTIFICATE` is read at run time (the dynamic resources read the stack config `netbird:caCertificate` instead).
         :param pulumi.Input[_builtins.str] netbird_management_url: NetBird management API base URL, without `/api` (default `https://api.netbird.io`). Used when a resource does not set `managementUrl`; else the environment variable `NB_MANAGEMENT_URL` is read at run time (the dynamic resources read the stack config `netbird:managementUrl` instead).
-        :param pulumi.Input[_builtins.str] netbird_requests_per_minute: At most this many NetBird API requests per minute per credential (default: as fast as the server allows; HTTP 429 slows the provider down on its own). Used when a resource does not set `requestsPerMinute`; else the environment variable `NB_REQUESTS_PER_MINUTE` is read at run time (the dynamic resources read the stack config `netbird:requestsPerMinute` instead).
+        :param pulumi.Input[_builtins.str] netbird_requests_per_minute: At most this many NetBird API requests per minute per credential (default: as fast as the server allows; HTTP 429 slows the provider down on its own). Unset, the environment variable `NB_REQUESTS_PER_MINUTE` is read at run time (the dynamic resources read the stack config `netbird:requestsPerMinute` instead).
         """
         if gcore_api_key is not None:
             pulumi.set(__self__, "gcore_api_key", gcore_api_key)
@@ -208,7 +208,7 @@ class ProviderArgs:
     @pulumi.getter(name="netbirdRequestsPerMinute")
     def netbird_requests_per_minute(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        At most this many NetBird API requests per minute per credential (default: as fast as the server allows; HTTP 429 slows the provider down on its own). Used when a resource does not set `requestsPerMinute`; else the environment variable `NB_REQUESTS_PER_MINUTE` is read at run time (the dynamic resources read the stack config `netbird:requestsPerMinute` instead).
+        At most this many NetBird API requests per minute per credential (default: as fast as the server allows; HTTP 429 slows the provider down on its own). Unset, the environment variable `NB_REQUESTS_PER_MINUTE` is read at run time (the dynamic resources read the stack config `netbird:requestsPerMinute` instead).
         """
         return pulumi.get(self, "netbird_requests_per_minute")
 
@@ -252,7 +252,7 @@ class Provider(pulumi.ProviderResource):
         :param pulumi.Input[_builtins.str] netbird_api_token: The NetBird credential that manages tokens: an admin's PAT or an IdP JWT. Used when a resource does not set `apiToken`; else the environment variable `NB_PAT` is read at run time (the dynamic resources read the stack config `netbird:apiToken` instead).
         :param pulumi.Input[_builtins.str] netbird_ca_certificate: PEM of the CA that signed a self-hosted NetBird management server's certificate. Used when a resource does not set `caCertificate`; else the environment variable `NB_CA_CERTIFICATE` is read at run time (the dynamic resources read the stack config `netbird:caCertificate` instead).
         :param pulumi.Input[_builtins.str] netbird_management_url: NetBird management API base URL, without `/api` (default `https://api.netbird.io`). Used when a resource does not set `managementUrl`; else the environment variable `NB_MANAGEMENT_URL` is read at run time (the dynamic resources read the stack config `netbird:managementUrl` instead).
-        :param pulumi.Input[_builtins.str] netbird_requests_per_minute: At most this many NetBird API requests per minute per credential (default: as fast as the server allows; HTTP 429 slows the provider down on its own). Used when a resource does not set `requestsPerMinute`; else the environment variable `NB_REQUESTS_PER_MINUTE` is read at run time (the dynamic resources read the stack config `netbird:requestsPerMinute` instead).
+        :param pulumi.Input[_builtins.str] netbird_requests_per_minute: At most this many NetBird API requests per minute per credential (default: as fast as the server allows; HTTP 429 slows the provider down on its own). Unset, the environment variable `NB_REQUESTS_PER_MINUTE` is read at run time (the dynamic resources read the stack config `netbird:requestsPerMinute` instead).
         """
         ...
     @overload
@@ -411,7 +411,7 @@ class Provider(pulumi.ProviderResource):
     @pulumi.getter(name="netbirdRequestsPerMinute")
     def netbird_requests_per_minute(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        At most this many NetBird API requests per minute per credential (default: as fast as the server allows; HTTP 429 slows the provider down on its own). Used when a resource does not set `requestsPerMinute`; else the environment variable `NB_REQUESTS_PER_MINUTE` is read at run time (the dynamic resources read the stack config `netbird:requestsPerMinute` instead).
+        At most this many NetBird API requests per minute per credential (default: as fast as the server allows; HTTP 429 slows the provider down on its own). Unset, the environment variable `NB_REQUESTS_PER_MINUTE` is read at run time (the dynamic resources read the stack config `netbird:requestsPerMinute` instead).
         """
         return pulumi.get(self, "netbird_requests_per_minute")
 

@@ -11,7 +11,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
-// A Docker registry token (JWT, 30 minutes) from an IBM Cloud Private cluster's image-manager, as a raw `token` (send it as `Authorization: Bearer`) and as `dockerConfigJson`, a Docker client config that Docker, crane and buildkit use as is. Not for Kubernetes `imagePullSecrets`: the kubelet reads only username/password credentials, which a registry JWT cannot be (README, ICP).
+// A Docker registry token (JWT, 30 minutes) from an IBM Cloud Private cluster's image-manager, as a raw `token` (send it as `Authorization: Bearer`) and as `dockerConfigJson`, a Docker client config that Docker, crane and buildkit use as is. Not for Kubernetes `imagePullSecrets`: the kubelet reads only username/password credentials, which a registry JWT cannot be (docs/icp.md).
 //
 // With `username`/`password` it first asks the cluster's identity provider for an ID token, then gets the registry token with it; with `idToken` it only does the second call. A plain `pulumi up` before `rotatesAt` calls nothing; from `rotatesAt` on, it fetches a new token in place (the old one simply expires; nothing can revoke it). `pulumi refresh` decodes the stored token locally: once expired the resource is gone and `pulumi up --refresh` creates it again.
 //

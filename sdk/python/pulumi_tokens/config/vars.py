@@ -100,7 +100,7 @@ class _ExportableConfig(types.ModuleType):
     @_builtins.property
     def netbird_requests_per_minute(self) -> Optional[str]:
         """
-        At most this many NetBird API requests per minute per credential (default: as fast as the server allows; HTTP 429 slows the provider down on its own). Used when a resource does not set `requestsPerMinute`; else the environment variable `NB_REQUESTS_PER_MINUTE` is read at run time (the dynamic resources read the stack config `netbird:requestsPerMinute` instead).
+        At most this many NetBird API requests per minute per credential (default: as fast as the server allows; HTTP 429 slows the provider down on its own). Unset, the environment variable `NB_REQUESTS_PER_MINUTE` is read at run time (the dynamic resources read the stack config `netbird:requestsPerMinute` instead).
         """
         return __config__.get('netbirdRequestsPerMinute')
 
