@@ -20,10 +20,11 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Emulator, startEmulator } from "../../src/emulator/index.ts";
+import type { Emulator } from "../../src/emulator/index.ts";
 import { pulumiCommand } from "../harness/engine.ts";
 import { packagedPlugin } from "../harness/plugin.ts";
 import { findSecrets, resourcesOf } from "../harness/secrets.ts";
+import { NO_CALLS, startThreeApis, type ThreeApis } from "../harness/three-apis.ts";
 import { guideCommands, log, type Presence } from "./toolchains.ts";
 
 const execFileAsync = promisify(execFile);
@@ -105,6 +106,7 @@ export function describeLanguageProof(options: LanguageProofOptions): void {
   }
 
   describe(title, () => {
+    let apis: ThreeApis;
     let plain: Emulator; // NetBird and Gcore
     let tls: Emulator; // ICP, over HTTPS
     let program: LanguageProgram;
@@ -115,14 +117,9 @@ export function describeLanguageProof(options: LanguageProofOptions): void {
     const project = `tokens-${options.language.toLowerCase()}`;
 
     beforeAll(async () => {
-      [plain, tls] = await Promise.all([startEmulator({ now: T0 }), startEmulator({ tls: true, now: T0 })]);
-      for (const credential of [
-        plain.seeds.netbird.adminToken,
-        plain.seeds.gcore.resellerApiKey,
-        tls.seeds.icp.password,
-      ]) {
-        seenSecrets.add(credential);
-      }
+      apis = await startThreeApis(T0);
+      ({ plain, tls } = apis);
+      for (const credential of apis.credentials) seenSecrets.add(credential);
       const started = Date.now();
       program = await options.prepare();
       log(`${options.language} ready in ${((Date.now() - started) / 1000).toFixed(1)}s`);
@@ -173,40 +170,18 @@ export function describeLanguageProof(options: LanguageProofOptions): void {
     }, options.prepareTimeout);
 
     afterAll(async () => {
-      await Promise.all([plain?.close(), tls?.close()]);
+      await apis?.close();
       if (dir) await rm(dir, { recursive: true, force: true });
     });
 
-    /** Moves both emulator clocks; the program's plugin gets the same time through PULUMI_TOKENS_NOW. */
-    let now = T0;
-    const at = (when: Date) => {
-      now = when;
-      plain.clock.set(when);
-      tls.clock.set(when);
-    };
-
-    /** The requests each API received since the last call, as `route status`, and clears the logs. */
-    const drain = () => {
-      const seen = {
-        netbird: plain.requestsFor("netbird").map((entry) => `${entry.route} ${entry.status}`),
-        gcore: plain.requestsFor("gcore").map((entry) => `${entry.route} ${entry.status}`),
-        icp: tls.requestsFor("icp").map((entry) => `${entry.method} ${entry.route} ${entry.status}`),
-        other: [...plain.requests, ...tls.requests]
-          .filter((entry) => entry.vendor === "unknown")
-          .map((entry) => `${entry.method} ${entry.path} ${entry.status}`),
-      };
-      expect(tls.requests.filter((entry) => entry.vendor !== "icp")).toEqual([]);
-      expect(plain.requestsFor("icp")).toEqual([]);
-      plain.clearRequests();
-      tls.clearRequests();
-      return seen;
-    };
+    const at = (when: Date) => apis.at(when);
+    const drain = () => apis.drain();
 
     const run = async (step: Step): Promise<StepResult> => {
       const env: Record<string, string> = {
         ...baseEnv,
         ...program.env,
-        PULUMI_TOKENS_NOW: now.toISOString(),
+        PULUMI_TOKENS_NOW: apis.now().toISOString(),
       };
       let stdout: string;
       let stderr: string;
@@ -287,7 +262,7 @@ export function describeLanguageProof(options: LanguageProofOptions): void {
         drain();
         const preview = await run("preview");
         expect(preview.changes).toEqual({ create: 4 });
-        expect(drain()).toEqual({ netbird: [], gcore: [], icp: [], other: [] });
+        expect(drain()).toEqual(NO_CALLS);
         expect(liveNetbird()).toEqual([]);
         // The engine prints each stack output the preview cannot know yet as unknown.
         for (const name of PREVIEW_UNKNOWN_OUTPUTS) {
@@ -328,7 +303,7 @@ export function describeLanguageProof(options: LanguageProofOptions): void {
         at(minutes(10));
         const same = await run("up");
         expect(same.changes).toEqual({ same: 4 });
-        expect(drain()).toEqual({ netbird: [], gcore: [], icp: [], other: [] });
+        expect(drain()).toEqual(NO_CALLS);
         expect(same.secrets).toEqual(created.secrets);
         expect(value(same, "netbirdTokenId")).toBe(value(created, "netbirdTokenId"));
       },
@@ -342,7 +317,7 @@ export function describeLanguageProof(options: LanguageProofOptions): void {
         // The preview shows each rotation with the changing outputs and the reason, and calls no API.
         const preview = await run("preview");
         expect(preview.changes).toEqual({ same: 1, update: 3 });
-        expect(drain()).toEqual({ netbird: [], gcore: [], icp: [], other: [] });
+        expect(drain()).toEqual(NO_CALLS);
         for (const line of [
           "~  tokens:netbird:PersonalAccessToken ci update [diff: ~expiresAt,rotatesAt,token,tokenId]",
           "pulumi-tokens: netbird: svc-ci/ci-pipeline: rotating: rotatesAt 2030-01-01T00:14:24.000Z has passed",
