@@ -2,8 +2,9 @@
  * Pulumi YAML programs run the way users run them (issue #29): the real `pulumi` CLI in a copy of
  * examples/yaml (a directory project, `runtime: yaml`, an explicit `pulumi:providers:tokens` and one
  * token of each kind), with the real YAML language host (`pulumi-language-yaml` v1.25.0, built by
- * scripts/ensure-yaml.sh) and the tokens plugin loaded through the project's `plugins.providers`,
- * against the emulators (NetBird and Gcore on plain HTTP, ICP over HTTPS with its generated CA).
+ * scripts/ensure-yaml.sh) and the tokens plugin as users install it (the packaged single executable,
+ * installed by docs/languages.md's command; the projects' `plugins.providers` block, which points at a
+ * clone's npm bin, is left out of the test's copies; no node or npm on PATH), against the emulators (NetBird and Gcore on plain HTTP, ICP over HTTPS with its generated CA).
  *
  * Steps, each asserting the exact change summary and the exact API requests: a preview of the new
  * stack (no API call, outputs unknown); `pulumi up` (which previews first: each token issued once);
@@ -23,10 +24,12 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Emulator, startEmulator } from "../../src/emulator/index.ts";
+import type { Emulator } from "../../src/emulator/index.ts";
 import { pulumiCommand } from "../harness/engine.ts";
-import { pluginDir } from "../harness/plugin.ts";
+import { packagedPlugin } from "../harness/plugin.ts";
 import { findSecrets, resourcesOf } from "../harness/secrets.ts";
+import { NO_CALLS, startThreeApis, type ThreeApis } from "../harness/three-apis.ts";
+import { guideCommands } from "../languages/toolchains.ts";
 
 const execFileAsync = promisify(execFile);
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
@@ -39,8 +42,8 @@ const COMMAND_TIMEOUT = 90_000;
 const TEST_TIMEOUT = 150_000;
 /** scripts/ensure-yaml.sh: seconds when built, about 6 min cold on 2 free cores. */
 const BUILD_TIMEOUT = 1_500_000;
-/** The plugin path the examples' Pulumi.yaml name (this clone's npm bin), replaced in the test's copies. */
-const EXAMPLE_PLUGIN_PATH = "      path: ../../bin\n";
+/** The block loading a clone's npm bin that the examples' Pulumi.yaml hold, left out of the test's copies. */
+const EXAMPLE_PLUGIN_BLOCK = "plugins:\n  providers:\n    - name: tokens\n      path: ../../bin\n";
 
 /** The program settings of examples/yaml, as `pulumi config set` takes them. */
 const SETTINGS = {
@@ -124,6 +127,7 @@ if (!presence.present) {
   });
 } else {
   describe(TITLE, () => {
+    let apis: ThreeApis;
     let plain: Emulator; // NetBird and Gcore
     let tls: Emulator; // ICP, over HTTPS
     let dir: string;
@@ -147,22 +151,28 @@ if (!presence.present) {
       // eslint-disable-next-line no-console -- how long the (cached) host build took, which cold runs need to see
       console.info(`yaml: scripts/ensure-yaml.sh took ${((Date.now() - started) / 1000).toFixed(1)}s`);
 
-      [plain, tls] = await Promise.all([startEmulator({ now: T0 }), startEmulator({ tls: true, now: T0 })]);
-      for (const credential of [
-        plain.seeds.netbird.adminToken,
-        plain.seeds.gcore.resellerApiKey,
-        tls.seeds.icp.password,
-      ]) {
-        seenSecrets.add(credential);
-      }
+      apis = await startThreeApis(T0);
+      ({ plain, tls } = apis);
+      for (const credential of apis.credentials) seenSecrets.add(credential);
       cli = (await pulumiCommand()).command;
       dir = await mkdtemp(join(tmpdir(), "pt-yaml-"));
       await Promise.all(["home", "backend"].map((name) => mkdir(join(dir, name))));
-      // A clean environment: the CLI's directory (with the YAML host beside it) first on PATH, then the
-      // system's; the plugin comes from Pulumi.yaml only (its wrapper names this test's Node), and the
-      // credentials reach it through stack config only.
+      // The plugin as users install it, by the guide's command, into the stacks' PULUMI_HOME.
+      const tarball = await packagedPlugin();
+      await execFileAsync("/bin/bash", ["-euo", "pipefail", "-c", guideCommands("plugin")], {
+        cwd: dirname(tarball),
+        env: {
+          PATH: dirname(cli),
+          HOME: dir,
+          PULUMI_HOME: join(dir, "home"),
+          PULUMI_SKIP_UPDATE_CHECK: "true",
+        },
+        timeout: 120_000,
+      });
+      // A clean environment: PATH holds only the CLI's directory (the YAML host and converter beside it):
+      // no node, no npm, no plugin; the credentials reach the plugin through stack config only.
       env = {
-        PATH: [dirname(cli), "/usr/local/bin", "/usr/bin", "/bin"].join(":"),
+        PATH: dirname(cli),
         HOME: process.env.HOME ?? dir,
         PULUMI_HOME: join(dir, "home"),
         PULUMI_BACKEND_URL: `file://${join(dir, "backend")}`,
@@ -173,45 +183,22 @@ if (!presence.present) {
     }, BUILD_TIMEOUT + 60_000);
 
     afterAll(async () => {
-      await Promise.all([plain?.close(), tls?.close()]);
+      await apis?.close();
       if (dir) await rm(dir, { recursive: true, force: true });
     });
 
-    /** Moves both emulator clocks; the plugin gets the same time through PULUMI_TOKENS_NOW. */
-    let now = T0;
-    const at = (when: Date) => {
-      now = when;
-      plain.clock.set(when);
-      tls.clock.set(when);
-    };
+    const at = (when: Date) => apis.at(when);
+    const drain = () => apis.drain();
 
-    /** The requests each API received since the last call, as `route status`, and clears the logs. */
-    const drain = () => {
-      const seen = {
-        netbird: plain.requestsFor("netbird").map((entry) => `${entry.route} ${entry.status}`),
-        gcore: plain.requestsFor("gcore").map((entry) => `${entry.route} ${entry.status}`),
-        icp: tls.requestsFor("icp").map((entry) => `${entry.method} ${entry.route} ${entry.status}`),
-        other: [...plain.requests, ...tls.requests]
-          .filter((entry) => entry.vendor === "unknown")
-          .map((entry) => `${entry.method} ${entry.path} ${entry.status}`),
-      };
-      expect(tls.requests.filter((entry) => entry.vendor !== "icp")).toEqual([]);
-      expect(plain.requestsFor("icp")).toEqual([]);
-      plain.clearRequests();
-      tls.clearRequests();
-      return seen;
-    };
-    const NO_CALLS = { netbird: [], gcore: [], icp: [], other: [] };
-
-    /** Copies an example into the test's directory, loading this checkout's plugin instead of ../../bin. */
+    /** Copies an example into the test's directory, without the block that loads a clone's npm bin. */
     const project = async (example: string): Promise<string> => {
       const target = join(dir, example);
       await cp(join(ROOT, "examples", example), target, { recursive: true });
       const file = join(target, "Pulumi.yaml");
       const text = await readFile(file, "utf8");
       if (text.includes("plugins:")) {
-        expect(text).toContain(EXAMPLE_PLUGIN_PATH);
-        await writeFile(file, text.replace(EXAMPLE_PLUGIN_PATH, `      path: ${pluginDir()}\n`));
+        expect(text).toContain(EXAMPLE_PLUGIN_BLOCK);
+        await writeFile(file, text.replace(EXAMPLE_PLUGIN_BLOCK, ""));
       }
       return target;
     };
@@ -224,7 +211,7 @@ if (!presence.present) {
           [...args, "--non-interactive", "--color", "never"],
           {
             cwd,
-            env: { ...env, PULUMI_TOKENS_NOW: now.toISOString() },
+            env: { ...env, PULUMI_TOKENS_NOW: apis.now().toISOString() },
             timeout: COMMAND_TIMEOUT,
             maxBuffer: 64 * 1024 * 1024,
           },
