@@ -98,6 +98,7 @@ async function pack(work: string): Promise<Packed & { tarball: string }> {
     "tsconfig.build.json",
     "LICENSE",
     "README.md",
+    "docs",
     "bin",
     "src",
   ]) {
@@ -250,9 +251,11 @@ afterAll(async () => {
 });
 
 describe("the packed tarball", () => {
-  it("holds the built package, its LICENSE and README, and nothing else", async () => {
+  it("holds the built package, its LICENSE, README and user docs, and nothing else", async () => {
     const paths = packed.files.map((file) => file.path);
-    expect(paths).toEqual(expect.arrayContaining(["package.json", "LICENSE", "README.md", "dist/index.js"]));
+    expect(paths).toEqual(
+      expect.arrayContaining(["package.json", "LICENSE", "README.md", "docs/reference.md", "dist/index.js"]),
+    );
     expect(paths).toEqual(
       expect.arrayContaining([
         "dist/index.d.ts",
@@ -267,7 +270,7 @@ describe("the packed tarball", () => {
     );
     const unexpected = paths.filter(
       (path) =>
-        !/^(package\.json|LICENSE|README\.md|bin\/pulumi-resource-tokens|src\/plugin\/schema\.json|dist\/(cjs\/package\.json|(cjs\/)?[\w/-]+\.d\.ts|[\w/-]+\.js))$/.test(
+        !/^(package\.json|LICENSE|README\.md|docs\/[\w-]+\.md|bin\/pulumi-resource-tokens|src\/plugin\/schema\.json|dist\/(cjs\/package\.json|(cjs\/)?[\w/-]+\.d\.ts|[\w/-]+\.js))$/.test(
           path,
         ) || /^dist\/cjs\/.*\.js$/.test(path),
     );
