@@ -22,6 +22,9 @@ const OPT_IN = "test/**/*.optin.test.ts";
 export default defineConfig({
   test: {
     setupFiles: ["test/setup.ts"],
+    // Engine tests mostly wait on child processes (the CLI, plugins, servers, rate limits): three files
+    // at a time keep two cores busy; vitest's default (cores − 1) ran them one after another.
+    maxWorkers: 3,
     testTimeout: 30_000,
     hookTimeout: 60_000,
     projects: [
