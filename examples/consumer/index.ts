@@ -9,6 +9,9 @@ export default async () => {
   return {
     // What a deployment in this stack would hand to its workload (an env var, a Kubernetes Secret…).
     token: producer.getOutput(outputName),
-    tokenRotatesAt: producer.getOutput(`${outputName.replace(/Token$/, "")}RotatesAt`),
+    // null when the producer exports no such output (an undefined stack output only makes Pulumi warn)
+    tokenRotatesAt: producer
+      .getOutput(`${outputName.replace(/Token$/, "")}RotatesAt`)
+      .apply((at: unknown) => at ?? null),
   };
 };

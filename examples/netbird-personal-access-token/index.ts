@@ -25,10 +25,10 @@ export default async () => {
     expiresAt: pat.expiresAt,
     rotatesAt: pat.rotatesAt,
     status: pat.status,
-    previousTokenId: pat.previousTokenId,
-    // secret, still valid until the next rotation; null until the first rotation (an undefined stack
-    // output would make Pulumi warn "Undefined value (previousToken) will not show as a stack output")
-    previousToken: pat.previousToken.apply((token) => token ?? null),
-    previousExpiresAt: pat.previousExpiresAt,
+    // The previous token is null until the first rotation (an undefined stack output would make Pulumi
+    // warn "Undefined value (previousToken) will not show as a stack output").
+    previousTokenId: pat.previousTokenId.apply((id) => id ?? null),
+    previousToken: pat.previousToken.apply((token) => token ?? null), // secret, valid until the next rotation
+    previousExpiresAt: pat.previousExpiresAt.apply((at) => at ?? null),
   };
 };

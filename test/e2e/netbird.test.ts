@@ -156,7 +156,7 @@ describe("netbird.PersonalAccessToken on the real engine", () => {
       ]);
       const fifth = { id: String(out(reborn, "tokenId")), token: String(out(reborn, "token")) };
       plainTokens.add(fifth.token);
-      expect(out(reborn, "previousTokenId")).toBeUndefined();
+      expect(out(reborn, "previousTokenId")).toBeNull(); // the example exports null, not undefined
       expect(live()).toEqual([fifth.id]);
 
       // 7. no plain token at rest, and a small provider closure
