@@ -5,7 +5,8 @@
  * Route names: netbird.currentUser, netbird.listTokens, netbird.createToken, netbird.getToken,
  * netbird.deleteToken, gcore.login, gcore.refresh, gcore.userToken, gcore.getUser, gcore.usersMe,
  * gcore.clientsMe, icp.identityToken, icp.registryToken, icp.oauthToken; anything else is `unknown` (404, in the
- * shape of the vendor owning the path when it declares one, see {@link VendorHttp}).
+ * shape of the vendor owning the path when it declares one, see {@link VendorHttp}). An OPTIONS request that a
+ * vendor with `cors: "allow-all"` routes is logged under the route it reaches (a preflight with status 204).
  */
 import {
   createServer as createHttpServer,

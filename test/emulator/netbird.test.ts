@@ -425,6 +425,7 @@ describe("netbird router: unmatched routes, CORS and body size as v0.69.0 (goril
   });
 
   it("a CORS preflight on a route: 204 with rs/cors AllowAll's headers, before authentication", async () => {
+    emu.clearRequests();
     const r = await call(`${base}/api/users/svc-ci/tokens`, {
       method: "OPTIONS",
       headers: {
@@ -442,6 +443,9 @@ describe("netbird router: unmatched routes, CORS and body size as v0.69.0 (goril
     expect(r.headers.get("vary")).toBe(
       "Origin, Access-Control-Request-Method, Access-Control-Request-Headers",
     );
+    expect(emu.requests.map((e) => [e.route, e.method, e.status])).toEqual([
+      ["netbird.listTokens", "OPTIONS", 204],
+    ]);
 
     // Without an Origin, or for a method rs/cors does not allow: 204 with Vary only.
     for (const headers of [
