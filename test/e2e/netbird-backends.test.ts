@@ -84,12 +84,22 @@ describe("the PAT scenario on the real NetBird management server v0.69.0", () =>
   );
   it(
     "recovery after the admin credential from NB_PAT is revoked: set it, run refresh/destroy again",
-    onServer((b) => credentialSourceRecoveryScenario(b, "env", "nb-real-recover-env")),
+    onServer((b) => credentialSourceRecoveryScenario(b, "dynamic", "env", "nb-real-recover-env")),
     SCENARIO_MS,
   );
   it(
     "recovery after the admin credential from the apiToken input is revoked: up first, then refresh/destroy",
-    onServer((b) => credentialSourceRecoveryScenario(b, "input", "nb-real-recover-input")),
+    onServer((b) => credentialSourceRecoveryScenario(b, "dynamic", "input", "nb-real-recover-input")),
+    SCENARIO_MS,
+  );
+  it(
+    "recovery after the admin credential from NB_PAT is revoked, plugin type",
+    onServer((b) => credentialSourceRecoveryScenario(b, "plugin", "env", "nb-real-recover-env-plugin")),
+    SCENARIO_MS,
+  );
+  it(
+    "recovery after the admin credential from the apiToken input is revoked, plugin type",
+    onServer((b) => credentialSourceRecoveryScenario(b, "plugin", "input", "nb-real-recover-input-plugin")),
     SCENARIO_MS,
   );
   it(
