@@ -360,6 +360,18 @@ export function createNetbird(clock: EmulatorClock): {
       contentType: "application/json; charset=UTF-8",
       routes,
       errorBody: (status) => ({ message: reasonPhrase(status).toLowerCase(), code: status }),
+      // As gorilla/mux and net/http answer in v0.69.0: routes registered with OPTIONS behind rs/cors AllowAll,
+      // http.NotFound for anything else, and no body limit (16 MiB here only guards the tests).
+      http: {
+        pathPrefixes: ["/api/"],
+        notFound: () => ({
+          status: 404,
+          headers: { "content-type": "text/plain; charset=utf-8", "x-content-type-options": "nosniff" },
+          body: "404 page not found\n",
+        }),
+        cors: "allow-all",
+        maxBodyBytes: 16 * 1024 * 1024,
+      },
       control,
     },
     seeds: {

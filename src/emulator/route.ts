@@ -33,6 +33,37 @@ export interface Route {
   handle(request: RouteRequest): Promise<RouteResponse>;
 }
 
+/** An answer with any content type, for what a vendor's HTTP stack answers outside its routes. */
+export interface RawResponse {
+  status: number;
+  headers: Record<string, string>;
+  /** Sent as is; empty for no body. */
+  body: string;
+}
+
+/**
+ * How a vendor's HTTP stack behaves around its routes, where vendors differ. A vendor that leaves this out gets
+ * the emulator's defaults: a JSON 404 for unmatched requests, no CORS, bodies capped at {@link MAX_BODY_BYTES}.
+ */
+export interface VendorHttp {
+  /** Paths the vendor's server owns: a request under one that matches no route gets `notFound`. */
+  readonly pathPrefixes: readonly string[];
+  /** The answer to a request under `pathPrefixes` that matches no route. */
+  notFound(): RawResponse;
+  /**
+   * `allow-all`: as a Go server whose routes also accept OPTIONS, wrapped in rs/cors `AllowAll()`: OPTIONS
+   * reaches the route of its path, a preflight (OPTIONS with `Access-Control-Request-Method`) gets 204 and
+   * the CORS headers, every other answer of a route gets `Vary: Origin` (and `Access-Control-Allow-Origin: *`
+   * when the request names an origin).
+   */
+  readonly cors?: "allow-all";
+  /** Largest accepted request body; larger ones get 413. */
+  readonly maxBodyBytes?: number;
+}
+
+/** Largest accepted request body unless a vendor sets its own; larger ones get 413. */
+export const MAX_BODY_BYTES = 64 * 1024;
+
 /** One emulated vendor API. */
 export interface VendorApi<Control> {
   readonly vendor: EmulatorVendor;
@@ -41,6 +72,8 @@ export interface VendorApi<Control> {
   readonly routes: readonly Route[];
   /** The vendor's error body for a status the vendor did not produce itself (faults, 413, 500). */
   errorBody(status: number, route: string): unknown;
+  /** Behaviour around the routes (unmatched requests, CORS, body size); omitted: the emulator's defaults. */
+  readonly http?: VendorHttp;
   readonly control: Control;
 }
 

@@ -4,7 +4,9 @@
  *
  * Route names: netbird.currentUser, netbird.listTokens, netbird.createToken, netbird.getToken,
  * netbird.deleteToken, gcore.login, gcore.refresh, gcore.userToken, gcore.getUser, gcore.usersMe,
- * gcore.clientsMe, icp.identityToken, icp.registryToken, icp.oauthToken; anything else is `unknown` (404).
+ * gcore.clientsMe, icp.identityToken, icp.registryToken, icp.oauthToken; anything else is `unknown` (404, in the
+ * shape of the vendor owning the path when it declares one, see {@link VendorHttp}). An OPTIONS request that a
+ * vendor with `cors: "allow-all"` routes is logged under the route it reaches (a preflight with status 204).
  */
 import {
   createServer as createHttpServer,
@@ -20,12 +22,18 @@ import { createFaultQueue } from "./faults.ts";
 import { createGcore } from "./gcore.ts";
 import { createIcp } from "./icp.ts";
 import { createNetbird } from "./netbird.ts";
-import type { Route, RouteResponse, VendorApi } from "./route.ts";
+import {
+  MAX_BODY_BYTES,
+  type RawResponse,
+  type Route,
+  type RouteResponse,
+  type VendorApi,
+  type VendorHttp,
+} from "./route.ts";
 import { generateCertificateAuthority, issueServerCertificate } from "./tls.ts";
 import type { Emulator, EmulatorOptions, RequestLogEntry } from "./types.ts";
 
-/** Largest accepted request body; larger ones get 413. */
-export const MAX_BODY_BYTES = 64 * 1024;
+export { MAX_BODY_BYTES } from "./route.ts";
 
 /** The body sent by a `bad-json` fault. */
 const MALFORMED_JSON = '{"truncated": [1, 2,';
@@ -49,7 +57,9 @@ function compile(apis: readonly VendorApi<unknown>[]): CompiledRoute[] {
 function match(table: readonly CompiledRoute[], method: string, path: string): Match | undefined {
   const parts = path.split("/");
   for (const { route, api, segments } of table) {
-    if (route.method !== method || segments.length !== parts.length) continue;
+    // With `cors: "allow-all"` OPTIONS reaches the first route of its path, whatever that route's method.
+    const methodOk = route.method === method || (method === "OPTIONS" && api.http?.cors === "allow-all");
+    if (!methodOk || segments.length !== parts.length) continue;
     const params: Record<string, string> = {};
     const ok = segments.every((segment, i) => {
       const part = parts[i] ?? "";
@@ -65,6 +75,11 @@ function match(table: readonly CompiledRoute[], method: string, path: string): M
     if (ok) return { route, api, params };
   }
   return undefined;
+}
+
+/** A CORS preflight: OPTIONS naming the method it asks for. */
+function isPreflight(req: IncomingMessage, method: string): boolean {
+  return method === "OPTIONS" && Boolean(req.headers["access-control-request-method"]);
 }
 
 /** Reads the body up to `limit` bytes; "too-large" beyond it, "aborted" if the client went away. */
@@ -86,16 +101,66 @@ async function readBody(req: IncomingMessage, limit: number): Promise<Buffer | "
   return Buffer.concat(chunks);
 }
 
-function send(res: ServerResponse, contentType: string, response: RouteResponse, raw?: string): number {
+function send(
+  res: ServerResponse,
+  contentType: string,
+  response: RouteResponse,
+  raw?: string,
+  extraHeaders: Record<string, string> = {},
+): number {
   const payload = raw ?? JSON.stringify(response.json);
-  if (res.destroyed || res.headersSent) return 0;
-  res.writeHead(response.status, {
-    ...response.headers,
-    "content-type": contentType,
-    "content-length": Buffer.byteLength(payload),
+  return sendRaw(res, {
+    status: response.status,
+    headers: { ...extraHeaders, ...response.headers, "content-type": contentType },
+    body: payload,
   });
-  res.end(payload);
+}
+
+function sendRaw(res: ServerResponse, response: RawResponse): number {
+  if (res.destroyed || res.headersSent) return 0;
+  const length = response.status === 204 ? {} : { "content-length": Buffer.byteLength(response.body) };
+  res.writeHead(response.status, { ...response.headers, ...length });
+  res.end(response.status === 204 ? undefined : response.body);
   return response.status;
+}
+
+/** The methods rs/cors `AllowAll()` allows (OPTIONS is always allowed). */
+const CORS_METHODS = new Set(["HEAD", "GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]);
+
+/** rs/cors v1.8 `handlePreflight` with `AllowAll()`, then its 204. */
+function preflight(req: IncomingMessage): RawResponse {
+  const headers: Record<string, string> = {
+    vary: "Origin, Access-Control-Request-Method, Access-Control-Request-Headers",
+  };
+  const method = (req.headers["access-control-request-method"] ?? "").toUpperCase();
+  if (req.headers.origin && CORS_METHODS.has(method)) {
+    headers["access-control-allow-origin"] = "*";
+    headers["access-control-allow-methods"] = method;
+    const requested = canonicalHeaderList(req.headers["access-control-request-headers"] ?? "");
+    if (requested !== "") headers["access-control-allow-headers"] = requested;
+  }
+  return { status: 204, headers, body: "" };
+}
+
+/** rs/cors `parseHeaderList`: names split on commas and spaces, in Go's canonical case, joined by ", ". */
+function canonicalHeaderList(list: string): string {
+  return list
+    .split(/[ ,]/)
+    .map((name) =>
+      name
+        .replace(/[^A-Za-z0-9_.-]/g, "")
+        .toLowerCase()
+        .replace(/(^|[-_])([a-z])/g, (_all, dash: string, letter: string) => dash + letter.toUpperCase()),
+    )
+    .filter((name) => name !== "")
+    .join(", ");
+}
+
+/** rs/cors v1.8 `handleActualRequest` with `AllowAll()`. */
+function corsHeaders(req: IncomingMessage, method: string): Record<string, string> {
+  return req.headers.origin && CORS_METHODS.has(method)
+    ? { vary: "Origin", "access-control-allow-origin": "*" }
+    : { vary: "Origin" };
 }
 
 /**
@@ -124,6 +189,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     const url = new URL(`http://emulator${req.url?.startsWith("/") ? req.url : "/"}`);
     const path = url.pathname;
     const found = match(table, method, path);
+    const http: VendorHttp | undefined =
+      found?.api.http ?? apis.find((api) => api.http?.pathPrefixes.some((p) => path.startsWith(p)))?.http;
+    const cors = found !== undefined && http?.cors === "allow-all" ? corsHeaders(req, method) : {};
     const entry: RequestLogEntry = {
       vendor: found?.api.vendor ?? "unknown",
       route: found?.route.name ?? "unknown",
@@ -133,6 +201,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       at: clock.now().toISOString(),
     };
     log.push(entry);
+    if (found !== undefined && http?.cors === "allow-all" && isPreflight(req, method)) {
+      entry.status = sendRaw(res, preflight(req));
+      return;
+    }
     const contentType = found?.api.contentType ?? "application/json";
     const errorBody = (status: number): unknown =>
       found === undefined
@@ -151,14 +223,16 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         return; // the emulator is closing
       }
     }
-    const body = await readBody(req, MAX_BODY_BYTES);
+    const body = await readBody(req, http?.maxBodyBytes ?? MAX_BODY_BYTES);
     if (body === "aborted") return;
     if (body === "too-large") {
-      entry.status = send(res, contentType, {
-        status: 413,
-        json: errorBody(413),
-        headers: { connection: "close" },
-      });
+      entry.status = send(
+        res,
+        contentType,
+        { status: 413, json: errorBody(413), headers: { connection: "close" } },
+        undefined,
+        cors,
+      );
       return;
     }
     if (fault?.kind === "status") {
@@ -169,11 +243,16 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         res,
         contentType,
         headers === undefined ? { status: fault.status, json } : { status: fault.status, json, headers },
+        undefined,
+        cors,
       );
       return;
     }
     if (found === undefined) {
-      entry.status = send(res, contentType, { status: 404, json: errorBody(404) });
+      entry.status =
+        http === undefined
+          ? send(res, contentType, { status: 404, json: errorBody(404) })
+          : sendRaw(res, http.notFound());
       return;
     }
     let response: RouteResponse;
@@ -203,8 +282,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     }
     entry.status =
       fault?.kind === "bad-json"
-        ? send(res, contentType, { status: 200, json: undefined }, MALFORMED_JSON)
-        : send(res, contentType, response);
+        ? send(res, contentType, { status: 200, json: undefined }, MALFORMED_JSON, cors)
+        : send(res, contentType, response, undefined, cors);
   }
 
   const onRequest = (req: IncomingMessage, res: ServerResponse) => {

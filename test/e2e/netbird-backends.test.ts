@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type NetbirdServer, netbirdBinary, startNetbirdServer } from "../harness/netbird-server.ts";
 import {
   adoptionScenario,
+  credentialSourceRecoveryScenario,
   emulatorBackend,
   lifecycleScenario,
   type PatBackend,
@@ -74,6 +75,31 @@ describe("the PAT scenario on the real NetBird management server v0.69.0", () =>
   it(
     "adoption, dynamic resource",
     onServer((b) => adoptionScenario(b, "dynamic", "nb-real-adopt")),
+    SCENARIO_MS,
+  );
+  it(
+    "adoption, plugin type tokens:netbird:PersonalAccessToken",
+    onServer((b) => adoptionScenario(b, "plugin", "nb-real-adopt-plugin")),
+    SCENARIO_MS,
+  );
+  it(
+    "recovery after the admin credential from NB_PAT is revoked: set it, run refresh/destroy again",
+    onServer((b) => credentialSourceRecoveryScenario(b, "dynamic", "env", "nb-real-recover-env")),
+    SCENARIO_MS,
+  );
+  it(
+    "recovery after the admin credential from the apiToken input is revoked: up first, then refresh/destroy",
+    onServer((b) => credentialSourceRecoveryScenario(b, "dynamic", "input", "nb-real-recover-input")),
+    SCENARIO_MS,
+  );
+  it(
+    "recovery after the admin credential from NB_PAT is revoked, plugin type",
+    onServer((b) => credentialSourceRecoveryScenario(b, "plugin", "env", "nb-real-recover-env-plugin")),
+    SCENARIO_MS,
+  );
+  it(
+    "recovery after the admin credential from the apiToken input is revoked, plugin type",
+    onServer((b) => credentialSourceRecoveryScenario(b, "plugin", "input", "nb-real-recover-input-plugin")),
     SCENARIO_MS,
   );
   it(

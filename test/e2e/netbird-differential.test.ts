@@ -280,10 +280,49 @@ const CORPUS: Probe[] = [
     headers: () => ({ origin: "https://app.example", "access-control-request-method": "POST" }),
   },
   { name: "unknown API path", method: "GET", path: () => "/api/nothing-here", headers: admin },
+  { name: "path outside the API", method: "GET", path: () => "/nothing-here", headers: admin },
+  // CORS (rs/cors AllowAll in front of every route)
+  {
+    name: "CORS preflight asking for headers",
+    method: "OPTIONS",
+    path: (t, f) => `${svcTokens(t)}/${f.serviceToken.id}`,
+    headers: () => ({
+      origin: "https://app.example",
+      "access-control-request-method": "delete",
+      "access-control-request-headers": "authorization, content-type,x-custom_thing",
+    }),
+  },
+  {
+    name: "CORS preflight without an Origin",
+    method: "OPTIONS",
+    path: svcTokens,
+    headers: () => ({ "access-control-request-method": "GET" }),
+  },
+  {
+    name: "CORS preflight for a method rs/cors refuses",
+    method: "OPTIONS",
+    path: svcTokens,
+    headers: () => ({ origin: "https://app.example", "access-control-request-method": "TRACE" }),
+  },
+  {
+    name: "CORS preflight on an unknown path",
+    method: "OPTIONS",
+    path: () => "/api/nothing-here",
+    headers: () => ({ origin: "https://app.example", "access-control-request-method": "GET" }),
+  },
+  {
+    name: "OPTIONS that is not a preflight reaches the route",
+    method: "OPTIONS",
+    path: svcTokens,
+    headers: admin,
+  },
+  {
+    name: "cross-origin list",
+    method: "GET",
+    path: svcTokens,
+    headers: (t) => ({ ...admin(t), origin: "https://app.example" }),
+  },
 ];
-
-const ROUTER_404 =
-  "no route matches: the real server's router answers a plain-text `404 page not found`, the emulator's router (shared by its three vendors) a JSON 404; the client reads neither";
 
 /**
  * Differences kept on purpose, by probe name: the emulator is for tests of this package, not a NetBird.
@@ -294,16 +333,12 @@ const KEPT_DIFFERENCES: Record<string, string> = {
     "the real server's User has ~20 fields (permissions, groups, last_login…); the emulator returns the ones clients read",
   "Bearer valid JWT of the admin":
     "the emulator has no identity provider: it refuses every JWT (401 token invalid)",
-  "name of 100000 characters":
-    "the emulator caps request bodies at 64 KiB (413), as a guard for tests; the real server accepts it",
-  "unknown API path": ROUTER_404,
-  "PUT on a token": ROUTER_404,
-  "PATCH on the token list": ROUTER_404,
-  "DELETE on the token list": ROUTER_404,
-  "POST on a token": ROUTER_404,
-  "CORS preflight":
-    "the real server answers preflights (204, from its CORS middleware); no client of this package sends one, and the emulator's router (shared by its three vendors) has no OPTIONS",
+  "path outside the API":
+    "the emulator serves NetBird, Gcore and ICP on one port: a path under none of their prefixes gets its own JSON 404",
 };
+
+/** The response headers compared besides the content type: CORS and content sniffing. */
+const COMPARED_HEADERS = /^(access-control-|vary$|x-content-type-options$)/;
 
 /** Shape of a body: JSON with volatile values replaced; plain text as is. */
 function shape(text: string, contentType: string, t: Target, f: Fixtures): unknown {
@@ -347,6 +382,7 @@ interface Answer {
   type: string;
   body: unknown;
   retryAfter: string | undefined;
+  headers?: Record<string, string>;
 }
 
 async function runCorpus(t: Target, f: Fixtures): Promise<Map<string, Answer>> {
@@ -369,6 +405,11 @@ async function runCorpus(t: Target, f: Fixtures): Promise<Map<string, Answer>> {
       type: reply.contentType.split(";")[0] ?? "",
       body: answer,
       retryAfter: reply.headers["retry-after"],
+      headers: Object.fromEntries(
+        Object.entries(reply.headers)
+          .filter(([key]) => COMPARED_HEADERS.test(key))
+          .sort(([a], [b]) => a.localeCompare(b)),
+      ),
     });
   }
   return answers;

@@ -8,6 +8,7 @@
  * provider's clock (`PULUMI_TOKENS_NOW`) forward; the tokens stay valid at the server (30 days).
  */
 import * as pulumi from "@pulumi/pulumi";
+import { CommandError } from "@pulumi/pulumi/automation/index.js";
 import { netbird } from "pulumi-tokens";
 import { expect } from "vitest";
 import { type Emulator, startEmulator } from "../../src/emulator/index.ts";
@@ -152,7 +153,12 @@ export interface PatArgs {
   rotationTrigger?: string;
   adoptTokenId?: string;
   adoptToken?: string;
+  /** The admin credential as a resource input (else it comes from config or `NB_PAT`). */
+  apiToken?: string;
 }
+
+/** Where the admin credential comes from: the stack config, `NB_PAT`, or the resource's `apiToken` input. */
+export type CredentialSource = "config" | "env" | "input";
 
 const PLUGIN_PAT = "tokens:netbird:PersonalAccessToken";
 
@@ -170,11 +176,13 @@ export async function openPatStack(
   front: Front,
   projectName: string,
   args: PatArgs,
+  credential: CredentialSource = "config",
 ): Promise<TestStack> {
   const program = async () => {
     const inputs = {
       ...args,
       ...(args.adoptToken === undefined ? {} : { adoptToken: pulumi.secret(args.adoptToken) }),
+      ...(args.apiToken === undefined ? {} : { apiToken: pulumi.secret(args.apiToken) }),
     };
     const pat =
       front === "dynamic"
@@ -188,22 +196,20 @@ export async function openPatStack(
       status: pat.status,
     };
   };
-  const config =
+  const [urlKey, tokenKey] =
     front === "dynamic"
-      ? {
-          "netbird:managementUrl": { value: backend.url },
-          "netbird:apiToken": { value: backend.adminToken, secret: true },
-        }
-      : {
-          "tokens:netbirdManagementUrl": { value: backend.url },
-          "tokens:netbirdApiToken": { value: backend.adminToken, secret: true },
-        };
-  return TestStack.open({
-    projectName,
-    program,
-    config,
-    ...(front === "plugin" ? { env: pluginEnv() } : {}),
-  });
+      ? ["netbird:managementUrl", "netbird:apiToken"]
+      : ["tokens:netbirdManagementUrl", "tokens:netbirdApiToken"];
+  const config = {
+    [urlKey]: { value: backend.url },
+    ...(credential === "config" ? { [tokenKey]: { value: backend.adminToken, secret: true } } : {}),
+  };
+  if (credential === "input") args.apiToken = backend.adminToken;
+  const env = {
+    ...(front === "plugin" ? pluginEnv() : {}),
+    ...(credential === "env" ? { NB_PAT: backend.adminToken } : {}),
+  };
+  return TestStack.open({ projectName, program, config, env });
 }
 
 /** Points the stack's config at a new admin credential. */
@@ -455,6 +461,132 @@ export async function recoveryScenario(
     // the last up saved the new credential: a plain destroy works
     await stack.destroy();
     expect(await backend.live(user)).toEqual([]);
+  } finally {
+    await stack.dispose();
+    for (const id of await backend.live(user).catch(() => [])) await backend.deleteToken(user, id);
+  }
+}
+
+/** The text of `refused` from `source` for `action`, as InvalidCredentialsError words it. */
+function refusedMessage(action: string, source: string, advice: string): string {
+  return (
+    `netbird: ${action} failed: the API refused the credential "apiToken" from ${source} (HTTP 404); ` +
+    `it was revoked, deleted or has expired, and nothing was removed from the state. ${advice}`
+  );
+}
+
+/**
+ * The engine's report of a failed operation: the Automation API's CommandError, its text (with no plain
+ * token in it). The provider's message is in its Diagnostics as `error: <message>`; the error's class shows
+ * only in the stack trace that `PULUMI_TOKENS_DEBUG=1` keeps (`InvalidCredentialsError: <message>`).
+ */
+async function engineFailure(operation: Promise<unknown>, plainTokens: Iterable<string>): Promise<string> {
+  const caught = await operation.then(
+    () => undefined,
+    (error: unknown) => error,
+  );
+  expect(caught).toBeInstanceOf(CommandError);
+  const text = String(caught);
+  for (const token of plainTokens) expect(text).not.toContain(token);
+  return text;
+}
+
+/**
+ * The way back after the admin credential is revoked when it comes from the environment (`NB_PAT`) or from
+ * the resource's `apiToken` input, following the error's own advice: for the environment, set a valid one
+ * and run the same command again (`refresh`, `destroy`: no `--run-program` needed, the environment is not
+ * saved in state); for an input, `pulumi up` with the new input first, after which `refresh` and `destroy`
+ * work. Each failure keeps the state and revokes nothing; no token is left at the API.
+ */
+export async function credentialSourceRecoveryScenario(
+  backend: PatBackend,
+  front: Front,
+  credential: "env" | "input",
+  projectName: string,
+): Promise<void> {
+  const user = backend.serviceUserId;
+  const args: PatArgs = { userId: user, name: projectName, expiresInDays: 30, rotateBeforeDays: 10 };
+  const stack = await openPatStack(backend, front, projectName, args, credential);
+  const plainTokens = new Set<string>([backend.adminToken]);
+  const type = front === "dynamic" ? "pulumi-nodejs:dynamic/netbird:PersonalAccessToken" : PLUGIN_PAT;
+  const [source, advice] =
+    credential === "env"
+      ? ["the environment variable NB_PAT", "Set a valid one there and run the command again."]
+      : [
+          'the "apiToken" input',
+          "Set a valid one in the program and run `pulumi up` first: `pulumi refresh` and `pulumi destroy` " +
+            "use the inputs saved at the last `pulumi up`.",
+        ];
+  const setCredential = (token: string) => {
+    plainTokens.add(token);
+    if (credential === "env") stack.setEnv("NB_PAT", token);
+    else args.apiToken = token;
+  };
+  try {
+    backend.at(stack, new Date());
+    const created = await stack.up();
+    expect(created.changes).toEqual({ create: 2 });
+    const tokenId = String(out(created, "tokenId"));
+    plainTokens.add(String(out(created, "token")));
+
+    // refresh with the credential revoked: refused, the state kept. With PULUMI_TOKENS_DEBUG=1 the dynamic
+    // provider's host prints the stack, which names the class; the plugin reports the message only.
+    let fresh = await backend.replaceAdminToken();
+    plainTokens.add(fresh);
+    backend.drainRequests();
+    stack.setEnv("PULUMI_TOKENS_DEBUG", "1");
+    const refreshFailed = await engineFailure(stack.refresh(), plainTokens);
+    stack.setEnv("PULUMI_TOKENS_DEBUG", undefined);
+    const refreshRefused = refusedMessage("get personal access token", source, advice);
+    expect(refreshFailed).toContain(`\n    error: ${refreshRefused}\n`);
+    if (front === "dynamic")
+      expect(refreshFailed).toContain(`\n    InvalidCredentialsError: ${refreshRefused}`);
+    expect(backend.drainRequests()).toEqual(["netbird.getToken 404"]);
+    expect(await stack.resourceOutputs(type)).toMatchObject({ tokenId });
+
+    // destroy with the credential revoked: refused, nothing revoked, the state kept
+    const destroyFailed = await engineFailure(stack.destroy(), plainTokens);
+    expect(destroyFailed).toContain(
+      `\n    error: ${refusedMessage("delete personal access token", source, advice)}\n`,
+    );
+    if (front === "dynamic") {
+      expect(destroyFailed).toContain("pulumi-tokens: set PULUMI_TOKENS_DEBUG=1 to see the stack trace");
+    }
+    expect(backend.drainRequests()).toEqual(["netbird.deleteToken 404"]);
+    expect(await backend.live(user)).toEqual([tokenId]);
+    expect(await stack.resourceOutputs(type)).toMatchObject({ tokenId });
+
+    // the advice, followed
+    setCredential(fresh);
+    if (credential === "input") {
+      // Without the `up` the new input does not reach refresh: it reads with the inputs saved in state.
+      const stale = await engineFailure(stack.refresh(), plainTokens);
+      expect(stale).toContain(
+        `\n    error: ${refusedMessage("get personal access token", source, advice)}\n`,
+      );
+      expect(backend.drainRequests()).toEqual(["netbird.getToken 404"]);
+      // `pulumi up` first: it saves the new input (0 calls: nothing is due), then refresh and destroy use it
+      const upped = await stack.up();
+      expect(upped.changes).toEqual({ same: 1, update: 1 });
+      expect(backend.drainRequests()).toEqual([]);
+    }
+    const refreshed = await stack.refresh();
+    expect(refreshed.changes).toMatchObject({ same: 2 });
+    expect(backend.drainRequests()).toEqual(["netbird.getToken 200"]);
+
+    // revoked once more, then the same way back for destroy
+    fresh = await backend.replaceAdminToken();
+    await engineFailure(stack.destroy(), [...plainTokens, fresh]);
+    expect(await backend.live(user)).toEqual([tokenId]);
+    setCredential(fresh);
+    if (credential === "input") await stack.up();
+    backend.drainRequests();
+    const destroyed = await stack.destroy();
+    expect(destroyed.changes).toMatchObject({ delete: 2 });
+    expect(backend.drainRequests()).toEqual(["netbird.deleteToken 200"]);
+    expect(await backend.live(user)).toEqual([]);
+    for (const line of stack.transcript) expect(line).not.toMatch(PLAIN_TOKEN);
+    await expectNoSecrets(stack, plainTokens);
   } finally {
     await stack.dispose();
     for (const id of await backend.live(user).catch(() => [])) await backend.deleteToken(user, id);

@@ -391,3 +391,95 @@ describe("netbird rate limit", () => {
     expect((await me()).status).toBe(200);
   });
 });
+
+describe("netbird router: unmatched routes, CORS and body size as v0.69.0 (gorilla/mux, rs/cors, net/http)", () => {
+  it("a route that does not exist: plain-text `404 page not found`, no CORS headers", async () => {
+    const admin = auth(emu.seeds.netbird.adminToken);
+    for (const [method, path] of [
+      ["PUT", "/api/users/svc-ci/tokens/d0000000000000000000"],
+      ["PATCH", "/api/users/svc-ci/tokens"],
+      ["DELETE", "/api/users/svc-ci/tokens"],
+      ["POST", "/api/users/svc-ci/tokens/d0000000000000000000"],
+      ["GET", "/api/nothing-here"],
+      ["OPTIONS", "/api/nothing-here"],
+    ] as const) {
+      const r = await call(`${base}${path}`, {
+        method,
+        headers: { ...admin, origin: "https://app.example", "access-control-request-method": "GET" },
+      });
+      expect([method, path, r.status, r.text, Object.fromEntries(r.headers)]).toEqual([
+        method,
+        path,
+        404,
+        "404 page not found\n",
+        {
+          connection: "keep-alive",
+          "content-length": "19",
+          "content-type": "text/plain; charset=utf-8",
+          date: r.headers.get("date"),
+          "keep-alive": "timeout=5",
+          "x-content-type-options": "nosniff",
+        },
+      ]);
+    }
+  });
+
+  it("a CORS preflight on a route: 204 with rs/cors AllowAll's headers, before authentication", async () => {
+    emu.clearRequests();
+    const r = await call(`${base}/api/users/svc-ci/tokens`, {
+      method: "OPTIONS",
+      headers: {
+        origin: "https://app.example",
+        "access-control-request-method": "post",
+        "access-control-request-headers": "authorization,content-type x-trace_id",
+      },
+    });
+    expect(r.status).toBe(204);
+    expect(r.text).toBe("");
+    expect(r.headers.get("content-type")).toBeNull();
+    expect(r.headers.get("access-control-allow-origin")).toBe("*");
+    expect(r.headers.get("access-control-allow-methods")).toBe("POST");
+    expect(r.headers.get("access-control-allow-headers")).toBe("Authorization, Content-Type, X-Trace_Id");
+    expect(r.headers.get("vary")).toBe(
+      "Origin, Access-Control-Request-Method, Access-Control-Request-Headers",
+    );
+    expect(emu.requests.map((e) => [e.route, e.method, e.status])).toEqual([
+      ["netbird.listTokens", "OPTIONS", 204],
+    ]);
+
+    // Without an Origin, or for a method rs/cors does not allow: 204 with Vary only.
+    for (const headers of [
+      { "access-control-request-method": "GET" },
+      { origin: "https://app.example", "access-control-request-method": "TRACE" },
+    ]) {
+      const bare = await call(`${base}/api/users/current`, { method: "OPTIONS", headers });
+      expect(bare.status).toBe(204);
+      expect(bare.headers.get("access-control-allow-origin")).toBeNull();
+      expect(bare.headers.get("vary")).toBe(
+        "Origin, Access-Control-Request-Method, Access-Control-Request-Headers",
+      );
+    }
+  });
+
+  it("OPTIONS that is not a preflight reaches the route (and its authentication); answers carry Vary: Origin", async () => {
+    const anonymous = await call(`${base}/api/users/svc-ci/tokens`, { method: "OPTIONS" });
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.json).toEqual({ message: "no valid authentication provided", code: 401 });
+    expect(anonymous.headers.get("vary")).toBe("Origin");
+    expect(anonymous.headers.get("access-control-allow-origin")).toBeNull();
+
+    const crossOrigin = await call(`${base}/api/users/svc-ci/tokens`, {
+      headers: { ...auth(emu.seeds.netbird.adminToken), origin: "https://app.example" },
+    });
+    expect(crossOrigin.status).toBe(200);
+    expect(crossOrigin.headers.get("vary")).toBe("Origin");
+    expect(crossOrigin.headers.get("access-control-allow-origin")).toBe("*");
+  });
+
+  it("a 100,000-character name is accepted, as the real server does", async () => {
+    const { created, pat } = await issueToken(emu, { name: "n".repeat(100_000), expires_in: 30 });
+    expect(created.status).toBe(200);
+    expect(emu.netbird.tokens("svc-ci").find((token) => token.id === pat.id)?.name).toHaveLength(100_000);
+    expect(emu.netbird.deleteToken("svc-ci", pat.id)).toBe(true);
+  });
+});
