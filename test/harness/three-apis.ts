@@ -6,6 +6,26 @@
 import { expect } from "vitest";
 import { type Emulator, startEmulator } from "../../src/emulator/index.ts";
 
+/** The scenarios' start time; the emulators and the programs' providers start there. */
+export const T0 = new Date("2030-01-01T00:00:00Z");
+/** `n` minutes after {@link T0}. */
+export const minutes = (n: number) => new Date(T0.getTime() + n * 60_000);
+
+/** The programs' settings (project config they read), one token of each kind, rotating within minutes. */
+export const PROGRAM_SETTINGS = {
+  netbirdUserId: "svc-ci",
+  netbirdTokenName: "ci-pipeline",
+  // A one-day PAT renewed 0.99 days before it expires: rotatesAt is T0 + 14.4 minutes.
+  netbirdExpiresInDays: "1",
+  netbirdRotateBeforeDays: "0.99",
+  gcoreUserId: "1234",
+  // Access JWTs live 60 minutes: rotatesAt is T0 + 20 minutes (the refresh JWT lives 24 hours).
+  gcoreRotateBeforeMinutes: "40",
+  icpScope: "repository:ns/app:pull",
+  // Registry tokens live 30 minutes: rotatesAt is T0 + 20 minutes.
+  icpRotateBeforeMinutes: "10",
+};
+
 /** The requests each API received, as `route status` (ICP: `method route status`). */
 export interface ApiRequests {
   netbird: string[];

@@ -22,34 +22,25 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Emulator } from "../../src/emulator/index.ts";
 import { pulumiCommand } from "../harness/engine.ts";
-import { packagedPlugin } from "../harness/plugin.ts";
 import { findSecrets, resourcesOf } from "../harness/secrets.ts";
-import { NO_CALLS, startThreeApis, type ThreeApis } from "../harness/three-apis.ts";
-import { guideCommands, log, type Presence } from "./toolchains.ts";
+import {
+  minutes,
+  NO_CALLS,
+  PROGRAM_SETTINGS,
+  startThreeApis,
+  T0,
+  type ThreeApis,
+} from "../harness/three-apis.ts";
+import { installPackagedPlugin, log, type Presence } from "./toolchains.ts";
 
 const execFileAsync = promisify(execFile);
 
-const T0 = new Date("2030-01-01T00:00:00Z");
-const minutes = (n: number) => new Date(T0.getTime() + n * 60_000);
 const PASSPHRASE = "pulumi-tokens-language-tests";
 /** Bound of one engine operation (one program run); a test (step) is bounded by {@link TEST_TIMEOUT}. */
 const STEP_TIMEOUT = 100_000;
 const TEST_TIMEOUT = 115_000;
 
-/** The resources' settings, as project config the programs read (`pulumi.Config`). */
-const SETTINGS = {
-  netbirdUserId: "svc-ci",
-  netbirdTokenName: "ci-pipeline",
-  // A one-day PAT renewed 0.99 days before it expires: rotatesAt is T0 + 14.4 minutes.
-  netbirdExpiresInDays: "1",
-  netbirdRotateBeforeDays: "0.99",
-  gcoreUserId: "1234",
-  // Access JWTs live 60 minutes: rotatesAt is T0 + 20 minutes (the refresh JWT lives 24 hours).
-  gcoreRotateBeforeMinutes: "40",
-  icpScope: "repository:ns/app:pull",
-  // Registry tokens live 30 minutes: rotatesAt is T0 + 20 minutes.
-  icpRotateBeforeMinutes: "10",
-};
+const SETTINGS = PROGRAM_SETTINGS;
 
 /** How a proof runs its program: the command line for one step and the environment it adds. */
 export interface LanguageProgram {
@@ -127,17 +118,7 @@ export function describeLanguageProof(options: LanguageProofOptions): void {
       const cli = (await pulumiCommand()).command;
       // The plugin as users install it: the packaged single executable, installed into the stacks'
       // PULUMI_HOME by the guide's command, run in the directory holding the tarball.
-      const tarball = await packagedPlugin();
-      await execFileAsync("/bin/bash", ["-euo", "pipefail", "-c", guideCommands("plugin")], {
-        cwd: dirname(tarball),
-        env: {
-          PATH: dirname(cli),
-          HOME: dir,
-          PULUMI_HOME: join(dir, "home"),
-          PULUMI_SKIP_UPDATE_CHECK: "true",
-        },
-        timeout: 120_000,
-      });
+      await installPackagedPlugin(cli, join(dir, "home"), dir);
       const config = {
         ...Object.fromEntries(Object.entries(SETTINGS).map(([key, value]) => [key, { value }])),
         "tokens:netbirdManagementUrl": { value: plain.url },

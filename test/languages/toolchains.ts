@@ -19,6 +19,7 @@ import { homedir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
+import { packagedPlugin } from "../harness/plugin.ts";
 
 const execFileAsync = promisify(execFile);
 
@@ -228,4 +229,17 @@ touch .ready`,
 /** The Go proof's binary, built against the committed Go SDK, got by the guide's commands. */
 export async function prepareGo(): Promise<string> {
   return script("ensure-go.sh", [join(SDK_DIR, "go", "tokens")], 1_500_000);
+}
+
+/**
+ * Installs the packaged plugin as users do: docs/languages.md's `plugin` commands, run in the directory
+ * holding the tarball, into `pulumiHome`, with only the CLI's directory on PATH.
+ */
+export async function installPackagedPlugin(cli: string, pulumiHome: string, home: string): Promise<void> {
+  const tarball = await packagedPlugin();
+  await promisify(execFile)("/bin/bash", ["-euo", "pipefail", "-c", guideCommands("plugin")], {
+    cwd: dirname(tarball),
+    env: { PATH: dirname(cli), HOME: home, PULUMI_HOME: pulumiHome, PULUMI_SKIP_UPDATE_CHECK: "true" },
+    timeout: 120_000,
+  });
 }

@@ -26,16 +26,20 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Emulator } from "../../src/emulator/index.ts";
 import { pulumiCommand } from "../harness/engine.ts";
-import { packagedPlugin } from "../harness/plugin.ts";
 import { findSecrets, resourcesOf } from "../harness/secrets.ts";
-import { NO_CALLS, startThreeApis, type ThreeApis } from "../harness/three-apis.ts";
-import { guideCommands } from "../languages/toolchains.ts";
+import {
+  minutes,
+  NO_CALLS,
+  PROGRAM_SETTINGS,
+  startThreeApis,
+  T0,
+  type ThreeApis,
+} from "../harness/three-apis.ts";
+import { installPackagedPlugin } from "../languages/toolchains.ts";
 
 const execFileAsync = promisify(execFile);
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
-const T0 = new Date("2030-01-01T00:00:00Z");
-const minutes = (n: number) => new Date(T0.getTime() + n * 60_000);
 const PASSPHRASE = "pulumi-tokens-yaml-tests";
 /** Bound of one CLI command; a test (step) is bounded by {@link TEST_TIMEOUT}. */
 const COMMAND_TIMEOUT = 90_000;
@@ -45,20 +49,7 @@ const BUILD_TIMEOUT = 1_500_000;
 /** The block loading a clone's npm bin that the examples' Pulumi.yaml hold, left out of the test's copies. */
 const EXAMPLE_PLUGIN_BLOCK = "plugins:\n  providers:\n    - name: tokens\n      path: ../../bin\n";
 
-/** The program settings of examples/yaml, as `pulumi config set` takes them. */
-const SETTINGS = {
-  netbirdUserId: "svc-ci",
-  netbirdTokenName: "ci-pipeline",
-  // A one-day PAT renewed 0.99 days before it expires: rotatesAt is T0 + 14.4 minutes.
-  netbirdExpiresInDays: "1",
-  netbirdRotateBeforeDays: "0.99",
-  gcoreUserId: "1234",
-  // Access JWTs live 60 minutes: rotatesAt is T0 + 20 minutes.
-  gcoreRotateBeforeMinutes: "40",
-  icpScope: "repository:ns/app:pull",
-  // Registry tokens live 30 minutes: rotatesAt is T0 + 20 minutes.
-  icpRotateBeforeMinutes: "10",
-};
+const SETTINGS = PROGRAM_SETTINGS;
 
 /** The pulumi-yaml version tools/pulumi-yaml/go.mod pins (what scripts/ensure-yaml.sh builds). */
 const HOST_VERSION =
@@ -158,17 +149,7 @@ if (!presence.present) {
       dir = await mkdtemp(join(tmpdir(), "pt-yaml-"));
       await Promise.all(["home", "backend"].map((name) => mkdir(join(dir, name))));
       // The plugin as users install it, by the guide's command, into the stacks' PULUMI_HOME.
-      const tarball = await packagedPlugin();
-      await execFileAsync("/bin/bash", ["-euo", "pipefail", "-c", guideCommands("plugin")], {
-        cwd: dirname(tarball),
-        env: {
-          PATH: dirname(cli),
-          HOME: dir,
-          PULUMI_HOME: join(dir, "home"),
-          PULUMI_SKIP_UPDATE_CHECK: "true",
-        },
-        timeout: 120_000,
-      });
+      await installPackagedPlugin(cli, join(dir, "home"), dir);
       // A clean environment: PATH holds only the CLI's directory (the YAML host and converter beside it):
       // no node, no npm, no plugin; the credentials reach the plugin through stack config only.
       env = {
