@@ -134,6 +134,22 @@ export interface NetbirdApi {
   whoAmI(plainToken: string): Promise<string | "refused" | "forbidden">;
 }
 
+/**
+ * How the API refused a request made with an adopted token itself: "refused" when it does not accept
+ * the token (401, or the real server's 404 for an unknown credential), "forbidden" when the token
+ * authenticates but may not ask (403); undefined otherwise.
+ */
+function adoptedTokenRefusal({
+  status,
+  apiMessage,
+}: {
+  status: number;
+  apiMessage?: string | undefined;
+}): "refused" | "forbidden" | undefined {
+  if (status === 401 || (status === 404 && CREDENTIAL_NOT_FOUND.test(apiMessage ?? ""))) return "refused";
+  return status === 403 ? "forbidden" : undefined;
+}
+
 /** A 404 whose message says the credential itself is unknown (the real server's answer to a deleted PAT). */
 const CREDENTIAL_NOT_FOUND = /^invalid token\b/;
 
@@ -285,9 +301,9 @@ export function connect(inputs: ConnectionInputs): NetbirdApi {
         accept: [401, 403, 404],
       } as const;
       const response = await client.request(request);
-      const { status, body, apiMessage } = response;
-      if (status === 401 || (status === 404 && CREDENTIAL_NOT_FOUND.test(apiMessage ?? ""))) return "refused";
-      if (status === 403) return "forbidden";
+      const { status, body } = response;
+      const refusal = adoptedTokenRefusal(response);
+      if (refusal) return refusal;
       if (status === 404) {
         gone(request, response, userId, tokenId); // throws unless the 404 names the token or its user
         return "gone";
@@ -305,11 +321,10 @@ export function connect(inputs: ConnectionInputs): NetbirdApi {
         accept: [401, 403, 404],
       } as const;
       const response = await client.request(request);
-      const { status, body, apiMessage } = response;
-      if (status === 401 || (status === 404 && CREDENTIAL_NOT_FOUND.test(apiMessage ?? ""))) return "refused";
-      if (status === 403) return "forbidden";
-      if (status === 404) throw notFound(request, response);
-      return body.id;
+      const refusal = adoptedTokenRefusal(response);
+      if (refusal) return refusal;
+      if (response.status === 404) throw notFound(request, response);
+      return response.body.id;
     },
   };
 }

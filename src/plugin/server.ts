@@ -15,8 +15,9 @@
  * Implemented: Handshake, GetPluginInfo, GetSchema, CheckConfig, DiffConfig, Configure, Check, Diff,
  * Create, Read, Update, Delete, Cancel, Attach. Everything else answers UNIMPLEMENTED. Two engine facts
  * shape it: after a Handshake the engine asks Create and Update for previews whatever Configure says
- * (they answer without any API call: a preview issues no token), and it hides a resource plugin's stderr, so the package's notices
- * (the rotation reason line) go through the engine's `Log` call (src/plugin/engine-log.ts).
+ * (they answer without any API call: a preview issues no token), and it hides a resource plugin's
+ * stderr, so the package's notices (the rotation reason line) go through the engine's `Log` call
+ * (src/plugin/engine-log.ts).
  *
  * @module
  */
