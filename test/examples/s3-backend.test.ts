@@ -14,26 +14,18 @@
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { copyFile, mkdir, mkdtemp, readFile, readdir, rm } from "node:fs/promises";
-import { homedir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { createRequire } from "node:module";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Emulator, startEmulator } from "../../src/emulator/index.ts";
+import { CLI_BIN_DIR } from "../harness/cli-path.ts";
 import { installLanguageHost } from "../harness/language-host.ts";
 import { ensureVersitygw, S3Server } from "../harness/s3.ts";
 import { findSecrets } from "../harness/secrets.ts";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const EXAMPLE = join(ROOT, "examples/scheduled-rotation");
-const PULUMI_VERSION = (createRequire(import.meta.url)("@pulumi/pulumi/package.json") as { version: string })
-  .version;
-const CLI_DIR = join(
-  process.env.PULUMI_HOME ?? join(homedir(), ".pulumi"),
-  "versions",
-  PULUMI_VERSION,
-  "bin",
-);
+const CLI_DIR = CLI_BIN_DIR;
 
 const T0 = new Date("2030-01-01T03:17:00Z");
 const DAY = 86_400_000;

@@ -6,8 +6,7 @@
  */
 import { execFile } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
-import { createRequire } from "node:module";
-import { homedir, tmpdir } from "node:os";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import {
@@ -18,11 +17,10 @@ import {
   type PulumiFn,
   type Stack,
 } from "@pulumi/pulumi/automation/index.js";
+import { CLI_ROOT } from "./cli-path.ts";
 
-const PULUMI_VERSION = (createRequire(import.meta.url)("@pulumi/pulumi/package.json") as { version: string })
-  .version;
 /** The CLI at exactly the SDK's version, in the launcher's cache (the Go build fills it offline). */
-const TOOLS_ROOT = join(process.env.PULUMI_HOME ?? join(homedir(), ".pulumi"), "versions", PULUMI_VERSION);
+const TOOLS_ROOT = CLI_ROOT;
 const execFileAsync = promisify(execFile);
 
 let command: Promise<PulumiCommand> | undefined;

@@ -14,11 +14,11 @@
 import { execFile, execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync, realpathSync } from "node:fs";
-import { createRequire } from "node:module";
 import { homedir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
+import { CLI_BIN_DIR, PULUMI_VERSION } from "../harness/cli-path.ts";
 import { packagedPlugin } from "../harness/plugin.ts";
 
 const execFileAsync = promisify(execFile);
@@ -35,16 +35,8 @@ export const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const CACHE =
   process.env.PULUMI_TOKENS_CACHE ??
   join(process.env.XDG_CACHE_HOME ?? join(homedir(), ".cache"), "pulumi-tokens");
-const PULUMI_VERSION = (createRequire(import.meta.url)("@pulumi/pulumi/package.json") as { version: string })
-  .version;
 /** The CLI scripts/gen-sdk.sh runs (the one test/harness/engine.ts uses). */
-const CLI = join(
-  process.env.PULUMI_HOME ?? join(homedir(), ".pulumi"),
-  "versions",
-  PULUMI_VERSION,
-  "bin",
-  "pulumi",
-);
+const CLI = join(CLI_BIN_DIR, "pulumi");
 /** The committed SDKs (scripts/gen-sdk.sh's default output). */
 export const SDK_DIR = join(ROOT, "sdk");
 /** The install guide whose commands the proofs run. */

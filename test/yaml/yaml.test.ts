@@ -18,13 +18,13 @@
 import { execFile, execFileSync } from "node:child_process";
 import { existsSync, readFileSync, realpathSync } from "node:fs";
 import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { createRequire } from "node:module";
 import { homedir, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Emulator } from "../../src/emulator/index.ts";
+import { CLI_BIN_DIR } from "../harness/cli-path.ts";
 import { pulumiCommand } from "../harness/engine.ts";
 import { findSecrets, resourcesOf } from "../harness/secrets.ts";
 import {
@@ -67,15 +67,7 @@ function hostPresence(): { present: true } | { present: false; why: string } {
     join(process.env.XDG_CACHE_HOME ?? join(homedir(), ".cache"), "pulumi-tokens");
   if (existsSync(join(cache, "pulumi-yaml", `v${HOST_VERSION}`, "pulumi-language-yaml")))
     return { present: true };
-  const pulumiVersion = (createRequire(import.meta.url)("@pulumi/pulumi/package.json") as { version: string })
-    .version;
-  const cli = join(
-    process.env.PULUMI_HOME ?? join(homedir(), ".pulumi"),
-    "versions",
-    pulumiVersion,
-    "bin",
-    "pulumi",
-  );
+  const cli = join(CLI_BIN_DIR, "pulumi");
   const official = existsSync(cli) ? dirname(realpathSync(cli)) : undefined;
   if (official && official !== dirname(cli) && existsSync(join(official, "pulumi-language-yaml")))
     return { present: true };
