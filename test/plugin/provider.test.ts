@@ -6,7 +6,7 @@ import { lookupSetting } from "../../src/core/settings.ts";
 import { settingSource as gcoreSettings } from "../../src/gcore/api.ts";
 import { settingSource as icpSettings } from "../../src/icp/schemas.ts";
 import { settingSource as netbirdSettings } from "../../src/netbird/api.ts";
-import { configFailures, pluginWording, SETTINGS, stackConfigOf } from "../../src/plugin/config.ts";
+import { configFailures, SETTINGS, stackConfigOf } from "../../src/plugin/config.ts";
 import { DiffKind, TokensProvider } from "../../src/plugin/provider.ts";
 import {
   isSecret,
@@ -291,9 +291,15 @@ describe("errors and the wire helpers", () => {
           '"apiToken" is required (an admin\'s NetBird API token): set the "apiToken" input, the provider config "tokens:netbirdApiToken" or the environment variable NB_PAT',
       },
     ]);
-    expect(pluginWording("stack config icp:username and icp:password, or ICP_USERNAME")).toBe(
-      "provider config tokens:icpUsername and tokens:icpPassword, or ICP_USERNAME",
+    const icpCheck = await provider.check(
+      "tokens:icp:RegistryToken",
+      {},
+      { clusterUrl: "https://mycluster.icp:8443" },
     );
+    expect(icpCheck.failures.map((failure) => failure.reason)).toEqual([
+      'no credentials: set "username" and "password" (inputs, provider config tokens:icpUsername and tokens:icpPassword, ' +
+        'or ICP_USERNAME and ICP_PASSWORD) or "idToken" (input, provider config tokens:icpIdToken or ICP_ID_TOKEN)',
+    ]);
     await expect(provider.check("tokens:nope:Thing", {}, {})).rejects.toThrow(
       "unknown resource type tokens:nope:Thing",
     );
