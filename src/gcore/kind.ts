@@ -4,10 +4,10 @@
  * @module
  */
 import type { TokenKind } from "../core/kind.ts";
-import { settingSource } from "./api.ts";
 import { USER_TOKEN } from "./definition.ts";
 import { gcoreProvider } from "./provider.ts";
 import { storedSchema } from "./schemas.ts";
+import { settingSource } from "./settings.ts";
 
 /** A Gcore user's JWT pair, issued by a reseller and renewed through the refresh endpoint. */
 export const userTokenKind: TokenKind = {

@@ -5,11 +5,11 @@
  * @module
  */
 import type { TokenKind } from "../core/kind.ts";
-import { settingSource } from "./api.ts";
 import { PERSONAL_ACCESS_TOKEN } from "./definition.ts";
 import { personalAccessTokenImport } from "./import.ts";
 import { netbirdProvider } from "./provider.ts";
 import { storedSchema } from "./schemas.ts";
+import { settingSource } from "./settings.ts";
 
 /** NetBird personal access tokens of the management API. */
 export const personalAccessTokenKind: TokenKind = {
