@@ -93,7 +93,9 @@ export async function createIcp(
   async function issueRegistryToken(username: string, service: string, scopes: ResourceScope[] | undefined) {
     const iat = seconds();
     const access = scopes === undefined ? null : grant(scopes);
-    const token = await signer.sign(registryClaims(username, service, access, iat, REGISTRY_TOKEN_LIFETIME_S));
+    const token = await signer.sign(
+      registryClaims(username, service, access, iat, REGISTRY_TOKEN_LIFETIME_S),
+    );
     return {
       token,
       expiresIn: REGISTRY_TOKEN_LIFETIME_S,

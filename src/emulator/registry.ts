@@ -124,7 +124,11 @@ function validateModes(modes: RegistryModes): void {
       `registry mode tokenLifetimeSeconds must be a positive integer, got ${modes.tokenLifetimeSeconds}`,
     );
   }
-  if (typeof modes.service !== "string" || !/^[\x21-\x7e]+$/.test(modes.service) || modes.service.includes('"')) {
+  if (
+    typeof modes.service !== "string" ||
+    !/^[\x21-\x7e]+$/.test(modes.service) ||
+    modes.service.includes('"')
+  ) {
     throw new Error("registry mode service must be a non-empty printable string without quotes");
   }
 }
@@ -222,7 +226,8 @@ export function createRegistry(
         `Bearer realm="${realmOf(request)}",service="${service}"` +
         (required === undefined ? "" : `,scope="${formatScopes([required])}"`) +
         (error === undefined ? "" : `,error="${error}"`);
-      const [scheme = "", token = ""] = headerValue(request.headers, "authorization")?.trim().split(/\s+/) ?? [];
+      const [scheme = "", token = ""] =
+        headerValue(request.headers, "authorization")?.trim().split(/\s+/) ?? [];
       let access: ResourceScope[] | undefined;
       if (scheme.toLowerCase() === "bearer") {
         try {
@@ -267,7 +272,8 @@ export function createRegistry(
         subject = basic.username;
       }
       const issued = await issue(subject, service, requested);
-      if (modes.answer === "docker_auth") return reply(200, { token: issued.token, access_token: issued.token });
+      if (modes.answer === "docker_auth")
+        return reply(200, { token: issued.token, access_token: issued.token });
       const answer: Record<string, unknown> = {
         token: issued.token,
         access_token: issued.token,

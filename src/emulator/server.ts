@@ -63,7 +63,9 @@ function match(table: readonly CompiledRoute[], method: string, path: string): M
   for (const { route, api, segments } of table) {
     // With `cors: "allow-all"` OPTIONS reaches the first route of its path, whatever that route's method.
     const methodOk =
-      route.method === method || route.method === "*" || (method === "OPTIONS" && api.http?.cors === "allow-all");
+      route.method === method ||
+      route.method === "*" ||
+      (method === "OPTIONS" && api.http?.cors === "allow-all");
     const rest = segments.at(-1) === "*";
     const lengthOk = rest ? parts.length >= segments.length : parts.length === segments.length;
     if (!methodOk || !lengthOk) continue;
