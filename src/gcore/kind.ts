@@ -24,11 +24,11 @@ export const userTokenKind: TokenKind = {
     "- `pulumi refresh` / `up --refresh` drop the resource when both tokens have expired or the user\n" +
     "  no longer exists (`up --refresh` then issues a new pair in the same run).\n" +
     "\n" +
-    "Limits: Gcore has no endpoint that revokes a JWT. Renewal blacklists the old refresh token, but " +
-    "an old access token stays valid until its `exp` (at most 1 h), and `pulumi destroy` only forgets " +
-    "the pair: its access token stays valid up to 1 h and its refresh token up to 24 h. The identity " +
-    "outputs are decoded from the access token, not verified. Run `pulumi up` at least once every `60 " +
-    "− rotateBeforeMinutes` minutes if consumers need an access token that is always valid.",
+    "Limits: Gcore has no endpoint that revokes a JWT. Renewal blacklists the old refresh token, but an " +
+    "old access token stays valid until its `exp` (at most 1 h), and `pulumi destroy` only forgets the " +
+    "pair: its access token stays valid up to 1 h and its refresh token up to 24 h. The identity outputs " +
+    "are decoded from the access token, not verified. Run `pulumi up` at least once every `60 − " +
+    "rotateBeforeMinutes` minutes if consumers need an access token that is always valid.",
   outputDescriptions: {
     userId: "The user id (input).",
     rotateBeforeMinutes: "The rotate-before window in minutes (input, default applied).",

@@ -69,12 +69,9 @@ export function inputSchema() {
           "Minutes before the access token's expiry at which a plain `pulumi up` renews the pair. " +
           "Default 10; an integer from 1 to 59 (access tokens live 60 minutes).",
       }),
-    rotationTrigger: z
-      .string({ error: '"rotationTrigger" must be a string' })
-      .optional()
-      .meta({
-        description: "Any value; changing it renews the pair on the next `pulumi up` (like `keepers`).",
-      }),
+    rotationTrigger: z.string({ error: '"rotationTrigger" must be a string' }).optional().meta({
+      description: "Any value; changing it renews the pair on the next `pulumi up` (like `keepers`).",
+    }),
     apiUrl: checkedString("apiUrl", apiUrlProblem)
       .optional()
       .meta({
@@ -95,9 +92,9 @@ export function inputSchema() {
       .optional()
       .meta({
         description:
-          "PEM of the CA that signed a self-hosted or proxied endpoint's certificate. Default: the " +
-          "stack config `gcore:caCertificate`, else the environment variable `GCORE_CA_CERTIFICATE`, " +
-          "else the system CAs.",
+          "PEM of the CA that signed a self-hosted or proxied endpoint's certificate. Default: the stack " +
+          "config `gcore:caCertificate`, else the environment variable `GCORE_CA_CERTIFICATE`, else the " +
+          "system CAs.",
       }),
   });
 }

@@ -13,20 +13,20 @@ export const registryTokenKind: TokenKind = {
   ...REGISTRY_TOKEN,
   title: "IBM Cloud Private registry tokens",
   description:
-    "A Docker registry token (JWT, 30 minutes) from an IBM Cloud Private cluster's image-manager, as " +
-    "a raw `token` (send it as `Authorization: Bearer`) and as `dockerConfigJson`, a Docker client " +
-    "config that Docker, crane and buildkit use as is. Not for Kubernetes `imagePullSecrets`: the " +
-    "kubelet reads only username/password credentials, which a registry JWT cannot be (docs/icp.md).\n" +
+    "A Docker registry token (JWT, 30 minutes) from an IBM Cloud Private cluster's image-manager, as a " +
+    "raw `token` (send it as `Authorization: Bearer`) and as `dockerConfigJson`, a Docker client config " +
+    "that Docker, crane and buildkit use as is. Not for Kubernetes `imagePullSecrets`: the kubelet reads " +
+    "only username/password credentials, which a registry JWT cannot be (docs/icp.md).\n" +
     "\n" +
-    "With `username`/`password` it first asks the cluster's identity provider for an ID token, then " +
-    "gets the registry token with it; with `idToken` it only does the second call. A plain `pulumi " +
-    "up` before `rotatesAt` calls nothing; from `rotatesAt` on, it fetches a new token in place (the " +
-    "old one simply expires; nothing can revoke it). `pulumi refresh` decodes the stored token " +
-    "locally: once expired the resource is gone and `pulumi up --refresh` creates it again.\n" +
+    "With `username`/`password` it first asks the cluster's identity provider for an ID token, then gets " +
+    "the registry token with it; with `idToken` it only does the second call. A plain `pulumi up` before " +
+    "`rotatesAt` calls nothing; from `rotatesAt` on, it fetches a new token in place (the old one simply " +
+    "expires; nothing can revoke it). `pulumi refresh` decodes the stored token locally: once expired " +
+    "the resource is gone and `pulumi up --refresh` creates it again.\n" +
     "\n" +
     "Limits: ICP has no revoke endpoint, so `destroy` only forgets the token (it stays valid until it " +
-    "expires). Claims (`access`, expiry) are decoded, not verified. A token only stays fresh if " +
-    "`pulumi up` runs at least every `30 − rotateBeforeMinutes` minutes.",
+    "expires). Claims (`access`, expiry) are decoded, not verified. A token only stays fresh if `pulumi " +
+    "up` runs at least every `30 − rotateBeforeMinutes` minutes.",
   outputDescriptions: {
     token: "The registry JWT (secret).",
     issuedAt: "When the token was issued (RFC 3339).",

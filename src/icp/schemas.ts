@@ -113,8 +113,8 @@ export function inputSchema() {
     idToken: withProblem("idToken", (value) => idTokenProblem(value)).meta({
       description:
         "An ICP ID token (JWT, e.g. from `cloudctl tokens`) used instead of `username`/`password`; it " +
-        "must stay valid for every later rotation (ICP ID tokens are short-lived: often about 12 h, " +
-        "but that is not documented). Stored as a secret. Default: stack config `icp:idToken`, else " +
+        "must stay valid for every later rotation (ICP ID tokens are short-lived: often about 12 h, but " +
+        "that is not documented). Stored as a secret. Default: stack config `icp:idToken`, else " +
         "`ICP_ID_TOKEN`.",
     }),
     scope: withProblem("scope", scopeProblem).meta({
@@ -130,20 +130,19 @@ export function inputSchema() {
         description:
           "The token service name, sent as `service` with every request and becoming the token's `aud` " +
           "claim: it must equal the `service` the registry is configured with (its 401 challenge names " +
-          "it), or the registry refuses the token. Default `token-service`, as ICP's image-manager " +
-          "uses. Changing it replaces the token.",
+          "it), or the registry refuses the token. Default `token-service`, as ICP's image-manager uses. " +
+          "Changing it replaces the token.",
       }),
     registry: withProblem("registry", registryProblem).meta({
       description:
-        "The registry host the `dockerConfigJson` entry is for, `host[:port]` without scheme. " +
-        "Default: the cluster host on port 8500, e.g. `mycluster.icp:8500`. Changing it replaces the " +
-        "token.",
+        "The registry host the `dockerConfigJson` entry is for, `host[:port]` without scheme. Default: " +
+        "the cluster host on port 8500, e.g. `mycluster.icp:8500`. Changing it replaces the token.",
     }),
     caCertificate: withProblem("caCertificate", caCertificateProblem).meta({
       description:
-        "PEM of the CA that signed the cluster's certificate (ICP clusters use their own CA). " +
-        "Default: stack config `icp:caCertificate`, else `ICP_CA_CERT` (PEM text, not a path), else " +
-        "the system CAs.",
+        "PEM of the CA that signed the cluster's certificate (ICP clusters use their own CA). Default: " +
+        "stack config `icp:caCertificate`, else `ICP_CA_CERT` (PEM text, not a path), else the system " +
+        "CAs.",
     }),
     insecureSkipTlsVerify: z
       .boolean({ error: '"insecureSkipTlsVerify" must be a boolean' })
@@ -164,12 +163,9 @@ export function inputSchema() {
           "Fetch a new token this many minutes before expiry; an integer 1-29 (tokens live 30 min). " +
           "Default 5.",
       }),
-    rotationTrigger: z
-      .string({ error: '"rotationTrigger" must be a string' })
-      .optional()
-      .meta({
-        description: "Any string; changing it fetches a new token on the next `up` (like `keepers`).",
-      }),
+    rotationTrigger: z.string({ error: '"rotationTrigger" must be a string' }).optional().meta({
+      description: "Any string; changing it fetches a new token on the next `up` (like `keepers`).",
+    }),
   });
 }
 

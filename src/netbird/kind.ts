@@ -23,16 +23,14 @@ export const personalAccessTokenKind: TokenKind = {
     "  in-place update issues a new token, keeps the old one valid as `previous…` and revokes the one before\n" +
     "  it (or, with `revokePrevious`, revokes the old one at once). The resource id (`userId/name`) " +
     "never changes.\n" +
-    "- `pulumi up --refresh` reads the token: a token deleted outside Pulumi is issued again in the " +
-    "same run,\n" +
+    "- `pulumi up --refresh` reads the token: a token deleted outside Pulumi is issued again in the same run,\n" +
     "  and a still-valid previous token stays tracked until the next rotation revokes it.\n" +
     "- `pulumi destroy` revokes the current, previous and any pending tokens.\n" +
     "\n" +
     "Limits: rotation happens only when Pulumi runs, so schedule `pulumi up` more often than " +
-    "`rotateBeforeDays`. Settings taken from stack config or the environment are read at run time; " +
-    "only `managementUrl` is stored. A create whose answer is lost is reconciled by token name and " +
-    "creation time (allowing one minute of clock skew): do not reuse a token name for the same user " +
-    "elsewhere.",
+    "`rotateBeforeDays`. Settings taken from stack config or the environment are read at run time; only " +
+    "`managementUrl` is stored. A create whose answer is lost is reconciled by token name and creation " +
+    "time (allowing one minute of clock skew): do not reuse a token name for the same user elsewhere.",
   outputDescriptions: {
     userId: "The owner's user id.",
     name: "The token's name.",

@@ -144,15 +144,12 @@ export function inputSchema() {
         .meta({
           description:
             "`true`: revoke the old token as soon as its successor exists. Default `false`: keep it as " +
-            "`previous…` (still valid) until the next rotation, so consumers have a whole rotation period " +
-            "to switch. A change takes effect at the next rotation.",
+            "`previous…` (still valid) until the next rotation, so consumers have a whole rotation " +
+            "period to switch. A change takes effect at the next rotation.",
         }),
-      rotationTrigger: z
-        .string({ error: '"rotationTrigger" must be a string' })
-        .optional()
-        .meta({
-          description: "Any change of this free-form value forces a rotation at the next `pulumi up`.",
-        }),
+      rotationTrigger: z.string({ error: '"rotationTrigger" must be a string' }).optional().meta({
+        description: "Any change of this free-form value forces a rotation at the next `pulumi up`.",
+      }),
       managementUrl: z
         .string({ error: '"managementUrl" must be a string' })
         .superRefine((value, ctx) => {
@@ -170,9 +167,10 @@ export function inputSchema() {
         .optional()
         .meta({
           description:
-            "The credential that manages tokens: an admin's (or the owner's) PAT, sent as `Authorization: " +
-            "Token …`, or an IdP JWT, sent as `Bearer …`. Default: stack config `netbird:apiToken` (set " +
-            "it with `--secret`), else env `NB_PAT`. Stored as a secret when given here.",
+            "The credential that manages tokens: an admin's (or the owner's) PAT, sent as " +
+            "`Authorization: Token …`, or an IdP JWT, sent as `Bearer …`. Default: stack config " +
+            "`netbird:apiToken` (set it with `--secret`), else env `NB_PAT`. Stored as a secret when " +
+            "given here.",
         }),
       caCertificate: checkedString("caCertificate", caCertificateProblem)
         .optional()
