@@ -41,7 +41,7 @@ export interface ObjectOutputType {
   name: string;
   /**
    * The exported interface in the kind's class file that types the objects for TypeScript programs; its doc
-   * comments say what {@link fields} says (test/core/kind-docs.test.ts).
+   * comments say what `fields` says (test/core/kind-docs.test.ts).
    */
   iface: string;
   /**
