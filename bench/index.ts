@@ -11,7 +11,8 @@
 //    scaleFromEnv there). BENCH_SCALE_ONLY=true skips 1–3.
 import type * as pulumi from "@pulumi/pulumi";
 import { captureNotices } from "../src/core/log.ts";
-import { loadProviderSource, providerSource } from "../src/core/provider-shim.ts";
+import { providerSource } from "../src/core/provider-shim.ts";
+import { loadProviderSource } from "./stored-provider.ts";
 import { emulatorConfig } from "../examples/demo/emulator-config.ts";
 import { startEmulator } from "../src/emulator/index.ts";
 import { providers } from "../src/providers.ts";
