@@ -17,4 +17,10 @@ describe("the package's entry points", () => {
     expect(names.length).toBeGreaterThan(0);
     expect(names.filter((name) => TEST_HOOK.test(name))).toEqual([]);
   });
+
+  it("name the clock variable once, NOW_ENV, in the package and in the emulator", () => {
+    expect(mainEntry.NOW_ENV).toBe("PULUMI_TOKENS_NOW");
+    expect(emulatorEntry.NOW_ENV).toBe("PULUMI_TOKENS_NOW");
+    expect(Object.keys(emulatorEntry)).not.toContain("NOW_ENV_VAR");
+  });
 });
