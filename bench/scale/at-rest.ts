@@ -15,6 +15,7 @@ export interface AtRest {
   /** Properties per resource, inputs + outputs. */
   propertiesPerResource: number;
 }
+
 /** The at-rest figures of one kind, averaged over its resources in an exported deployment. */
 export function atRestOf(kind: Kind, exported: string): AtRest {
   const resources = (

@@ -13,6 +13,7 @@ export interface EmulatorProcess extends Pick<Emulator, "url" | "seeds"> {
   stats(): Promise<{ requests: number; cpuMs: number }>;
   close(): Promise<void>;
 }
+
 /** Starts bench/scale/emulator-process.ts and waits for its URL and seeds. */
 export async function startEmulatorProcess(): Promise<EmulatorProcess> {
   const child = spawn(process.execPath, [join(ROOT, "bench/scale/emulator-process.ts")], {
@@ -42,6 +43,7 @@ export async function startEmulatorProcess(): Promise<EmulatorProcess> {
     },
   };
 }
+
 /** The stack config of every kind: the emulator's URL and credentials, for both front doors. */
 export function stackConfig(emulator: Pick<Emulator, "url" | "seeds">): ConfigMap {
   return {

@@ -24,6 +24,7 @@ export interface Run {
   /** Requests the emulator answered during the `up`. */
   apiCalls: number;
 }
+
 /** One row of the table: a size and a checkpoint mode. */
 export interface Row {
   n: number;
@@ -40,6 +41,7 @@ export interface Row {
   /** API calls the emulator answered per resource (median over the rounds ÷ N). */
   apiCallsPerResource: Record<Kind, number>;
 }
+
 /** The provider process's CPU profile during one `pulumi up` of N resources, checkpoints off. */
 export interface ProviderProfile extends ProfileSummary {
   kind: Kind;
