@@ -1,7 +1,7 @@
 import type { EmulatorClock } from "./types.ts";
 
 /** Name of the env var that freezes the emulator clock at start (RFC 3339). */
-export const NOW_ENV_VAR = "PULUMI_TOKENS_NOW";
+export const NOW_ENV = "PULUMI_TOKENS_NOW";
 
 const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
 
@@ -49,8 +49,8 @@ export function initialNow(
   env: NodeJS.ProcessEnv = process.env,
 ): Date | string | undefined {
   if (optionNow !== undefined) return optionNow;
-  const fromEnv = env[NOW_ENV_VAR];
+  const fromEnv = env[NOW_ENV];
   if (fromEnv === undefined || fromEnv === "") return undefined;
-  parseInstant(fromEnv, `${NOW_ENV_VAR}`);
+  parseInstant(fromEnv, `${NOW_ENV}`);
   return fromEnv;
 }

@@ -17,6 +17,7 @@ import {
   isResponse,
   parseJsonBody,
   type Route,
+  type RouteRequest,
   type RouteResponse,
   reasonPhrase,
   reply,
@@ -83,11 +84,38 @@ function parseDrfBody(body: Buffer): { value: Record<string, unknown> } | { resp
 
 const JWT_SHAPE = /^[\w-]+\.[\w-]+\.[\w-]+$/;
 
+/** The emulated service's data: the signing key, the clock, clients, users, API keys and the refresh blacklist. */
+interface Gcore {
+  readonly clock: EmulatorClock;
+  readonly key: RsaKeyPair;
+  readonly clients: Map<number, Client>;
+  readonly users: Map<number, User>;
+  /** Permanent API tokens by token id. */
+  readonly apiKeys: Map<string, { userId: number; secret: string }>;
+  /** The jti of every refresh token used or revoked. */
+  readonly blacklist: Set<string>;
+}
+
 /** Builds the Gcore IAM API with a reseller, its client and a common user. */
 export async function createGcore(clock: EmulatorClock): Promise<{
   api: VendorApi<GcoreControl>;
   seeds: EmulatorSeeds["gcore"];
 }> {
+  const { gcore, seeds } = await seedGcore(clock);
+  return {
+    api: {
+      vendor: "gcore",
+      contentType: "application/json",
+      routes: gcoreRoutes(gcore),
+      errorBody: (status) => ({ detail: reasonPhrase(status) }),
+      control: gcoreControl(gcore),
+    },
+    seeds,
+  };
+}
+
+/** The service's data at start: a reseller (9001) of client 900, and a common user (1234) of its client 5678. */
+async function seedGcore(clock: EmulatorClock): Promise<{ gcore: Gcore; seeds: EmulatorSeeds["gcore"] }> {
   const key: RsaKeyPair = await gcoreKeyPair();
   const resellerClientId = 900;
   const clientId = 5678;
@@ -132,104 +160,122 @@ export async function createGcore(clock: EmulatorClock): Promise<{
       },
     ],
   ]);
-  /** Permanent API tokens by token id. */
-  const apiKeys = new Map<string, { userId: number; secret: string }>();
-  const newApiKey = (tokenId: number, userId: number): string => {
-    const secret = randomHex(32);
-    apiKeys.set(String(tokenId), { userId, secret });
-    return `${tokenId}_${secret}`;
+  const gcore: Gcore = { clock, key, clients, users, apiKeys: new Map(), blacklist: new Set() };
+  const resellerApiKey = newApiKey(gcore, 77, 9001);
+  const commonApiKey = newApiKey(gcore, 78, 1234);
+  return {
+    gcore,
+    seeds: {
+      resellerUserId: 9001,
+      resellerApiKey,
+      clientId,
+      userId: 1234,
+      userEmail: "user@example.com",
+      userPassword,
+      commonApiKey,
+    },
   };
-  const resellerApiKey = newApiKey(77, 9001);
-  const commonApiKey = newApiKey(78, 1234);
-  const blacklist = new Set<string>();
+}
 
-  const liveUser = (id: unknown): User | undefined => {
-    const user = typeof id === "number" ? users.get(id) : undefined;
-    return user === undefined || user.deleted ? undefined : user;
+/** Issues a permanent API token `<tokenId>_<secret>` for a user. */
+function newApiKey(gcore: Gcore, tokenId: number, userId: number): string {
+  const secret = randomHex(32);
+  gcore.apiKeys.set(String(tokenId), { userId, secret });
+  return `${tokenId}_${secret}`;
+}
+
+/** The user with this id, unless there is none or it was deleted. */
+function liveUser(gcore: Gcore, id: unknown): User | undefined {
+  const user = typeof id === "number" ? gcore.users.get(id) : undefined;
+  return user === undefined || user.deleted ? undefined : user;
+}
+
+/** A new refresh/access JWT pair for a user; the access token names its refresh token (`rjti`). */
+async function mintPair(gcore: Gcore, user: User): Promise<{ refresh: string; access: string }> {
+  const now = Math.floor(gcore.clock.now().getTime() / 1000);
+  const client = gcore.clients.get(user.clientId);
+  const userClaims = {
+    user_id: user.id,
+    user_type: user.userType,
+    user_groups: user.groups.map((group) => group.name),
+    client_id: user.clientId,
+    email: user.email,
+    username: user.email,
+    sso_entity: null,
+    is_admin: false,
+    client_name: client?.name ?? "",
+    exchangeable: true,
   };
+  const refreshJti = randomHex(16);
+  const refresh = await signRs256(
+    { token_type: "refresh", exp: now + REFRESH_LIFETIME_S, jti: refreshJti, ...userClaims },
+    gcore.key,
+  );
+  const access = await signRs256(
+    {
+      token_type: "access",
+      exp: now + ACCESS_LIFETIME_S,
+      jti: randomHex(16),
+      ...userClaims,
+      rjti: refreshJti,
+    },
+    gcore.key,
+  );
+  return { refresh, access };
+}
 
-  async function mintPair(user: User): Promise<{ refresh: string; access: string }> {
-    const now = Math.floor(clock.now().getTime() / 1000);
-    const client = clients.get(user.clientId);
-    const userClaims = {
-      user_id: user.id,
-      user_type: user.userType,
-      user_groups: user.groups.map((group) => group.name),
-      client_id: user.clientId,
-      email: user.email,
-      username: user.email,
-      sso_entity: null,
-      is_admin: false,
-      client_name: client?.name ?? "",
-      exchangeable: true,
-    };
-    const refreshJti = randomHex(16);
-    const refresh = await signRs256(
-      { token_type: "refresh", exp: now + REFRESH_LIFETIME_S, jti: refreshJti, ...userClaims },
-      key,
-    );
-    const access = await signRs256(
-      {
-        token_type: "access",
-        exp: now + ACCESS_LIFETIME_S,
-        jti: randomHex(16),
-        ...userClaims,
-        rjti: refreshJti,
-      },
-      key,
-    );
-    return { refresh, access };
+/** Verifies a JWT of the given token_type; undefined when invalid, expired or of another type. */
+async function verifyTyped(
+  gcore: Gcore,
+  token: string,
+  type: "access" | "refresh",
+): Promise<Record<string, unknown> | undefined> {
+  try {
+    const claims = await verifyRs256(token, gcore.key, gcore.clock.now());
+    return claims.token_type === type ? claims : undefined;
+  } catch {
+    return undefined;
   }
+}
 
-  /** Verifies a JWT of the given token_type; undefined when invalid, expired or of another type. */
-  async function verifyTyped(
-    token: string,
-    type: "access" | "refresh",
-  ): Promise<Record<string, unknown> | undefined> {
-    try {
-      const claims = await verifyRs256(token, key, clock.now());
-      return claims.token_type === type ? claims : undefined;
-    } catch {
-      return undefined;
-    }
+/** DRF authentication: APIKey permanent tokens, then simplejwt Bearer access tokens. */
+async function authenticate(gcore: Gcore, headers: RouteRequest["headers"]): Promise<User | RouteResponse> {
+  const header = headerValue(headers, "authorization")?.trim() ?? "";
+  if (header === "") return notProvided();
+  const space = header.indexOf(" ");
+  const scheme = (space < 0 ? header : header.slice(0, space)).toLowerCase();
+  const value = space < 0 ? "" : header.slice(space + 1).trim();
+  if (scheme === "apikey") {
+    if (JWT_SHAPE.test(value)) return notValidForAnyType(); // a JWT sent as APIKey: wrong scheme
+    const match = /^(\d+)(?:[_$](.*))?$/.exec(value);
+    if (match === null) return invalidOrExpired();
+    const [, tokenId = "", secret = ""] = match;
+    if (secret === "") return detail(401, `Bad token: ${tokenId}`); // truncated token (S4)
+    const apiKey = gcore.apiKeys.get(tokenId);
+    const user =
+      apiKey !== undefined && safeEqual(apiKey.secret, secret) ? liveUser(gcore, apiKey.userId) : undefined;
+    return user ?? invalidOrExpired();
   }
-
-  /** DRF authentication: APIKey permanent tokens, then simplejwt Bearer access tokens. */
-  async function authenticate(headers: Parameters<typeof headerValue>[0]): Promise<User | RouteResponse> {
-    const header = headerValue(headers, "authorization")?.trim() ?? "";
-    if (header === "") return notProvided();
-    const space = header.indexOf(" ");
-    const scheme = (space < 0 ? header : header.slice(0, space)).toLowerCase();
-    const value = space < 0 ? "" : header.slice(space + 1).trim();
-    if (scheme === "apikey") {
-      if (JWT_SHAPE.test(value)) return notValidForAnyType(); // a JWT sent as APIKey: wrong scheme
-      const match = /^(\d+)(?:[_$](.*))?$/.exec(value);
-      if (match === null) return invalidOrExpired();
-      const [, tokenId = "", secret = ""] = match;
-      if (secret === "") return detail(401, `Bad token: ${tokenId}`); // truncated token (S4)
-      const apiKey = apiKeys.get(tokenId);
-      const user =
-        apiKey !== undefined && safeEqual(apiKey.secret, secret) ? liveUser(apiKey.userId) : undefined;
-      return user ?? invalidOrExpired();
-    }
-    if (scheme === "bearer") {
-      // simplejwt answers every Bearer failure (not a JWT, e.g. a permanent token; bad signature; expired;
-      // refresh instead of access; deleted user) with the same "Given token not valid for any token type".
-      const claims = JWT_SHAPE.test(value) ? await verifyTyped(value, "access") : undefined;
-      return liveUser(claims?.user_id) ?? notValidForAnyType();
-    }
-    // No authenticator recognises the scheme, so DRF treats the request as unauthenticated.
-    return notProvided();
+  if (scheme === "bearer") {
+    // simplejwt answers every Bearer failure (not a JWT, e.g. a permanent token; bad signature; expired;
+    // refresh instead of access; deleted user) with the same "Given token not valid for any token type".
+    const claims = JWT_SHAPE.test(value) ? await verifyTyped(gcore, value, "access") : undefined;
+    return liveUser(gcore, claims?.user_id) ?? notValidForAnyType();
   }
+  // No authenticator recognises the scheme, so DRF treats the request as unauthenticated.
+  return notProvided();
+}
 
-  const userPublic = (user: User) => ({
+/** A user as the users endpoints show it. */
+function userPublic(gcore: Gcore, user: User) {
+  return {
     id: user.id,
     email: user.email,
     name: user.name,
     lang: "en",
     phone: null,
-    company: clients.get(user.clientId)?.name ?? "",
-    reseller: clients.get(user.clientId)?.resellerClientId ?? 0,
+    company: gcore.clients.get(user.clientId)?.name ?? "",
+    reseller: gcore.clients.get(user.clientId)?.resellerClientId ?? 0,
     client: user.clientId,
     deleted: false,
     groups: user.groups,
@@ -239,183 +285,171 @@ export async function createGcore(clock: EmulatorClock): Promise<{
     auth_types: ["password"],
     user_type: user.userType,
     is_active: true,
-  });
+  };
+}
 
-  /** Users the caller may see: itself, its own client's users, and (resellers) users of their clients. */
-  const canSee = (caller: User, target: User): boolean =>
+/** Users the caller may see: itself, its own client's users, and (resellers) users of their clients. */
+function canSee(gcore: Gcore, caller: User, target: User): boolean {
+  return (
     caller.id === target.id ||
     caller.clientId === target.clientId ||
-    (caller.userType === "reseller" && clients.get(target.clientId)?.resellerClientId === caller.clientId);
+    (caller.userType === "reseller" &&
+      gcore.clients.get(target.clientId)?.resellerClientId === caller.clientId)
+  );
+}
 
-  const pathUser = (raw: string | undefined): User | undefined =>
-    raw !== undefined && /^\d{1,15}$/.test(raw) ? liveUser(Number(raw)) : undefined;
+/** The live user a `:userId` path segment names (digits only). */
+function pathUser(gcore: Gcore, raw: string | undefined): User | undefined {
+  return raw !== undefined && /^\d{1,15}$/.test(raw) ? liveUser(gcore, Number(raw)) : undefined;
+}
 
-  const routes: Route[] = [
-    {
-      name: "gcore.login",
-      method: "POST",
-      path: "/iam/auth/jwt/login",
-      async handle(request) {
-        const body = parseDrfBody(request.body);
-        if ("response" in body) return body.response;
-        const errors: Record<string, string[]> = {};
-        for (const field of ["username", "password"]) {
-          const message = fieldError(body.value[field]);
-          if (message !== undefined) errors[field] = [message];
-        }
-        if (Object.keys(errors).length > 0) return reply(400, { errors });
-        const user = [...users.values()].find(
-          (candidate) =>
-            !candidate.deleted &&
-            candidate.password !== undefined &&
-            candidate.email.toLowerCase() === String(body.value.username).toLowerCase() &&
-            safeEqual(candidate.password, String(body.value.password)),
-        );
-        if (user === undefined) {
-          return reply(400, { errors: { errors: ["No active account found with the given credentials."] } });
-        }
-        return reply(200, await mintPair(user));
-      },
-    },
-    {
-      name: "gcore.refresh",
-      method: "POST",
-      path: "/iam/auth/jwt/refresh",
-      async handle(request) {
-        const body = parseDrfBody(request.body);
-        if ("response" in body) return body.response;
-        const presented = body.value.refresh;
-        const message = fieldError(presented);
-        if (message !== undefined || typeof presented !== "string") {
-          return reply(400, { errors: { refresh: [message ?? "Not a valid string."] } });
-        }
-        // Inferred body (the spec documents the 401 without one): simplejwt's TokenRefreshView answer.
-        const claims = await verifyTyped(presented, "refresh");
-        const jti = claims?.jti;
-        const user = liveUser(claims?.user_id);
-        if (typeof jti !== "string" || blacklist.has(jti) || user === undefined) return invalidOrExpired();
-        blacklist.add(jti); // synchronous check-and-set: a concurrent second use sees it
-        return reply(200, await mintPair(user));
-      },
-    },
-    {
-      name: "gcore.userToken",
-      method: "GET",
-      path: "/iam/auth/jwt/users/:userId/token",
-      async handle(request) {
-        const caller = await authenticate(request.headers);
-        if (isResponse(caller)) return caller;
-        if (caller.userType !== "reseller")
-          return detail(403, "You do not have permission to perform this action.");
-        const target = pathUser(request.params.userId);
-        const isClientOfCaller =
-          target !== undefined &&
-          (target.id === caller.id || clients.get(target.clientId)?.resellerClientId === caller.clientId);
-        if (target === undefined || !isClientOfCaller) return detail(404, "Resource not found.");
-        return reply(200, await mintPair(target));
-      },
-    },
-    {
-      name: "gcore.usersMe",
-      method: "GET",
-      path: "/iam/users/me",
-      async handle(request) {
-        const caller = await authenticate(request.headers);
-        return isResponse(caller) ? caller : reply(200, userPublic(caller));
-      },
-    },
-    {
-      name: "gcore.getUser",
-      method: "GET",
-      path: "/iam/users/:userId",
-      async handle(request) {
-        const caller = await authenticate(request.headers);
-        if (isResponse(caller)) return caller;
-        const target = pathUser(request.params.userId);
-        if (target === undefined || !canSee(caller, target)) return detail(404, "User not found.");
-        return reply(200, userPublic(target));
-      },
-    },
-    {
-      name: "gcore.clientsMe",
-      method: "GET",
-      path: "/iam/clients/me",
-      async handle(request) {
-        const caller = await authenticate(request.headers);
-        if (isResponse(caller)) return caller;
-        const client = clients.get(caller.clientId);
-        return reply(200, {
-          id: caller.clientId,
-          email: client?.email ?? caller.email,
-          name: client?.name ?? "",
-          status: "active",
-          companyName: client?.name ?? "",
-          deleted: false,
-          is_test: false,
-          has_active_admin: true,
-          currentUser: caller.id,
-          capabilities: [],
-          serviceStatuses: {},
-          paidFeatures: {},
-          freeFeatures: {},
-          entryBaseDomain: null,
-          bill_type: "postpaid",
-          users: [...users.values()]
-            .filter((user) => user.clientId === caller.clientId && !user.deleted)
-            .map((user) => ({ id: user.id, email: user.email, name: user.name })),
-        });
-      },
-    },
+/** The routes of the Gcore IAM API. */
+function gcoreRoutes(gcore: Gcore): Route[] {
+  const route = (
+    name: string,
+    method: Route["method"],
+    path: string,
+    handler: (gcore: Gcore, request: RouteRequest) => Promise<RouteResponse>,
+  ): Route => ({ name, method, path, handle: (request) => handler(gcore, request) });
+  return [
+    route("gcore.login", "POST", "/iam/auth/jwt/login", login),
+    route("gcore.refresh", "POST", "/iam/auth/jwt/refresh", refresh),
+    route("gcore.userToken", "GET", "/iam/auth/jwt/users/:userId/token", userToken),
+    route("gcore.usersMe", "GET", "/iam/users/me", usersMe),
+    route("gcore.getUser", "GET", "/iam/users/:userId", getUser),
+    route("gcore.clientsMe", "GET", "/iam/clients/me", clientsMe),
   ];
+}
 
-  const jtiOf = (token: string): string | undefined => {
-    try {
-      const jti = decodeJwt(token).jti;
-      return typeof jti === "string" ? jti : undefined;
-    } catch {
-      return undefined;
-    }
-  };
+/** `POST /iam/auth/jwt/login`: a JWT pair for a user's e-mail and password. */
+async function login(gcore: Gcore, request: RouteRequest): Promise<RouteResponse> {
+  const body = parseDrfBody(request.body);
+  if ("response" in body) return body.response;
+  const errors: Record<string, string[]> = {};
+  for (const field of ["username", "password"]) {
+    const message = fieldError(body.value[field]);
+    if (message !== undefined) errors[field] = [message];
+  }
+  if (Object.keys(errors).length > 0) return reply(400, { errors });
+  const user = [...gcore.users.values()].find(
+    (candidate) =>
+      !candidate.deleted &&
+      candidate.password !== undefined &&
+      candidate.email.toLowerCase() === String(body.value.username).toLowerCase() &&
+      safeEqual(candidate.password, String(body.value.password)),
+  );
+  if (user === undefined) {
+    return reply(400, { errors: { errors: ["No active account found with the given credentials."] } });
+  }
+  return reply(200, await mintPair(gcore, user));
+}
 
-  const control: GcoreControl = {
+/** `POST /iam/auth/jwt/refresh`: a new pair for a refresh token, which is blacklisted once used. */
+async function refresh(gcore: Gcore, request: RouteRequest): Promise<RouteResponse> {
+  const body = parseDrfBody(request.body);
+  if ("response" in body) return body.response;
+  const presented = body.value.refresh;
+  const message = fieldError(presented);
+  if (message !== undefined || typeof presented !== "string") {
+    return reply(400, { errors: { refresh: [message ?? "Not a valid string."] } });
+  }
+  // Inferred body (the spec documents the 401 without one): simplejwt's TokenRefreshView answer.
+  const claims = await verifyTyped(gcore, presented, "refresh");
+  const jti = claims?.jti;
+  const user = liveUser(gcore, claims?.user_id);
+  if (typeof jti !== "string" || gcore.blacklist.has(jti) || user === undefined) return invalidOrExpired();
+  gcore.blacklist.add(jti); // synchronous check-and-set: a concurrent second use sees it
+  return reply(200, await mintPair(gcore, user));
+}
+
+/** `GET /iam/auth/jwt/users/{userId}/token`: a reseller gets a pair for itself or a user of its clients. */
+async function userToken(gcore: Gcore, request: RouteRequest): Promise<RouteResponse> {
+  const caller = await authenticate(gcore, request.headers);
+  if (isResponse(caller)) return caller;
+  if (caller.userType !== "reseller")
+    return detail(403, "You do not have permission to perform this action.");
+  const target = pathUser(gcore, request.params.userId);
+  const isClientOfCaller =
+    target !== undefined &&
+    (target.id === caller.id || gcore.clients.get(target.clientId)?.resellerClientId === caller.clientId);
+  if (target === undefined || !isClientOfCaller) return detail(404, "Resource not found.");
+  return reply(200, await mintPair(gcore, target));
+}
+
+/** `GET /iam/users/me`: the caller. */
+async function usersMe(gcore: Gcore, request: RouteRequest): Promise<RouteResponse> {
+  const caller = await authenticate(gcore, request.headers);
+  return isResponse(caller) ? caller : reply(200, userPublic(gcore, caller));
+}
+
+/** `GET /iam/users/{userId}`: a user the caller may see. */
+async function getUser(gcore: Gcore, request: RouteRequest): Promise<RouteResponse> {
+  const caller = await authenticate(gcore, request.headers);
+  if (isResponse(caller)) return caller;
+  const target = pathUser(gcore, request.params.userId);
+  if (target === undefined || !canSee(gcore, caller, target)) return detail(404, "User not found.");
+  return reply(200, userPublic(gcore, target));
+}
+
+/** `GET /iam/clients/me`: the caller's client and its users. */
+async function clientsMe(gcore: Gcore, request: RouteRequest): Promise<RouteResponse> {
+  const caller = await authenticate(gcore, request.headers);
+  if (isResponse(caller)) return caller;
+  const client = gcore.clients.get(caller.clientId);
+  return reply(200, {
+    id: caller.clientId,
+    email: client?.email ?? caller.email,
+    name: client?.name ?? "",
+    status: "active",
+    companyName: client?.name ?? "",
+    deleted: false,
+    is_test: false,
+    has_active_admin: true,
+    currentUser: caller.id,
+    capabilities: [],
+    serviceStatuses: {},
+    paidFeatures: {},
+    freeFeatures: {},
+    entryBaseDomain: null,
+    bill_type: "postpaid",
+    users: [...gcore.users.values()]
+      .filter((user) => user.clientId === caller.clientId && !user.deleted)
+      .map((user) => ({ id: user.id, email: user.email, name: user.name })),
+  });
+}
+
+/** The jti claim of a JWT, read without verifying it; undefined when there is none. */
+function jtiOf(token: string): string | undefined {
+  try {
+    const jti = decodeJwt(token).jti;
+    return typeof jti === "string" ? jti : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** What tests may do behind the API's back: delete users, blacklist and check refresh tokens, verify JWTs. */
+function gcoreControl(gcore: Gcore): GcoreControl {
+  return {
     deleteUser(userId) {
-      const user = users.get(userId);
+      const user = gcore.users.get(userId);
       if (user === undefined) throw new Error(`gcore.deleteUser: no user ${userId}`);
       user.deleted = true;
     },
     blacklistRefreshToken(refreshToken) {
       const jti = jtiOf(refreshToken);
       if (jti === undefined) throw new Error("gcore.blacklistRefreshToken: not a JWT with a jti");
-      blacklist.add(jti);
+      gcore.blacklist.add(jti);
     },
     isRefreshTokenBlacklisted(refreshToken) {
       const jti = jtiOf(refreshToken);
-      return jti !== undefined && blacklist.has(jti);
+      return jti !== undefined && gcore.blacklist.has(jti);
     },
     async verifyAccessToken(token) {
-      const claims = await verifyRs256(token, key, clock.now());
+      const claims = await verifyRs256(token, gcore.key, gcore.clock.now());
       if (claims.token_type !== "access")
         throw new Error("gcore.verifyAccessToken: token_type is not access");
       return claims;
-    },
-  };
-
-  return {
-    api: {
-      vendor: "gcore",
-      contentType: "application/json",
-      routes,
-      errorBody: (status) => ({ detail: reasonPhrase(status) }),
-      control,
-    },
-    seeds: {
-      resellerUserId: 9001,
-      resellerApiKey,
-      clientId,
-      userId: 1234,
-      userEmail: "user@example.com",
-      userPassword,
-      commonApiKey,
     },
   };
 }

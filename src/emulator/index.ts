@@ -2,7 +2,7 @@
  * `pulumi-tokens/emulator`: loopback emulators of the NetBird, Gcore IAM and IBM Cloud Private token APIs and a
  * generic Docker registry token server, for tests and demos. Start one with {@link startEmulator}.
  */
-export { NOW_ENV_VAR } from "./clock.ts";
+export { NOW_ENV } from "./clock.ts";
 export { MAX_BODY_BYTES, startEmulator } from "./server.ts";
 export {
   type CertificateAuthority,

@@ -127,168 +127,24 @@ function unary<Request>(handler: (request: Request) => Promise<unknown> | unknow
 }
 
 type Requests = typeof provproto;
+/** The request message of an RPC, e.g. `Request<"CheckRequest">`. */
+type Request<Name extends keyof Requests> = Requests[Name] extends new () => infer Message ? Message : never;
 
 /** The service implementation. */
 export function createService(provider = new TokensProvider()): grpcTypes.UntypedServiceImplementation {
-  const configureResponse = () => {
-    const response = new provproto.ConfigureResponse();
-    response.setAcceptsecrets(true);
-    // Create and Update answer previews themselves (no API call); after a Handshake the engine asks anyway.
-    response.setSupportspreview(true);
-    response.setAcceptresources(false);
-    response.setAcceptoutputs(false);
-    return response;
-  };
   const implemented: grpcTypes.UntypedServiceImplementation = {
-    handshake: unary((request: InstanceType<Requests["ProviderHandshakeRequest"]>) => {
-      connectEngine(request.getEngineAddress());
-      const response = new provproto.ProviderHandshakeResponse();
-      response.setAcceptSecrets(true);
-      response.setAcceptResources(false);
-      response.setAcceptOutputs(false);
-      return response;
-    }),
-    getPluginInfo: unary(() => {
-      const info = new pluginproto.PluginInfo();
-      info.setVersion(VERSION);
-      return info;
-    }),
-    getSchema: unary((request: InstanceType<Requests["GetSchemaRequest"]>) => {
-      if (request.getVersion() !== 0) throw new Error(`unsupported schema version ${request.getVersion()}`);
-      const response = new provproto.GetSchemaResponse();
-      response.setSchema(schemaText());
-      return response;
-    }),
-    checkConfig: unary((request: InstanceType<Requests["CheckRequest"]>) => {
-      // Credentials in the provider's config are stored as secrets even when given as plain strings.
-      const news = toBag(request.getNews());
-      const response = new provproto.CheckResponse();
-      response.setInputs(toStruct(wrapSecrets(news, SECRET_SETTINGS)));
-      response.setFailuresList(
-        configFailures(unwrapSecrets(news).values).map(({ property, reason }) => {
-          const entry = new provproto.CheckFailure();
-          entry.setProperty(property);
-          entry.setReason(reason);
-          return entry;
-        }),
-      );
-      return response;
-    }),
-    diffConfig: unary((request: InstanceType<Requests["DiffRequest"]>) => {
-      // A config change never replaces the provider (that would replace every token): new values
-      // apply from the next operation, like changed stack config for the dynamic resources.
-      const olds = unwrapSecrets(toBag(request.getOldInputs() ?? request.getOlds())).values;
-      const news = unwrapSecrets(toBag(request.getNews())).values;
-      const keys = [...new Set([...Object.keys(olds), ...Object.keys(news)])].filter(
-        (key) => JSON.stringify(olds[key]) !== JSON.stringify(news[key]),
-      );
-      const response = new provproto.DiffResponse();
-      response.setChanges(
-        keys.length > 0
-          ? provproto.DiffResponse.DiffChanges.DIFF_SOME
-          : provproto.DiffResponse.DiffChanges.DIFF_NONE,
-      );
-      response.setDiffsList(keys);
-      return response;
-    }),
-    configure: unary((request: InstanceType<Requests["ConfigureRequest"]>) => {
-      const variables = new Map<string, string>(request.getVariablesMap().toArray());
-      provider.configure(toBag(request.getArgs()), variables);
-      return configureResponse();
-    }),
-    check: unary(async (request: InstanceType<Requests["CheckRequest"]>) => {
-      const result = await provider.check(
-        request.getType() || typeOf(request.getUrn()),
-        toBag(request.getOlds()),
-        toBag(request.getNews()),
-      );
-      const response = new provproto.CheckResponse();
-      response.setInputs(toStruct(result.inputs));
-      response.setFailuresList(
-        result.failures.map(({ property, reason }) => {
-          const entry = new provproto.CheckFailure();
-          entry.setProperty(property);
-          entry.setReason(reason);
-          return entry;
-        }),
-      );
-      return response;
-    }),
-    diff: unary(async (request: InstanceType<Requests["DiffRequest"]>) => {
-      const result = await provider.diff(
-        request.getType() || typeOf(request.getUrn()),
-        request.getId(),
-        toBag(request.getOlds()),
-        toBag(request.getNews()),
-      );
-      const response = new provproto.DiffResponse();
-      response.setChanges(
-        result.changes
-          ? provproto.DiffResponse.DiffChanges.DIFF_SOME
-          : provproto.DiffResponse.DiffChanges.DIFF_NONE,
-      );
-      response.setReplacesList(result.replaces);
-      response.setDeletebeforereplace(false);
-      response.setDiffsList(result.diffs);
-      const detailed = response.getDetaileddiffMap();
-      for (const [key, { kind, inputDiff }] of Object.entries(result.detailedDiff)) {
-        const entry = new provproto.PropertyDiff();
-        entry.setKind(kind as number);
-        entry.setInputdiff(inputDiff);
-        detailed.set(key, entry);
-      }
-      response.setHasdetaileddiff(true);
-      return response;
-    }),
-    create: unary(async (request: InstanceType<Requests["CreateRequest"]>) => {
-      const type = request.getType() || typeOf(request.getUrn());
-      const response = new provproto.CreateResponse();
-      if (request.getPreview()) {
-        // A preview issues nothing: no id, the outputs unknown.
-        response.setProperties(toStruct(provider.previewCreate(type, toBag(request.getProperties())).outs));
-        return response;
-      }
-      const result = await provider.create(type, toBag(request.getProperties()));
-      response.setId(result.id);
-      response.setProperties(toStruct(result.outs));
-      return response;
-    }),
-    read: unary(async (request: InstanceType<Requests["ReadRequest"]>) => {
-      const result = await provider.read(
-        request.getType() || typeOf(request.getUrn()),
-        request.getId(),
-        toBag(request.getProperties()),
-        toBag(request.getInputs()),
-      );
-      const response = new provproto.ReadResponse();
-      if (result === undefined) return response; // no id: the resource is gone
-      response.setId(result.id);
-      response.setProperties(toStruct(result.props));
-      response.setInputs(toStruct(result.inputs));
-      return response;
-    }),
-    update: unary(async (request: InstanceType<Requests["UpdateRequest"]>) => {
-      const args = [
-        request.getType() || typeOf(request.getUrn()),
-        request.getId(),
-        toBag(request.getOlds()),
-        toBag(request.getNews()),
-      ] as const;
-      const result = request.getPreview()
-        ? await provider.previewUpdate(...args)
-        : await provider.update(...args);
-      const response = new provproto.UpdateResponse();
-      response.setProperties(toStruct(result.outs));
-      return response;
-    }),
-    delete: unary(async (request: InstanceType<Requests["DeleteRequest"]>) => {
-      await provider.delete(
-        request.getType() || typeOf(request.getUrn()),
-        request.getId(),
-        toBag(request.getProperties()),
-      );
-      return new emptyproto.Empty();
-    }),
+    handshake: unary(handshake),
+    getPluginInfo: unary(getPluginInfo),
+    getSchema: unary(getSchema),
+    checkConfig: unary(checkConfig),
+    diffConfig: unary(diffConfig),
+    configure: unary((request: Request<"ConfigureRequest">) => configure(provider, request)),
+    check: unary((request: Request<"CheckRequest">) => check(provider, request)),
+    diff: unary((request: Request<"DiffRequest">) => diff(provider, request)),
+    create: unary((request: Request<"CreateRequest">) => create(provider, request)),
+    read: unary((request: Request<"ReadRequest">) => read(provider, request)),
+    update: unary((request: Request<"UpdateRequest">) => update(provider, request)),
+    delete: unary((request: Request<"DeleteRequest">) => deleteResource(provider, request)),
     cancel: unary(() => new emptyproto.Empty()),
     attach: unary(() => new emptyproto.Empty()),
   };
@@ -297,6 +153,180 @@ export function createService(provider = new TokensProvider()): grpcTypes.Untype
     service[name] = implemented[name] ?? unimplemented(name);
   }
   return service;
+}
+
+/** The resource type a request is about: its type, else the type in its URN. */
+function typeOfRequest(request: { getType(): string; getUrn(): string }): string {
+  return request.getType() || typeOf(request.getUrn());
+}
+
+/** The `CheckFailure` messages of a Check or CheckConfig answer. */
+function checkFailures(failures: readonly { property: string; reason: string }[]) {
+  return failures.map(({ property, reason }) => {
+    const entry = new provproto.CheckFailure();
+    entry.setProperty(property);
+    entry.setReason(reason);
+    return entry;
+  });
+}
+
+/** A Diff's `changes`: some or none. */
+function diffChanges(changed: boolean) {
+  return changed
+    ? provproto.DiffResponse.DiffChanges.DIFF_SOME
+    : provproto.DiffResponse.DiffChanges.DIFF_NONE;
+}
+
+/** `Handshake`: connects to the engine's `Log` and accepts secrets, not resource references or outputs. */
+function handshake(request: Request<"ProviderHandshakeRequest">) {
+  connectEngine(request.getEngineAddress());
+  const response = new provproto.ProviderHandshakeResponse();
+  response.setAcceptSecrets(true);
+  response.setAcceptResources(false);
+  response.setAcceptOutputs(false);
+  return response;
+}
+
+/** `GetPluginInfo`: this package's version. */
+function getPluginInfo() {
+  const info = new pluginproto.PluginInfo();
+  info.setVersion(VERSION);
+  return info;
+}
+
+/** `GetSchema`: the shipped schema.json (version 0, the only one). */
+function getSchema(request: Request<"GetSchemaRequest">) {
+  if (request.getVersion() !== 0) throw new Error(`unsupported schema version ${request.getVersion()}`);
+  const response = new provproto.GetSchemaResponse();
+  response.setSchema(schemaText());
+  return response;
+}
+
+/** `CheckConfig`: the provider config's failures. */
+function checkConfig(request: Request<"CheckRequest">) {
+  // Credentials in the provider's config are stored as secrets even when given as plain strings.
+  const news = toBag(request.getNews());
+  const response = new provproto.CheckResponse();
+  response.setInputs(toStruct(wrapSecrets(news, SECRET_SETTINGS)));
+  response.setFailuresList(checkFailures(configFailures(unwrapSecrets(news).values)));
+  return response;
+}
+
+/** `DiffConfig`: the changed keys of the provider config, never a replacement. */
+function diffConfig(request: Request<"DiffRequest">) {
+  // A config change never replaces the provider (that would replace every token): new values
+  // apply from the next operation, like changed stack config for the dynamic resources.
+  const olds = unwrapSecrets(toBag(request.getOldInputs() ?? request.getOlds())).values;
+  const news = unwrapSecrets(toBag(request.getNews())).values;
+  const keys = [...new Set([...Object.keys(olds), ...Object.keys(news)])].filter(
+    (key) => JSON.stringify(olds[key]) !== JSON.stringify(news[key]),
+  );
+  const response = new provproto.DiffResponse();
+  response.setChanges(diffChanges(keys.length > 0));
+  response.setDiffsList(keys);
+  return response;
+}
+
+/** `Configure`: hands the config and variables to the provider; accepts secrets and answers previews. */
+function configure(provider: TokensProvider, request: Request<"ConfigureRequest">) {
+  const variables = new Map<string, string>(request.getVariablesMap().toArray());
+  provider.configure(toBag(request.getArgs()), variables);
+  const response = new provproto.ConfigureResponse();
+  response.setAcceptsecrets(true);
+  // Create and Update answer previews themselves (no API call); after a Handshake the engine asks anyway.
+  response.setSupportspreview(true);
+  response.setAcceptresources(false);
+  response.setAcceptoutputs(false);
+  return response;
+}
+
+/** `Check`: the resource's inputs, validated. */
+async function check(provider: TokensProvider, request: Request<"CheckRequest">) {
+  const result = await provider.check(
+    typeOfRequest(request),
+    toBag(request.getOlds()),
+    toBag(request.getNews()),
+  );
+  const response = new provproto.CheckResponse();
+  response.setInputs(toStruct(result.inputs));
+  response.setFailuresList(checkFailures(result.failures));
+  return response;
+}
+
+/** `Diff`: changes, replacements and the detailed diff (always given). */
+async function diff(provider: TokensProvider, request: Request<"DiffRequest">) {
+  const result = await provider.diff(
+    typeOfRequest(request),
+    request.getId(),
+    toBag(request.getOlds()),
+    toBag(request.getNews()),
+  );
+  const response = new provproto.DiffResponse();
+  response.setChanges(diffChanges(result.changes));
+  response.setReplacesList(result.replaces);
+  response.setDeletebeforereplace(false);
+  response.setDiffsList(result.diffs);
+  const detailed = response.getDetaileddiffMap();
+  for (const [key, { kind, inputDiff }] of Object.entries(result.detailedDiff)) {
+    const entry = new provproto.PropertyDiff();
+    entry.setKind(kind as number);
+    entry.setInputdiff(inputDiff);
+    detailed.set(key, entry);
+  }
+  response.setHasdetaileddiff(true);
+  return response;
+}
+
+/** `Create`: issues the token; a preview issues nothing and answers with no id and unknown outputs. */
+async function create(provider: TokensProvider, request: Request<"CreateRequest">) {
+  const type = typeOfRequest(request);
+  const response = new provproto.CreateResponse();
+  if (request.getPreview()) {
+    response.setProperties(toStruct(provider.previewCreate(type, toBag(request.getProperties())).outs));
+    return response;
+  }
+  const result = await provider.create(type, toBag(request.getProperties()));
+  response.setId(result.id);
+  response.setProperties(toStruct(result.outs));
+  return response;
+}
+
+/** `Read`: the live resource, or no id when it is gone. */
+async function read(provider: TokensProvider, request: Request<"ReadRequest">) {
+  const result = await provider.read(
+    typeOfRequest(request),
+    request.getId(),
+    toBag(request.getProperties()),
+    toBag(request.getInputs()),
+  );
+  const response = new provproto.ReadResponse();
+  if (result === undefined) return response; // no id: the resource is gone
+  response.setId(result.id);
+  response.setProperties(toStruct(result.props));
+  response.setInputs(toStruct(result.inputs));
+  return response;
+}
+
+/** `Update`: renews or rotates; a preview makes no API call. */
+async function update(provider: TokensProvider, request: Request<"UpdateRequest">) {
+  const args = [
+    typeOfRequest(request),
+    request.getId(),
+    toBag(request.getOlds()),
+    toBag(request.getNews()),
+  ] as const;
+  const result = request.getPreview()
+    ? await provider.previewUpdate(...args)
+    : await provider.update(...args);
+  const response = new provproto.UpdateResponse();
+  response.setProperties(toStruct(result.outs));
+  return response;
+}
+
+/** `Delete`: revokes what can be revoked. */
+async function deleteResource(provider: TokensProvider, request: Request<"DeleteRequest">) {
+  await provider.delete(typeOfRequest(request), request.getId(), toBag(request.getProperties()));
+  return new emptyproto.Empty();
 }
 
 /** The type token of a URN (`urn:pulumi:<stack>::<project>::<type>::<name>`), for engines that send no type. */

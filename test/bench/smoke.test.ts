@@ -1,14 +1,12 @@
 // The scale bench (`npm run bench`) with N = 2 and one round: every kind and mode runs through the real
 // engine, and the results have the shape bench/results.md and bench/results.svg are made from.
 import { describe, expect, it } from "vitest";
-import {
-  KINDS,
-  renderMarkdown,
-  renderSvg,
-  runScale,
-  type ScaleResult,
-  USER_TOKEN_SECRET_CHARS,
-} from "../../bench/scale.ts";
+import { USER_TOKEN_SECRET_CHARS } from "../../bench/scale/controls.ts";
+import { KINDS } from "../../bench/scale/kinds.ts";
+import { renderMarkdown } from "../../bench/scale/markdown.ts";
+import type { ScaleResult } from "../../bench/scale/result.ts";
+import { runScale } from "../../bench/scale/run.ts";
+import { renderSvg } from "../../bench/scale/svg.ts";
 
 describe("the scale bench, smoke run", () => {
   it("measures N = 2 of each kind with and without checkpoints and renders the results", async () => {

@@ -2,7 +2,7 @@
 // size of the serialized provider.
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
-import { createProviderShim } from "../../src/core/provider-shim.ts";
+import { createProviderShim } from "../harness/provider-shim.ts";
 import { RegistryToken } from "../../src/icp/index.ts";
 import { installResourceMocks, outputValue, SECRET_SIG, SIG_KEY } from "../harness/mocks.ts";
 

@@ -1,7 +1,7 @@
 // The resource class under pulumi.runtime.setMocks: type token, secret outputs, output names, shim size.
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
-import { createProviderShim } from "../../src/core/provider-shim.ts";
+import { createProviderShim } from "../harness/provider-shim.ts";
 import { PersonalAccessToken } from "../../src/netbird/index.ts";
 import { installResourceMocks, outputValue, SECRET_SIG, SIG_KEY } from "../harness/mocks.ts";
 

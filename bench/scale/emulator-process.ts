@@ -2,7 +2,7 @@
 // the program's. Prints `{url, seeds}` as one JSON line; answers each "stats" line on stdin with
 // `{requests, cpuMs}`; closes and exits when stdin ends.
 import { createInterface } from "node:readline";
-import { startEmulator } from "../src/emulator/index.ts";
+import { startEmulator } from "../../src/emulator/index.ts";
 
 const emulator = await startEmulator();
 const cpuAtStart = process.cpuUsage();
