@@ -91,7 +91,7 @@ async function run<T>(operation: () => Promise<T> | T): Promise<T> {
 const hasValue = (bag: Properties, key: string) => bag[key] !== undefined && bag[key] !== null;
 
 /** The plugin's operations: one instance per plugin process. */
-export class TokensProvider {
+export class PluginProvider {
   constructor() {
     // The core's messages then name the plugin's config keys where they name a config value's origin.
     setConfigNaming(providerConfigNaming);

@@ -27,11 +27,11 @@ import type * as grpcTypes from "@grpc/grpc-js";
 import { TokenError } from "../errors.ts";
 import { configFailures, SECRET_SETTINGS } from "./config.ts";
 import { connectEngine, flushLogs, withResource } from "./engine-log.ts";
-import { TokensProvider } from "./provider.ts";
+import { PluginProvider } from "./provider.ts";
 import { unwrapSecrets, wrapSecrets } from "./secrets.ts";
 import { emptyproto, grpc, pluginproto, provproto, provrpc, structproto } from "./wire.ts";
+import type { Properties } from "../core/properties.ts";
 
-type Bag = Record<string, unknown>;
 type Struct = InstanceType<typeof structproto.Struct>;
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the generated stubs' request types
 type Call = grpcTypes.ServerUnaryCall<any, any>;
@@ -63,8 +63,8 @@ export function schemaText(): string {
   return shippedFile("schema.json", ["./schema.json", "../../src/plugin/schema.json"]);
 }
 
-function toBag(struct: Struct | undefined): Bag {
-  return (struct?.toJavaScript() ?? {}) as Bag;
+function toBag(struct: Struct | undefined): Properties {
+  return (struct?.toJavaScript() ?? {}) as Properties;
 }
 
 /** Drops undefined values (a Struct has no such value), deeply. */
@@ -80,7 +80,7 @@ function defined(value: unknown): unknown {
   return value;
 }
 
-function toStruct(bag: Bag): Struct {
+function toStruct(bag: Properties): Struct {
   return structproto.Struct.fromJavaScript(
     defined(bag) as Parameters<typeof structproto.Struct.fromJavaScript>[0],
   );
@@ -131,7 +131,7 @@ type Requests = typeof provproto;
 type Request<Name extends keyof Requests> = Requests[Name] extends new () => infer Message ? Message : never;
 
 /** The service implementation. */
-export function createService(provider = new TokensProvider()): grpcTypes.UntypedServiceImplementation {
+export function createService(provider = new PluginProvider()): grpcTypes.UntypedServiceImplementation {
   const implemented: grpcTypes.UntypedServiceImplementation = {
     handshake: unary(handshake),
     getPluginInfo: unary(getPluginInfo),
@@ -228,7 +228,7 @@ function diffConfig(request: Request<"DiffRequest">) {
 }
 
 /** `Configure`: hands the config and variables to the provider; accepts secrets and answers previews. */
-function configure(provider: TokensProvider, request: Request<"ConfigureRequest">) {
+function configure(provider: PluginProvider, request: Request<"ConfigureRequest">) {
   const variables = new Map<string, string>(request.getVariablesMap().toArray());
   provider.configure(toBag(request.getArgs()), variables);
   const response = new provproto.ConfigureResponse();
@@ -241,7 +241,7 @@ function configure(provider: TokensProvider, request: Request<"ConfigureRequest"
 }
 
 /** `Check`: the resource's inputs, validated. */
-async function check(provider: TokensProvider, request: Request<"CheckRequest">) {
+async function check(provider: PluginProvider, request: Request<"CheckRequest">) {
   const result = await provider.check(
     typeOfRequest(request),
     toBag(request.getOlds()),
@@ -254,7 +254,7 @@ async function check(provider: TokensProvider, request: Request<"CheckRequest">)
 }
 
 /** `Diff`: changes, replacements and the detailed diff (always given). */
-async function diff(provider: TokensProvider, request: Request<"DiffRequest">) {
+async function diff(provider: PluginProvider, request: Request<"DiffRequest">) {
   const result = await provider.diff(
     typeOfRequest(request),
     request.getId(),
@@ -278,7 +278,7 @@ async function diff(provider: TokensProvider, request: Request<"DiffRequest">) {
 }
 
 /** `Create`: issues the token; a preview issues nothing and answers with no id and unknown outputs. */
-async function create(provider: TokensProvider, request: Request<"CreateRequest">) {
+async function create(provider: PluginProvider, request: Request<"CreateRequest">) {
   const type = typeOfRequest(request);
   const response = new provproto.CreateResponse();
   if (request.getPreview()) {
@@ -292,7 +292,7 @@ async function create(provider: TokensProvider, request: Request<"CreateRequest"
 }
 
 /** `Read`: the live resource, or no id when it is gone. */
-async function read(provider: TokensProvider, request: Request<"ReadRequest">) {
+async function read(provider: PluginProvider, request: Request<"ReadRequest">) {
   const result = await provider.read(
     typeOfRequest(request),
     request.getId(),
@@ -308,7 +308,7 @@ async function read(provider: TokensProvider, request: Request<"ReadRequest">) {
 }
 
 /** `Update`: renews or rotates; a preview makes no API call. */
-async function update(provider: TokensProvider, request: Request<"UpdateRequest">) {
+async function update(provider: PluginProvider, request: Request<"UpdateRequest">) {
   const args = [
     typeOfRequest(request),
     request.getId(),
@@ -324,7 +324,7 @@ async function update(provider: TokensProvider, request: Request<"UpdateRequest"
 }
 
 /** `Delete`: revokes what can be revoked. */
-async function deleteResource(provider: TokensProvider, request: Request<"DeleteRequest">) {
+async function deleteResource(provider: PluginProvider, request: Request<"DeleteRequest">) {
   await provider.delete(typeOfRequest(request), request.getId(), toBag(request.getProperties()));
   return new emptyproto.Empty();
 }

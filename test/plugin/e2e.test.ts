@@ -43,7 +43,7 @@ class PluginToken extends pulumi.CustomResource {
 }
 
 /** An explicit `tokens` provider: its arguments reach the plugin's Configure. */
-class TokensProvider extends pulumi.ProviderResource {
+class PluginProvider extends pulumi.ProviderResource {
   constructor(name: string, args: pulumi.Inputs) {
     super("tokens", name, args);
   }
@@ -65,7 +65,7 @@ function pluginConfig() {
 
 /** One token of each kind; the Gcore one through an explicit provider given the Gcore settings. */
 function threeTokens() {
-  const gcoreAdmin = new TokensProvider("gcore-admin", {
+  const gcoreAdmin = new PluginProvider("gcore-admin", {
     gcoreApiUrl: emu.url,
     gcoreApiKey: pulumi.secret(emu.seeds.gcore.resellerApiKey),
     gcoreCaCertificate: String(emu.caCertificate),
@@ -394,7 +394,7 @@ describe("the tokens provider plugin on the real engine", () => {
     const stack = await TestStack.open({
       projectName: "plugin-bytes",
       program: async () => {
-        const gcoreAdmin = new TokensProvider("gcore-admin", {
+        const gcoreAdmin = new PluginProvider("gcore-admin", {
           gcoreApiUrl: emu.url,
           gcoreApiKey: pulumi.secret(emu.seeds.gcore.resellerApiKey),
           gcoreCaCertificate: ca,

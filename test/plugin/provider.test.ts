@@ -7,7 +7,7 @@ import { settingSource as gcoreSettings } from "../../src/gcore/settings.ts";
 import { settingSource as icpSettings } from "../../src/icp/schemas.ts";
 import { settingSource as netbirdSettings } from "../../src/netbird/settings.ts";
 import { configFailures, SETTINGS, stackConfigOf } from "../../src/plugin/config.ts";
-import { DiffKind, TokensProvider } from "../../src/plugin/provider.ts";
+import { DiffKind, PluginProvider } from "../../src/plugin/provider.ts";
 import {
   isSecret,
   SECRET_SIG,
@@ -30,8 +30,8 @@ const { emu, notices, setAt } = useProviderEmulator({
 
 const wrapped = (value: unknown) => ({ [SIG_KEY]: SECRET_SIG, value });
 
-function configured(): TokensProvider {
-  const provider = new TokensProvider();
+function configured(): PluginProvider {
+  const provider = new PluginProvider();
   provider.configure(
     { netbirdManagementUrl: emu.url, netbirdApiToken: wrapped(emu.seeds.netbird.adminToken) },
     new Map(),
@@ -94,7 +94,7 @@ describe("the plugin's config", () => {
       },
     ]);
 
-    const provider = new TokensProvider();
+    const provider = new PluginProvider();
     provider.configure({ gcoreApiKey: wrapped("77_from-config") }, new Map());
     expect(lookupSetting(gcoreSettings("apiKey", undefined))).toBe("77_from-config");
     process.env.NB_PAT = "nb-from-env-1234";
@@ -272,7 +272,7 @@ describe("import (Read with an id and no state)", () => {
 
 describe("errors and the wire helpers", () => {
   it("reports the package's errors as their one-line message, and unknown types by name", async () => {
-    const provider = new TokensProvider();
+    const provider = new PluginProvider();
     provider.configure({}, new Map());
     const error = await provider
       .create(PAT, { userId: "svc-ci", name: "ci", expiresInDays: 30, managementUrl: emu.url })
