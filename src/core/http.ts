@@ -92,6 +92,8 @@ export interface HttpResponse<T> {
   body: T;
   /** For an accepted non-2xx status: the API's own error text, if its body had one (scrubbed). */
   apiMessage?: string | undefined;
+  /** The response headers (lower-case names), e.g. a 401's `www-authenticate`. */
+  headers?: Record<string, unknown>;
 }
 
 /** A configured client for one vendor. */
@@ -371,14 +373,14 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
         );
         if (!waitsOutRateLimit || Date.now() >= patience || (retryAfterMs ?? 0) > MAX_RETRY_AFTER_MS) break;
       }
-      const { statusCode, body } = response;
+      const { statusCode, body, headers } = response;
       if (statusCode >= 200 && statusCode < 300) {
-        return { status: statusCode, body: parseBody(request.schema, body, target) as T };
+        return { status: statusCode, body: parseBody(request.schema, body, target) as T, headers };
       }
       const described = options.describeError?.(parseJsonOrUndefined(body));
       const apiMessage = described ? redact(described, secrets) : undefined;
       if (request.accept?.includes(statusCode))
-        return { status: statusCode, body: undefined as T, apiMessage };
+        return { status: statusCode, body: undefined as T, apiMessage, headers };
       throw new ApiResponseError(target, statusCode, apiMessage);
     },
   };
