@@ -12,10 +12,12 @@ import type { ProviderModule } from "./core/provider-shim.ts";
 import { gcoreProvider } from "./gcore/provider.ts";
 import { icpProvider } from "./icp/provider.ts";
 import { netbirdProvider } from "./netbird/provider.ts";
+import { registryProvider } from "./registry/provider.ts";
 
 /** Provider implementations by vendor; the key is the name each resource's shim asks for. */
 export const providers: ProviderModule["providers"] = {
   netbird: presentErrors(netbirdProvider),
   gcore: presentErrors(gcoreProvider),
   icp: presentErrors(icpProvider),
+  registry: presentErrors(registryProvider),
 };

@@ -141,6 +141,29 @@ export function tokenAnswerOf(body: z.infer<ReturnType<typeof tokenAnswerSchema>
   };
 }
 
+/**
+ * A token server's own message from an error body: OAuth2-style `{error, error_description}` (oauth.md),
+ * registry-style `{errors:[{code, message}]}` (token.md) or `{message}`; at most 300 characters.
+ */
+export function describeTokenServerError(body: unknown): string | undefined {
+  if (typeof body !== "object" || body === null) return undefined;
+  const record = body as Record<string, unknown>;
+  const text = (value: unknown) => (typeof value === "string" && value !== "" ? value : undefined);
+  const oauth = [text(record.error), text(record.error_description)].filter((part) => part !== undefined);
+  if (oauth.length > 0) return oauth.join(": ").slice(0, 300);
+  if (Array.isArray(record.errors)) {
+    const parts = record.errors
+      .map((entry: unknown) => {
+        if (typeof entry !== "object" || entry === null) return undefined;
+        const { code, message } = entry as Record<string, unknown>;
+        return [text(code), text(message)].filter((part) => part !== undefined).join(": ") || undefined;
+      })
+      .filter((part) => part !== undefined);
+    if (parts.length > 0) return parts.join("; ").slice(0, 300);
+  }
+  return text(record.message)?.slice(0, 300);
+}
+
 /** One challenge of a `WWW-Authenticate` header: its scheme (lower case) and parameters (names lower case). */
 export interface AuthChallenge {
   scheme: string;

@@ -10,7 +10,12 @@ import { z } from "zod";
 import { createHttpClient, type HttpClient } from "../core/http.ts";
 import { notice } from "../core/log.ts";
 import { redactUrl } from "../core/redact.ts";
-import { type TokenAnswer, tokenAnswerOf, tokenAnswerSchema } from "../core/docker-token-protocol.ts";
+import {
+  describeTokenServerError,
+  type TokenAnswer,
+  tokenAnswerOf,
+  tokenAnswerSchema,
+} from "../core/docker-token-protocol.ts";
 import { type FoundSetting, findSetting } from "../core/settings.ts";
 import { type SettingName, settingSource } from "./schemas.ts";
 
@@ -50,24 +55,7 @@ export function icpClient(connection: Connection, secrets: readonly (string | un
  * The API's message from an error body: OAuth-style `{error, error_description}` (identity
  * provider), registry-style `{errors:[{code, message}]}` (token endpoint) or `{message}`.
  */
-export function describeError(body: unknown): string | undefined {
-  if (typeof body !== "object" || body === null) return undefined;
-  const record = body as Record<string, unknown>;
-  const text = (value: unknown) => (typeof value === "string" && value !== "" ? value : undefined);
-  const oauth = [text(record.error), text(record.error_description)].filter((part) => part !== undefined);
-  if (oauth.length > 0) return oauth.join(": ").slice(0, 300);
-  if (Array.isArray(record.errors)) {
-    const parts = record.errors
-      .map((entry: unknown) => {
-        if (typeof entry !== "object" || entry === null) return undefined;
-        const { code, message } = entry as Record<string, unknown>;
-        return [text(code), text(message)].filter((part) => part !== undefined).join(": ") || undefined;
-      })
-      .filter((part) => part !== undefined);
-    if (parts.length > 0) return parts.join("; ").slice(0, 300);
-  }
-  return text(record.message)?.slice(0, 300);
-}
+export const describeError = describeTokenServerError;
 
 const idTokenAnswer = once(() =>
   z.object({
