@@ -1,6 +1,6 @@
 /**
- * `pulumi-tokens/emulator`: loopback emulators of the NetBird, Gcore IAM and IBM Cloud Private token APIs, for
- * tests and demos. Start one with {@link startEmulator}.
+ * `pulumi-tokens/emulator`: loopback emulators of the NetBird, Gcore IAM and IBM Cloud Private token APIs and a
+ * generic Docker registry token server, for tests and demos. Start one with {@link startEmulator}.
  */
 export { NOW_ENV_VAR } from "./clock.ts";
 export { MAX_BODY_BYTES, startEmulator } from "./server.ts";
@@ -22,6 +22,9 @@ export type {
   FaultKind,
   GcoreControl,
   IcpControl,
+  RegistryAccountSeed,
+  RegistryControl,
+  RegistryModes,
   RegistrySigningKey,
   NetbirdControl,
   NetbirdTokenInfo,

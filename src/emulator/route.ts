@@ -9,9 +9,13 @@ import type { EmulatorVendor } from "./types.ts";
 /** A request as a route handler sees it (body already read and capped by the server). */
 export interface RouteRequest {
   readonly method: string;
+  /** `http` or `https`, as the emulator serves. */
+  readonly scheme: "http" | "https";
+  /** The emulator's own origin, `http(s)://127.0.0.1:PORT`. */
+  readonly origin: string;
   /** URL path without query. */
   readonly path: string;
-  /** Decoded path parameters (`:name` segments). */
+  /** Decoded path parameters (`:name` segments; `*` for the rest of a path ending in `/*`). */
   readonly params: Readonly<Record<string, string>>;
   readonly query: URLSearchParams;
   readonly headers: IncomingHttpHeaders;
@@ -25,10 +29,13 @@ export interface RouteResponse {
   headers?: Record<string, string>;
 }
 
-/** One emulated endpoint. `path` uses `:name` for a parameter segment. */
+/**
+ * One emulated endpoint. `path` uses `:name` for a parameter segment and may end in `/*` for any rest (params
+ * `*`, possibly empty or holding `/`). `method` `*` takes every method.
+ */
 export interface Route {
   readonly name: string;
-  readonly method: "GET" | "POST" | "DELETE";
+  readonly method: "GET" | "POST" | "DELETE" | "*";
   readonly path: string;
   handle(request: RouteRequest): Promise<RouteResponse>;
 }

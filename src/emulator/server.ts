@@ -1,10 +1,12 @@
 /**
- * The emulator server: one node:http(s) server on 127.0.0.1 serving NetBird (`/api/…`), Gcore (`/iam/…`) and ICP
- * (`/idprovider/…`, `/image-manager/…`), with routing, the request log, fault injection and a body cap.
+ * The emulator server: one node:http(s) server on 127.0.0.1 serving NetBird (`/api/…`), Gcore (`/iam/…`), ICP
+ * (`/idprovider/…`, `/image-manager/…`) and the generic registry token server (`/v2/…`, `/auth/token`), with
+ * routing, the request log, fault injection and a body cap.
  *
  * Route names: netbird.currentUser, netbird.listTokens, netbird.createToken, netbird.getToken,
  * netbird.deleteToken, gcore.login, gcore.refresh, gcore.userToken, gcore.getUser, gcore.usersMe,
- * gcore.clientsMe, icp.identityToken, icp.registryToken, icp.oauthToken; anything else is `unknown` (404, in the
+ * gcore.clientsMe, icp.identityToken, icp.registryToken, icp.oauthToken, registry.challenge, registry.tokenGet,
+ * registry.tokenPost; anything else is `unknown` (404, in the
  * shape of the vendor owning the path when it declares one, see {@link VendorHttp}). An OPTIONS request that a
  * vendor with `cors: "allow-all"` routes is logged under the route it reaches (a preflight with status 204).
  */
@@ -21,7 +23,9 @@ import { createClock, initialNow } from "./clock.ts";
 import { createFaultQueue } from "./faults.ts";
 import { createGcore } from "./gcore.ts";
 import { createIcp } from "./icp.ts";
+import { createTokenSigner } from "./docker-token.ts";
 import { createNetbird } from "./netbird.ts";
+import { createRegistry } from "./registry.ts";
 import {
   MAX_BODY_BYTES,
   type RawResponse,
@@ -58,11 +62,24 @@ function match(table: readonly CompiledRoute[], method: string, path: string): M
   const parts = path.split("/");
   for (const { route, api, segments } of table) {
     // With `cors: "allow-all"` OPTIONS reaches the first route of its path, whatever that route's method.
-    const methodOk = route.method === method || (method === "OPTIONS" && api.http?.cors === "allow-all");
-    if (!methodOk || segments.length !== parts.length) continue;
+    const methodOk =
+      route.method === method ||
+      route.method === "*" ||
+      (method === "OPTIONS" && api.http?.cors === "allow-all");
+    const rest = segments.at(-1) === "*";
+    const lengthOk = rest ? parts.length >= segments.length : parts.length === segments.length;
+    if (!methodOk || !lengthOk) continue;
     const params: Record<string, string> = {};
     const ok = segments.every((segment, i) => {
       const part = parts[i] ?? "";
+      if (rest && i === segments.length - 1) {
+        try {
+          params["*"] = decodeURIComponent(parts.slice(i).join("/"));
+          return true;
+        } catch {
+          return false;
+        }
+      }
       if (!segment.startsWith(":")) return segment === part;
       if (part === "") return false;
       try {
@@ -170,14 +187,17 @@ function corsHeaders(req: IncomingMessage, method: string): Record<string, strin
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
   const clock = createClock(initialNow(options.now));
   const netbird = createNetbird(clock);
+  // One registry-token key and issuer for ICP and the generic token server: one registry config trusts both.
+  const signer = await createTokenSigner();
+  const registry = createRegistry(clock, signer);
   const [gcore, icp, tls] = await Promise.all([
     createGcore(clock),
-    createIcp(clock),
+    createIcp(clock, signer),
     options.tls
       ? generateCertificateAuthority().then(async (ca) => ({ ca, cert: await issueServerCertificate(ca) }))
       : undefined,
   ]);
-  const apis: VendorApi<unknown>[] = [netbird.api, gcore.api, icp.api];
+  const apis: VendorApi<unknown>[] = [netbird.api, gcore.api, icp.api, registry.api];
   const table = compile(apis);
   const faults = createFaultQueue([...table.map((entry) => entry.route.name), "unknown"]);
   const log: RequestLogEntry[] = [];
@@ -259,6 +279,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     try {
       const request = {
         method,
+        scheme: tls ? ("https" as const) : ("http" as const),
+        origin: `${tls ? "https" : "http"}://127.0.0.1:${port}`,
         path,
         params: found.params,
         query: url.searchParams,
@@ -310,7 +332,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       if (tls === undefined) throw new Error("issueCertificate needs an emulator started with tls: true");
       return issueServerCertificate(tls.ca, names);
     },
-    seeds: { netbird: netbird.seeds, gcore: gcore.seeds, icp: icp.seeds },
+    seeds: { netbird: netbird.seeds, gcore: gcore.seeds, icp: icp.seeds, registry: registry.seeds },
     clock,
     get requests() {
       return log.map((entry) => ({ ...entry }));
@@ -323,6 +345,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     netbird: netbird.api.control,
     gcore: gcore.api.control,
     icp: icp.api.control,
+    registry: registry.api.control,
     async close() {
       closing.abort();
       server.closeAllConnections();

@@ -1,7 +1,8 @@
 /**
  * Public types of the emulator (`pulumi-tokens/emulator`).
  *
- * The emulator is a second, independent implementation of the NetBird, Gcore and ICP APIs, written from
+ * The emulator is a second, independent implementation of the NetBird, Gcore and ICP APIs and of a generic
+ * Docker registry token server (distribution spec auth/*.md), written from
  * shared/docs/api-notes.md. It shares no code with the clients in src/core, src/netbird, src/gcore, src/icp.
  */
 
@@ -19,7 +20,7 @@ export interface EmulatorOptions {
 }
 
 /** The vendor an emulated route belongs to. */
-export type EmulatorVendor = "netbird" | "gcore" | "icp";
+export type EmulatorVendor = "netbird" | "gcore" | "icp" | "registry";
 
 /** A running emulator. */
 export interface Emulator {
@@ -53,6 +54,8 @@ export interface Emulator {
   readonly gcore: GcoreControl;
   /** ICP state, behind the API's back. */
   readonly icp: IcpControl;
+  /** The generic Docker registry token server: its modes and state, behind the API's back. */
+  readonly registry: RegistryControl;
   /** Closes all connections and the server. */
   close(): Promise<void>;
 }
@@ -145,6 +148,37 @@ export interface EmulatorSeeds {
     /** The user may pull and push these repositories, and nothing else. */
     repositories: string[];
   };
+  /**
+   * The generic token server: `GET /v2/` challenges with realm `<emulator origin>/auth/token` and `service`.
+   * Each account's `grants` are scopes in the spec's grammar (`*` in a name matches anything, `*` as the action
+   * allows every action): requests are cut down to them.
+   */
+  registry: {
+    /** `registry.emulator`: the default service (the tokens' `aud`) the emulator's own `/v2/` wants. */
+    service: string;
+    /** `/auth/token`: the token endpoint's path (the realm is the emulator's origin + this). */
+    realmPath: string;
+    /** `ci`: pull, push on `team/app`. */
+    ci: RegistryAccountSeed;
+    /** `reader`: pull on `team/app`. */
+    reader: RegistryAccountSeed;
+    /** `robot$ci`, a Harbor-style robot account: pull, push on `team/app`. */
+    robot: RegistryAccountSeed;
+    /** `admin`: every action on every repository, and `registry:catalog:*`. */
+    admin: RegistryAccountSeed;
+    /** Anonymous requests (no Authorization) get pull on `public/*`. */
+    anonymousGrants: string[];
+    /** `public/base`, a repository anonymous may pull. */
+    publicRepository: string;
+  };
+}
+
+/** A seeded account of the generic token server. */
+export interface RegistryAccountSeed {
+  username: string;
+  password: string;
+  /** What it may do, as scopes (`repository:team/app:pull,push`). */
+  grants: string[];
 }
 
 /** A NetBird PAT as seen by {@link NetbirdControl.tokens}. */
@@ -199,6 +233,54 @@ export interface IcpControl {
   registrySigningKey(): RegistrySigningKey;
   /** Turns the OAuth2 POST form of the token endpoint on (default) or off (then POST answers 404). */
   setOAuth2(enabled: boolean): void;
+}
+
+/**
+ * The generic token server's modes ({@link RegistryControl.setModes}). Each answers as a family of real token
+ * servers does, so that a client can be proven against each.
+ */
+export interface RegistryModes {
+  /**
+   * `distribution` (default): the spec's answer: GET `{token, access_token, expires_in, issued_at,
+   * refresh_token?}`, OAuth2 POST per `oauth2`. `docker_auth`: as cesanta/docker_auth: GET `{token, access_token}`
+   * only (no `expires_in`: a client takes the expiry from the JWT's `exp`), no refresh tokens, and POST is
+   * refused (404, or 405 when `oauth2` is `"405"`).
+   */
+  answer: "distribution" | "docker_auth";
+  /**
+   * `jwt` (default): RS256 JWTs a real registry verifies. `opaque`: a random base62 string of 48 characters; the
+   * emulator remembers its expiry, access and service for its own `/v2/` (a real registry refuses it: distribution
+   * verifies JWTs only).
+   */
+  tokenFormat: "jwt" | "opaque";
+  /**
+   * `on` (default): the OAuth2 POST form. `404` / `405`: POST answers that status, as token servers without OAuth2
+   * do, so a client's fall back to GET can be proven.
+   */
+  oauth2: "on" | "404" | "405";
+  /** Lifetime of issued tokens, in seconds (a positive integer; default 300). */
+  tokenLifetimeSeconds: number;
+  /** The service (`aud`) the emulator's own `/v2/` challenges with and accepts (default `registry.emulator`). */
+  service: string;
+}
+
+/** The generic token server's state access for tests. */
+export interface RegistryControl {
+  /** The current modes (a copy). */
+  modes(): RegistryModes;
+  /** Changes some modes (the rest stay); throws on an invalid value. */
+  setModes(modes: Partial<RegistryModes>): void;
+  /** Back to the default modes. */
+  resetModes(): void;
+  /** Revokes every refresh token issued so far (a later refresh_token grant gets 400 invalid_grant); returns how many. */
+  revokeRefreshTokens(): number;
+  /**
+   * Verifies a token the server issued: a JWT's signature, iss, nbf and exp; an opaque token's expiry. Returns
+   * its claims (for an opaque token what the server remembers: sub, aud, exp, iat, access); throws if invalid.
+   */
+  verifyToken(token: string): Promise<Record<string, unknown>>;
+  /** The signing key, the same as {@link IcpControl.registrySigningKey}: one registry config trusts both. */
+  registrySigningKey(): RegistrySigningKey;
 }
 
 /** See {@link IcpControl.registrySigningKey}. */
