@@ -12,6 +12,7 @@ const UNIT = [
   "test/gcore/**/*.test.ts",
   "test/icp/**/*.test.ts",
   "test/netbird/**/*.test.ts",
+  "test/registry/**/*.test.ts",
   "test/plugin/provider.test.ts",
   "test/plugin/resources.test.ts",
 ];
