@@ -12,7 +12,7 @@
 import { exportJWK } from "jose";
 import { randomBase62 } from "./encoding.ts";
 import { generateRsaKeyPair, libtrustKeyId, type RsaKeyPair, signRs256, verifyRs256 } from "./jwt.ts";
-import { headerValue, type RouteRequest, type RouteResponse, reply } from "./route.ts";
+import { headerValue, type RouteRequest, type RouteResponse, reasonPhrase, reply } from "./route.ts";
 import { selfSignedKeyCertificate } from "./tls.ts";
 import type { RegistrySigningKey } from "./types.ts";
 
@@ -172,7 +172,7 @@ export const oauthError = (status: number, error: string, description: string): 
   reply(status, { error, error_description: description });
 
 /** Registry error code for a status the route did not produce itself (faults, 500). */
-export function registryCode(status: number): string {
+function registryCode(status: number): string {
   const codes: Record<number, string> = {
     401: "UNAUTHORIZED",
     403: "DENIED",
@@ -183,8 +183,18 @@ export function registryCode(status: number): string {
 }
 
 /** OAuth error code for a status the route did not produce itself (faults, 500). */
-export function oauthCode(status: number): string {
+function oauthCode(status: number): string {
   return status === 503 ? "temporarily_unavailable" : status >= 500 ? "server_error" : "invalid_request";
+}
+
+/**
+ * The body of a status a token server's route did not produce itself (faults, 413, 500): OAuth-style for the
+ * OAuth2 endpoints (`oauth`), registry-style for the others.
+ */
+export function tokenServerErrorBody(status: number, oauth: boolean): unknown {
+  return oauth
+    ? { error: oauthCode(status), error_description: reasonPhrase(status) }
+    : { errors: [{ code: registryCode(status), message: reasonPhrase(status).toLowerCase() }] };
 }
 
 /** The 401 of a token endpoint: `{"errors":[UNAUTHORIZED]}` with a Basic challenge for `realm`. */

@@ -20,21 +20,20 @@ import {
   createRefreshTokens,
   cutScopes,
   epochSeconds,
-  oauthCode,
   oauthError,
   oauthPost,
   parseScopes,
   registryClaims,
-  registryCode,
   registryError,
   type ResourceScope,
   rfc3339,
   type TokenSigner,
+  tokenServerErrorBody,
 } from "./docker-token.ts";
 import { randomBase62, randomHex, safeEqual } from "./encoding.ts";
 import { generateRsaKeyPair, signRs256, verifyRs256 } from "./jwt.ts";
 import type { VendorApi } from "./route.ts";
-import { headerValue, isObject, parseJsonBody, type Route, reasonPhrase, reply } from "./route.ts";
+import { headerValue, isObject, parseJsonBody, type Route, reply } from "./route.ts";
 import type { EmulatorClock, EmulatorSeeds, IcpControl } from "./types.ts";
 
 const ID_TOKEN_LIFETIME_S = 43_200;
@@ -224,12 +223,8 @@ export async function createIcp(
       vendor: "icp",
       contentType: "application/json",
       routes,
-      errorBody(status, route) {
-        if (route === "icp.identityToken" || route === "icp.oauthToken") {
-          return { error: oauthCode(status), error_description: reasonPhrase(status) };
-        }
-        return { errors: [{ code: registryCode(status), message: reasonPhrase(status).toLowerCase() }] };
-      },
+      errorBody: (status, route) =>
+        tokenServerErrorBody(status, route === "icp.identityToken" || route === "icp.oauthToken"),
       control,
     },
     seeds: { username: user.username, password: user.password, host, repositories: [...user.repositories] },

@@ -24,16 +24,15 @@ import {
   epochSeconds,
   formatScopes,
   looksLikeJwt,
-  oauthCode,
   oauthPost,
   parseScope,
   parseScopes,
   registryClaims,
-  registryCode,
   registryError,
   type ResourceScope,
   rfc3339,
   type TokenSigner,
+  tokenServerErrorBody,
 } from "./docker-token.ts";
 import { randomBase62, safeEqual } from "./encoding.ts";
 import {
@@ -41,7 +40,6 @@ import {
   type Route,
   type RouteRequest,
   type RouteResponse,
-  reasonPhrase,
   reply,
   type VendorApi,
 } from "./route.ts";
@@ -332,12 +330,7 @@ export function createRegistry(
       vendor: "registry",
       contentType: "application/json",
       routes: [challenge, tokenGet, tokenPost],
-      errorBody(status, route) {
-        if (route === "registry.tokenPost") {
-          return { error: oauthCode(status), error_description: reasonPhrase(status) };
-        }
-        return { errors: [{ code: registryCode(status), message: reasonPhrase(status).toLowerCase() }] };
-      },
+      errorBody: (status, route) => tokenServerErrorBody(status, route === "registry.tokenPost"),
       control,
     },
     seeds,

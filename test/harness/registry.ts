@@ -12,7 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import type { Emulator } from "../../src/emulator/index.ts";
+import { type Emulator, startEmulator } from "../../src/emulator/index.ts";
 
 const execFileAsync = promisify(execFile);
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
@@ -47,6 +47,26 @@ export function registryTools(): Promise<RegistryTools> {
   return tools;
 }
 
+/** The built binaries, or none (the caller skips its tests). */
+export type RegistryBinaries = { present: true; registry: string; crane: string } | { present: false };
+
+/**
+ * {@link registryTools} for a test file: the paths of `registry` and `crane`; without them, under CI=true it
+ * throws (the run fails), elsewhere it prints a loud `SKIPPED:` line naming `testFile` and returns absent.
+ */
+export async function registryBinariesFor(testFile: string): Promise<RegistryBinaries> {
+  const found = await registryTools();
+  if (found.present) {
+    return { present: true, registry: join(found.dir, "registry"), crane: join(found.dir, "crane") };
+  }
+  if (process.env.CI === "true") {
+    throw new Error(`CI=true: the registry and crane must be built, but: ${found.why}`);
+  }
+  // eslint-disable-next-line no-console -- a skip must be loud
+  console.warn(`SKIPPED: ${testFile}: no registry/crane (${found.why})`);
+  return { present: false };
+}
+
 /** A free TCP port on 127.0.0.1 (closed again before it is returned). */
 export async function freePort(): Promise<number> {
   const server = createServer();
@@ -71,21 +91,30 @@ export interface RunningRegistry {
   stop(): Promise<void>;
 }
 
+/** The token endpoints of the emulator a registry can send its clients to (`realmPath` of {@link startRegistry}). */
+export const REALM_PATHS = {
+  /** ICP's image-manager (the default). */
+  icp: "/image-manager/api/v1/auth/token",
+  /** The generic token server (`emulator.registry`, seeds `registry.realmPath`). */
+  generic: "/auth/token",
+} as const;
+
 /**
  * Starts `registry serve` on 127.0.0.1 with TLS from the emulator's CA (certificate for localhost and
- * 127.0.0.1) and `auth.token`: realm = the emulator's token endpoint as `https://localhost:<port>` (crane
- * refuses loopback IP-literal realms), the given service, issuer `registry-token-issuer` and the JWKS
- * the emulator publishes. Resolves once `GET /v2/` answers its 401 challenge.
+ * 127.0.0.1) and `auth.token`: realm = the emulator's token endpoint (`realmPath`, default ICP's) as
+ * `https://localhost:<port>` (crane refuses loopback IP-literal realms), the given service, issuer
+ * `registry-token-issuer` and the JWKS the emulator publishes (one key signs the tokens of ICP and of the
+ * generic token server, so the same config trusts both). Resolves once `GET /v2/` answers its 401 challenge.
  */
 export async function startRegistry(
   registryBinary: string,
   emulator: Emulator,
-  options: { service: string; timeoutMs?: number },
+  options: { service: string; timeoutMs?: number; realmPath?: string },
 ): Promise<RunningRegistry> {
   const dir = await mkdtemp(join(tmpdir(), "pt-registry-"));
   const port = await freePort();
   const emulatorPort = new URL(emulator.url).port;
-  const realm = `https://localhost:${emulatorPort}/image-manager/api/v1/auth/token`;
+  const realm = `https://localhost:${emulatorPort}${options.realmPath ?? REALM_PATHS.icp}`;
   const certificate = await emulator.issueCertificate({
     dnsNames: ["localhost"],
     ipAddresses: ["127.0.0.1"],
@@ -210,4 +239,57 @@ export async function crane(
       },
     );
   });
+}
+
+/** An emulator (TLS, real time), a registry trusting it, a work directory and a one-file layer to push. */
+export interface RegistryScene {
+  readonly emu: Emulator;
+  readonly registry: RunningRegistry;
+  /** A temporary directory, removed by `stop`. */
+  readonly work: string;
+  /** A tar of one small file, for `crane append -f`. */
+  readonly layer: string;
+  /** crane with the emulator CA as its only trust and `config` (JSON-encoded) as its docker config.json. */
+  craneWith(config: unknown, args: string[]): Promise<CraneResult>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts a {@link RegistryScene}: the emulator with TLS on real time (the registry checks exp/nbf against the
+ * system clock) and a registry whose realm is the emulator's `realmPath` for `service`.
+ */
+export async function startRegistryScene(
+  binaries: { registry: string; crane: string },
+  options: { service: string; realmPath?: string },
+): Promise<RegistryScene> {
+  const emu = await startEmulator({ tls: true, now: new Date() });
+  emu.clock.useRealTime();
+  const registry = await startRegistry(binaries.registry, emu, options).catch(async (error: unknown) => {
+    await emu.close();
+    throw error;
+  });
+  const work = await mkdtemp(join(tmpdir(), "pt-registry-scene-"));
+  const caFile = join(work, "ca.pem");
+  await writeFile(caFile, String(emu.caCertificate));
+  await writeFile(join(work, "hello.txt"), "hello from pulumi-tokens\n");
+  const layer = join(work, "layer.tar");
+  await execFileAsync("tar", ["-C", work, "-cf", layer, "hello.txt"]);
+  let configs = 0;
+  return {
+    emu,
+    registry,
+    work,
+    layer,
+    async craneWith(config, args) {
+      const dir = join(work, `docker-config-${++configs}`);
+      await mkdir(dir);
+      await writeFile(join(dir, "config.json"), JSON.stringify(config));
+      return crane(binaries.crane, args, { caFile, dockerConfigDir: dir });
+    },
+    async stop() {
+      await registry.stop();
+      await emu.close();
+      await rm(work, { recursive: true, force: true });
+    },
+  };
 }
