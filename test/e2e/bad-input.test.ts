@@ -11,7 +11,7 @@ import { readdir, readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { gcore, icp, netbird } from "pulumi-tokens";
+import { gcore, icp, netbird, registry } from "pulumi-tokens";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Emulator, startEmulator } from "../../src/emulator/index.ts";
 import { TestStack } from "../harness/engine.ts";
@@ -134,6 +134,13 @@ const base: Record<Vendor, () => Bag> = {
     scope: "repository:ns/app:pull",
     caCertificate: emu.caCertificate,
   }),
+  registry: () => ({
+    registryUrl: emu.url,
+    scopes: ["repository:team/app:pull"],
+    username: emu.seeds.registry.ci.username,
+    password: emu.seeds.registry.ci.password,
+    caCertificate: emu.caCertificate,
+  }),
 };
 
 /** The inputs of a case: the vendor's valid inputs with the case's changes. */
@@ -146,7 +153,8 @@ function declare(vendor: Vendor, name: string, inputs: Bag): void {
   // Casts: the corpus passes what the types forbid, as a JavaScript or YAML-fed program would.
   if (vendor === "netbird") new netbird.PersonalAccessToken(name, inputs as never);
   else if (vendor === "gcore") new gcore.UserToken(name, inputs as never);
-  else new icp.RegistryToken(name, inputs as never);
+  else if (vendor === "icp") new icp.RegistryToken(name, inputs as never);
+  else new registry.Token(name, inputs as never);
 }
 
 /** What a secrets assertion found: the findings it compared with [], or "passed". */

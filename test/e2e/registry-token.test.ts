@@ -9,22 +9,21 @@
 import * as pulumi from "@pulumi/pulumi";
 import { registry as tokens } from "pulumi-tokens";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import program from "../../examples/registry-token/index.ts";
 import { type OperationResult, TestStack } from "../harness/engine.ts";
 import { httpsCall } from "../harness/https.ts";
-import { type RegistryScene, registryTools, startRegistryScene } from "../harness/registry.ts";
+import {
+  REALM_PATHS,
+  type RegistryScene,
+  registryBinariesFor,
+  startRegistryScene,
+} from "../harness/registry.ts";
 import { expectCredentialsNotStored, expectNoSecrets } from "../harness/secrets.ts";
 
-const tools = await registryTools();
-if (!tools.present) {
-  if (process.env.CI === "true")
-    throw new Error(`CI=true: the registry and crane must be built, but: ${tools.why}`);
-  // eslint-disable-next-line no-console -- a skip must be loud
-  console.warn(`SKIPPED: test/e2e/registry-token.test.ts: no registry/crane (${tools.why})`);
-}
+const tools = await registryBinariesFor("test/e2e/registry-token.test.ts");
 const SERVICE = "registry.emulator";
 const REPOSITORY = "team/app";
 const PUBLIC = "public/base";
-const TYPE = "pulumi-nodejs:dynamic/registry:Token";
 
 let scene: RegistryScene;
 
@@ -41,10 +40,7 @@ async function directToken(account: { username: string; password: string }, quer
 
 beforeAll(async () => {
   if (!tools.present) return;
-  scene = await startRegistryScene(
-    { registry: `${tools.dir}/registry`, crane: `${tools.dir}/crane` },
-    { service: SERVICE, realmPath: "/auth/token" },
-  );
+  scene = await startRegistryScene(tools, { service: SERVICE, realmPath: REALM_PATHS.generic });
   // public/base exists for the anonymous pull: pushed once with an admin token.
   const { token } = await directToken(scene.emu.seeds.registry.admin, `scope=repository:${PUBLIC}:pull,push`);
   const pushed = await scene.craneWith({ HttpHeaders: { Authorization: `Bearer ${token}` } }, [
@@ -226,24 +222,15 @@ describe.skipIf(!tools.present)("registry.Token through the engine, verified by 
     }
   }, 300_000);
 
-  it("opaque tokens: issued, accepted by the emulator's own /v2/, no call on plain up, destroyed", async () => {
+  it("opaque tokens (examples/registry-token): issued, accepted by the emulator's own /v2/, no call on plain up, destroyed", async () => {
     scene.emu.registry.setModes({ tokenFormat: "opaque", tokenLifetimeSeconds: 900 });
     const { ci } = scene.emu.seeds.registry;
     const stack = await TestStack.open({
       projectName: "registry-token-opaque",
-      program: async () => {
-        const token = new tokens.Token("opaque", {
-          registryUrl: scene.emu.url,
-          scopes: [`repository:${REPOSITORY}:pull`],
-        });
-        return {
-          token: token.token,
-          access: token.access,
-          expiresAt: token.expiresAt,
-          issuedAt: token.issuedAt,
-        };
-      },
+      program,
       config: {
+        registryUrl: { value: scene.emu.url },
+        scope: { value: `repository:${REPOSITORY}:pull` },
         "registry:username": { value: ci.username },
         "registry:password": { value: ci.password, secret: true },
         "registry:caCertificate": { value: String(scene.emu.caCertificate) },
