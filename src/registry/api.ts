@@ -60,6 +60,7 @@ export async function discover(client: HttpClient, registryUrl: string): Promise
     method: "GET",
     path: "/v2/",
     accept: [401],
+    responseHeaders: ["www-authenticate"],
   });
   if (response.status !== 401) {
     throw new InvalidResponseError(
