@@ -1,21 +1,24 @@
 import { defineConfig } from "vitest/config";
 
 /**
- * Unit tests: no Pulumi engine and no real server (the emulators on loopback are fine), under a minute.
- * `npm run test:unit` runs this project; `npm test` runs both. Tests against the engine or a real server
- * live outside these folders (test/e2e, test/real, …).
+ * The test projects. `npm test` runs them all; each runs alone with `vitest run --project <name>`:
+ *
+ * - `unit`: no Pulumi engine and no real server (the emulators on loopback are fine), under a minute
+ *   (`npm run test:unit`). Everything not listed below is a unit test, so a new kind's `test/<module>/` is one.
+ * - `e2e`: the dynamic resources through the real engine, against the emulators and the real servers (test/e2e).
+ * - `plugin`: the provider plugin through the engine, its schema and SDKs, other languages, YAML.
+ * - `examples`: the examples and pipelines as users run them, installation, the benchmark smoke tests.
  */
-const UNIT = [
-  "test/core/**/*.test.ts",
-  "test/docs/**/*.test.ts",
-  "test/emulator/**/*.test.ts",
-  "test/gcore/**/*.test.ts",
-  "test/icp/**/*.test.ts",
-  "test/netbird/**/*.test.ts",
-  "test/registry/**/*.test.ts",
-  "test/plugin/provider.test.ts",
-  "test/plugin/resources.test.ts",
-];
+const GROUPS = {
+  e2e: ["test/e2e/**/*.test.ts"],
+  plugin: [
+    "test/plugin/e2e.test.ts",
+    "test/plugin/schema.test.ts",
+    "test/languages/**/*.test.ts",
+    "test/yaml/**/*.test.ts",
+  ],
+  examples: ["test/examples/**/*.test.ts", "test/install/**/*.test.ts", "test/bench/**/*.test.ts"],
+};
 
 /** Opt-in tests: not part of `npm test`. */
 const OPT_IN = "test/**/*.optin.test.ts";
@@ -29,11 +32,18 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     projects: [
-      { extends: true, test: { name: "unit", include: UNIT } },
       {
         extends: true,
-        test: { name: "engine", include: ["test/**/*.test.ts"], exclude: [...UNIT, OPT_IN] },
+        test: {
+          name: "unit",
+          include: ["test/**/*.test.ts"],
+          exclude: [...Object.values(GROUPS).flat(), OPT_IN],
+        },
       },
+      ...Object.entries(GROUPS).map(([name, include]) => ({
+        extends: true,
+        test: { name, include, exclude: [OPT_IN] },
+      })),
       // Long measurements, run on request only (`npm run test:rate-limit-100`).
       ...(process.env.PULUMI_TOKENS_OPT_IN === "1"
         ? [{ extends: true, test: { name: "opt-in", include: [OPT_IN] } }]

@@ -1,11 +1,9 @@
-// The Pulumi package schema of the `tokens` plugin (src/plugin/schema.ts) as src/plugin/schema.json.
-// `node scripts/gen-schema.ts` (npm run schema) writes it; `--check` only says whether the file is current.
+// The Pulumi package schema of the `tokens` plugin (src/plugin/schema.ts) as src/plugin/schema.json, generated from
+// the kinds of src/kinds.ts. `node scripts/gen-schema.ts` (npm run schema) writes it; `--check` only says whether
+// the file is current.
 import { readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import * as prettier from "prettier";
-import * as gcore from "../src/gcore/schemas.ts";
-import * as icp from "../src/icp/schemas.ts";
-import * as netbird from "../src/netbird/schemas.ts";
 import { generateSchema } from "../src/plugin/schema.ts";
 
 /** The checked-in schema file. */
@@ -17,14 +15,7 @@ export async function schemaFileText(): Promise<string> {
   const { version } = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as {
     version: string;
   };
-  const schema = generateSchema(
-    {
-      "tokens:netbird:PersonalAccessToken": netbird,
-      "tokens:gcore:UserToken": gcore,
-      "tokens:icp:RegistryToken": icp,
-    },
-    { version, read: (path) => readFileSync(new URL(path, SRC), "utf8") },
-  );
+  const schema = generateSchema({ version, read: (path) => readFileSync(new URL(path, SRC), "utf8") });
   const options = (await prettier.resolveConfig(SCHEMA_FILE)) ?? {};
   return prettier.format(JSON.stringify(schema, null, 2), {
     ...options,

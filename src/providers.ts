@@ -9,15 +9,9 @@
  */
 import { presentErrors } from "./core/error-presentation.ts";
 import type { ProviderModule } from "./core/provider-shim.ts";
-import { gcoreProvider } from "./gcore/provider.ts";
-import { icpProvider } from "./icp/provider.ts";
-import { netbirdProvider } from "./netbird/provider.ts";
-import { registryProvider } from "./registry/provider.ts";
+import { KINDS } from "./kinds.ts";
 
-/** Provider implementations by vendor; the key is the name each resource's shim asks for. */
-export const providers: ProviderModule["providers"] = {
-  netbird: presentErrors(netbirdProvider),
-  gcore: presentErrors(gcoreProvider),
-  icp: presentErrors(icpProvider),
-  registry: presentErrors(registryProvider),
-};
+/** Provider implementations by kind module (src/kinds.ts); the key is the name each resource's shim asks for. */
+export const providers: ProviderModule["providers"] = Object.fromEntries(
+  KINDS.map((kind) => [kind.vendor, presentErrors(kind.provider)]),
+);

@@ -15,7 +15,7 @@ import { once } from "./once.ts";
 /** One resource scope of the protocol, requested or granted. */
 export interface ResourceScope {
   type: string;
-  class?: string;
+  class?: string | undefined;
   name: string;
   actions: string[];
 }

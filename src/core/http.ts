@@ -7,7 +7,7 @@
  *   retried create could issue a second token.
  * - 429 (rate limited) is waited out, for as long as {@link RATE_LIMIT_PATIENCE_MS}: every request of
  *   the process with the same credential at the same API goes through one {@link Pacer}, which learns
- *   the pace the server allows (NetBird's 429 carries no `Retry-After`) and can be capped by
+ *   the pace the server allows (some APIs' 429 carries no `Retry-After`) and can be capped by
  *   `requestsPerMinute`. A POST is sent again after a 429 only if the caller says (`retryStatuses`)
  *   that the server refuses before doing anything.
  * - Failures become the package's error classes; their `cause` is a scrubbed copy of got's error,
@@ -34,7 +34,7 @@ import { redact, redactUrl } from "./redact.ts";
 /** How to reach one vendor's API. */
 export interface HttpClientOptions {
   vendor: Vendor;
-  /** Base URL of the API, e.g. `https://api.netbird.io`. */
+  /** Base URL of the API, e.g. `https://api.example.com`. */
   baseUrl: string;
   /** Full `Authorization` header value sent on every request unless a request overrides it. */
   authorization?: string | undefined;
@@ -123,7 +123,7 @@ export function tuneHttpClients(next: HttpTuning): () => void {
 const RETRY_STATUSES = [408, 500, 502, 503, 504, 521, 522, 524];
 /** No API answer this package reads is anywhere near this size: a larger body is refused unread. */
 const MAX_BODY_BYTES = 1024 * 1024;
-/** How long one request waits out 429s before it fails: a slow limit (NetBird self-hosted: 6 a minute) must pass. */
+/** How long one request waits out 429s before it fails: a slow limit (some self-hosted servers: 6 a minute) must pass. */
 export const RATE_LIMIT_PATIENCE_MS = 15 * 60_000;
 /** A `Retry-After` longer than this is not waited for. */
 const MAX_RETRY_AFTER_MS = 60_000;
@@ -135,7 +135,7 @@ const PROGRESS_EVERY_MS = 10_000;
 /**
  * The pace of one credential at one API, shared by every request of the process (with dynamic
  * providers, every resource of the stack runs in one provider process). Without a 429 or a cap,
- * requests pass at once. After a 429 (NetBird sends no `Retry-After`) requests go one at a time,
+ * requests pass at once. After a 429 without `Retry-After` requests go one at a time,
  * spaced by an interval that doubles on each 429 and shrinks by a tenth on each success: it settles
  * near the server's refill rate, at the cost of an occasional refused request (refused before any
  * work, so sending it again is safe).

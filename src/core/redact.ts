@@ -9,7 +9,9 @@ const REDACTED = "[REDACTED]";
 /** Shapes of credentials that must never be shown, whoever's they are. */
 const SECRET_SHAPES: readonly RegExp[] = [
   /eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*/g, // JWT
-  /nbp_[A-Za-z0-9]{8,}/g, // NetBird personal access token
+  // Prefixed API tokens (`<prefix>_<base62>`, as many vendors issue them): 3-6 lower-case letters, then 8+
+  // characters with a digit among them, so that identifiers such as `client_credentials` stay readable.
+  /\b[a-z]{3,6}_(?=[A-Za-z]*[0-9])[A-Za-z0-9]{8,}/g,
   // Authorization header values: the scheme in any case (servers compare it case-insensitively),
   // then a credential-shaped value (12+ characters of the token alphabet), so that prose such as
   // "Token is invalid or expired" stays readable.

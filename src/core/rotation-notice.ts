@@ -14,16 +14,23 @@
  * package, so that one `grep pulumi-tokens:` finds them all. An expired credential always gives the
  * warning, whatever else changed. When nothing is due, nothing is written.
  *
- * Core knows no vendor: besides `expiresAt`, the line reads two optional stored outputs by their
- * generic names, `status` (`"missing"`: a refresh found the current credential deleted) and
- * `refreshExpiresAt` (a stored refresh credential; once it has expired the update cannot renew and
- * issues a new pair).
+ * Core knows no kind: besides `expiresAt`, the line takes the kind's own words when it has any
+ * ({@link RotationWording}, from the kind's `rotationWording`): a cause that replaces the generic reason
+ * (e.g. the credential was found deleted) and a note appended to it (e.g. what the update does instead).
  *
  * @module
  */
 import type { Vendor } from "../errors.ts";
 import { notice } from "./log.ts";
 import { type RotationReason, rotatesAt } from "./rotation.ts";
+
+/** A kind's own words for a rotation (its spec's `rotationWording`, src/core/token-provider.ts). */
+export interface RotationWording {
+  /** Replaces the generic reason, e.g. `the current credential is gone (…)`. */
+  cause?: string | undefined;
+  /** Appended after `; `, e.g. what the update will do instead of a plain renewal. */
+  note?: string | undefined;
+}
 
 /** What `diff` knows when it decides. */
 export interface RotationFacts {
@@ -37,6 +44,8 @@ export interface RotationFacts {
   /** The rotate-before window of the new inputs, in milliseconds. */
   rotateBeforeMs: number;
   now: Date;
+  /** The kind's own words, if it has any for these stored outputs. */
+  wording?: RotationWording | undefined;
 }
 
 const dateOf = (value: unknown): Date | undefined => {
@@ -49,14 +58,10 @@ export function rotationExplanation(facts: RotationFacts): string | undefined {
   const { id, olds, reason, now } = facts;
   if (reason === undefined) return undefined;
   const expiresAt = dateOf(olds.expiresAt);
-  const refreshExpiresAt = dateOf(olds.refreshExpiresAt);
-  const refresh =
-    refreshExpiresAt !== undefined && refreshExpiresAt.getTime() <= now.getTime()
-      ? `; the refresh JWT expired at ${refreshExpiresAt.toISOString()}, so the update issues a new pair through the reseller endpoint`
-      : "";
+  const note = facts.wording?.note === undefined ? "" : `; ${facts.wording.note}`;
   let why: string;
-  if (olds.status === "missing") {
-    why = "rotating: the current credential is gone (a refresh found it deleted outside Pulumi)";
+  if (facts.wording?.cause !== undefined) {
+    why = `rotating: ${facts.wording.cause}`;
   } else if (expiresAt !== undefined && expiresAt.getTime() <= now.getTime()) {
     why =
       `WARNING: the current credential expired at ${expiresAt.toISOString()} before a run rotated it ` +
@@ -69,7 +74,7 @@ export function rotationExplanation(facts: RotationFacts): string | undefined {
     const at = rotatesAt(expiresAt, facts.rotateBeforeMs).toISOString();
     why = `rotating: rotatesAt ${at} has passed (the current credential expires at ${expiresAt.toISOString()})`;
   }
-  return `${id}: ${why}${refresh}`;
+  return `${id}: ${why}${note}`;
 }
 
 // Lines already written by this provider process. `pulumi up --refresh` calls `diff` twice per resource in one

@@ -17,9 +17,38 @@ export interface StackConfig {
 
 let stackConfig: StackConfig | undefined;
 
-/** Called from the provider's `configure`; keys are namespaced, e.g. `netbird:apiToken`. */
+/** Called from the provider's `configure`; keys are namespaced, `<kind module>:<setting>`. */
 export function setStackConfig(config: StackConfig | undefined): void {
   stackConfig = config;
+}
+
+/**
+ * How messages name a config value: the dynamic resources read the stack config under the settings' own keys,
+ * the provider plugin reads its provider config under keys of its own.
+ */
+export interface ConfigNaming {
+  /** e.g. `stack config`. */
+  label: string;
+  /** The key a user sets for a setting's config key. */
+  key(configKey: string): string;
+}
+
+const STACK_CONFIG: ConfigNaming = { label: "stack config", key: (configKey) => configKey };
+let configNaming: ConfigNaming = STACK_CONFIG;
+
+/** Sets how messages name config values (the provider plugin names its own keys); undefined restores the default. */
+export function setConfigNaming(naming: ConfigNaming | undefined): void {
+  configNaming = naming ?? STACK_CONFIG;
+}
+
+/** `the stack config "acme:apiToken"`, or the plugin's equivalent. */
+export function configOrigin(configKey: string): string {
+  return `the ${configNaming.label} "${configNaming.key(configKey)}"`;
+}
+
+/** `stack config acme:user and acme:password`, or the plugin's equivalent: for a message naming several keys. */
+export function configKeysPhrase(configKeys: readonly string[]): string {
+  return `${configNaming.label} ${configKeys.map((configKey) => configNaming.key(configKey)).join(" and ")}`;
 }
 
 /** One setting and its fallbacks. */
@@ -29,7 +58,7 @@ export interface SettingSource {
   property: string;
   /** The value given as a resource input, if any. */
   input: string | undefined;
-  /** Namespaced stack config key, e.g. "netbird:apiToken". */
+  /** Namespaced stack config key, `<kind module>:<setting>`, e.g. "acme:apiToken". */
   configKey: string;
   /** Environment variable, e.g. "NB_PAT". */
   env: string;
@@ -38,7 +67,7 @@ export interface SettingSource {
 /** A setting's value and where it was found. */
 export interface FoundSetting {
   value: string;
-  /** e.g. `the "apiToken" input`, `the stack config "netbird:apiToken"`, `the environment variable NB_PAT`. */
+  /** e.g. `the "apiToken" input`, `the stack config "acme:apiToken"`, `the environment variable ACME_TOKEN`. */
   from: string;
 }
 
@@ -46,7 +75,7 @@ export interface FoundSetting {
 export function findSetting(source: SettingSource): FoundSetting | undefined {
   const candidates: [string | undefined, string][] = [
     [source.input, `the "${source.property}" input`],
-    [stackConfig?.get(source.configKey), `the stack config "${source.configKey}"`],
+    [stackConfig?.get(source.configKey), configOrigin(source.configKey)],
     [process.env[source.env], `the environment variable ${source.env}`],
   ];
   const found = candidates.find(([value]) => typeof value === "string" && value !== "");
@@ -57,6 +86,12 @@ export function findSetting(source: SettingSource): FoundSetting | undefined {
 export interface SettingDefinition {
   configKey: string;
   env: string;
+  /** One or two sentences for users: the schema, the plugin's config and docs/reference.md show it. */
+  description: string;
+  /** A credential: the plugin's config key is secret. Default false. */
+  secret?: boolean;
+  /** Whether a resource input of the same name overrides it (false for process-wide settings). Default true. */
+  resourceInput?: boolean;
   /**
    * Why a value is unusable, as a sentence that starts with the quoted property name, or undefined
    * when it is fine. Never echoes the value. The input's own zod schema applies the same check.
@@ -69,6 +104,10 @@ export type SettingsTable = Record<string, SettingDefinition>;
 
 /** A vendor's settings, bound: look one up, or check every value that came from config or env. */
 export interface VendorSettings<Name extends string> {
+  /** The vendor (kind module) the settings belong to. */
+  readonly vendor: Vendor;
+  /** The settings table, in the order the docs list it. */
+  readonly table: Readonly<Record<Name, SettingDefinition>>;
   /** `source("apiToken", input)` is the {@link SettingSource} to look that setting up with. */
   (property: Name, input: string | undefined): SettingSource;
   /**
@@ -89,6 +128,8 @@ export function settingsOf<Table extends SettingsTable>(
     return { vendor, property, input, configKey, env };
   };
   return Object.assign(source, {
+    vendor,
+    table,
     failures(inputs: Partial<Record<keyof Table & string, unknown>>): CheckFailure[] {
       return Object.entries(table).flatMap(([property, definition]) => {
         if (inputs[property as keyof Table & string] !== undefined || !definition.problem) return [];
@@ -113,7 +154,7 @@ export function requireSetting(source: SettingSource): string {
   return value;
 }
 
-/** "the "apiToken" input, the stack config "netbird:apiToken" or the environment variable NB_PAT". */
+/** `the "apiToken" input, the stack config "acme:apiToken" or the environment variable ACME_TOKEN`. */
 export function describeSources(source: SettingSource): string {
-  return `the "${source.property}" input, the stack config "${source.configKey}" or the environment variable ${source.env}`;
+  return `the "${source.property}" input, ${configOrigin(source.configKey)} or the environment variable ${source.env}`;
 }

@@ -18,8 +18,7 @@
  */
 import { isDeepStrictEqual } from "node:util";
 import { MINUTE_MS, rotatesAt } from "./rotation.ts";
-
-type Bag = Record<string, unknown>;
+import type { Properties } from "./properties.ts";
 
 /** How a vendor's token is stored compactly. */
 export interface StoredForm {
@@ -27,9 +26,9 @@ export interface StoredForm {
    * The defaults of the inputs and outputs left out while they hold them, for these stored outputs
    * (a default may depend on another value, e.g. the window on the lifetime). Reads only `sources`.
    */
-  defaults(stored: Bag): Bag;
+  defaults(stored: Properties): Properties;
   /** The rotate-before window in milliseconds, for outputs with their defaults applied. */
-  rotateBeforeMs(outputs: Bag): number;
+  rotateBeforeMs(outputs: Properties): number;
   /** The stored outputs that `defaults` and `rotateBeforeMs` read, besides `expiresAt`; none secret. */
   sources: readonly string[];
   /** Secret outputs stored together, as one object under `key` (a secret output too). */
@@ -63,9 +62,9 @@ export function derivedKeys(form: StoredForm): string[] {
 }
 
 /** The stored outputs (compact, or 0.1.0's full form) with defaults and `rotatesAt` filled in. */
-export function presentedForm(form: StoredForm, stored: Bag): Bag {
+export function presentedForm(form: StoredForm, stored: Properties): Properties {
   const given = Object.fromEntries(Object.entries(stored).filter(([, value]) => value != null));
-  const full: Bag = { ...form.defaults(stored), ...given };
+  const full: Properties = { ...form.defaults(stored), ...given };
   const packed = form.packedSecrets;
   if (packed) {
     delete full[packed.key];
@@ -78,7 +77,7 @@ export function presentedForm(form: StoredForm, stored: Bag): Bag {
 }
 
 /** The outputs without `rotatesAt` and without the values equal to their defaults. */
-export function compactForm(form: StoredForm, full: Bag): Bag {
+export function compactForm(form: StoredForm, full: Properties): Properties {
   const defaults = form.defaults(full);
   const packed = form.packedSecrets;
   const compact = Object.fromEntries(
@@ -99,10 +98,10 @@ export function compactForm(form: StoredForm, full: Bag): Bag {
 }
 
 /** The packed outputs inside `value` (an object, as stored), or none. */
-export function unpacked(outputs: readonly string[], value: unknown): Bag {
-  return typeof value === "object" && value !== null ? pick(outputs, value as Bag) : {};
+export function unpacked(outputs: readonly string[], value: unknown): Properties {
+  return typeof value === "object" && value !== null ? pick(outputs, value as Properties) : {};
 }
 
-function pick(keys: readonly string[], bag: Bag): Bag {
+function pick(keys: readonly string[], bag: Properties): Properties {
   return Object.fromEntries(keys.filter((key) => bag[key] != null).map((key) => [key, bag[key]]));
 }

@@ -19,6 +19,7 @@
 import { isDeepStrictEqual } from "node:util";
 import type * as pulumi from "@pulumi/pulumi";
 import type { z } from "zod";
+import type { Properties } from "./properties.ts";
 import { InvalidStateError, type Vendor } from "../errors.ts";
 import {
   type CheckFailure,
@@ -30,7 +31,7 @@ import {
   withoutProperties,
 } from "./check.ts";
 import { now } from "./clock.ts";
-import { explainRotation } from "./rotation-notice.ts";
+import { explainRotation, type RotationWording } from "./rotation-notice.ts";
 import { isDue, type RotationReason, rotatesAt } from "./rotation.ts";
 import { setStackConfig } from "./settings.ts";
 import { compactForm, presentedForm, type StoredForm } from "./stored-form.ts";
@@ -49,8 +50,8 @@ export type Inspection<State> = "gone" | State;
 
 /** A vendor's token resource, in terms of its API. */
 export interface TokenSpec<
-  Inputs extends { rotationTrigger?: string | undefined },
-  State extends TokenState,
+  Inputs extends Properties & { rotationTrigger?: string | undefined },
+  State extends Properties & TokenState,
 > {
   vendor: Vendor;
   /** Zod object schema of the inputs. Built on first use, never at module load. */
@@ -60,7 +61,7 @@ export interface TokenSpec<
    * `delete` rely on. Tolerant of state written by older versions (defaults for fields they lack,
    * unknown keys kept); a failure stops the operation with {@link InvalidStateError} before any call.
    */
-  storedSchema(): z.ZodType;
+  storedSchema(): z.ZodType<StoredToken<Inputs, State>>;
   /**
    * Fills inputs from settings (stack config, environment, defaults) so that they are stored and
    * compared like inputs, e.g. the resolved endpoint a token lives at. Must be idempotent.
@@ -88,6 +89,11 @@ export interface TokenSpec<
    * window; the provider puts them back before it reads stored outputs (core/stored-form.ts).
    */
   storedForm: StoredForm;
+  /**
+   * The kind's own words for a rotation `diff` decided, from the stored outputs (core/rotation-notice.ts): a
+   * cause that replaces the generic reason, a note appended to it. Undefined: the generic line.
+   */
+  rotationWording?(stored: Record<string, unknown>, now: Date): RotationWording | undefined;
   /** Issues (or adopts) a credential. Must be transactional: on failure nothing is left behind. */
   issue(inputs: Inputs): Promise<State>;
   /** Replaces the stored credential with a new one. */
@@ -100,8 +106,6 @@ export interface TokenSpec<
   /** Revokes everything the stored state tracks; a credential already gone counts as done. */
   revoke(stored: StoredToken<Inputs, State>): Promise<void>;
 }
-
-type Bag = Record<string, unknown>;
 
 /** What `diff` decides, in detail: for a front door that can show it (the provider plugin, src/plugin). */
 export interface TokenDiff {
@@ -128,12 +132,12 @@ export interface TokenProviderDetails {
   /** Inputs used only by `create` and never stored. */
   transientInputs: readonly string[];
   /** The decision `diff` makes for these arguments, in detail; calls no API and writes nothing. */
-  describeDiff(id: string, olds: Bag, news: Bag): TokenDiff;
+  describeDiff(id: string, olds: Properties, news: Properties): TokenDiff;
   /**
    * The stored inputs (validated, resolved, as `check` returns them), the resource id and the outputs
    * `create` would store for `state`: how an imported credential is stored like an issued one.
    */
-  stateFor(news: Bag, state: Bag): { id: string; inputs: Bag; outputs: Bag };
+  stateFor(news: Properties, state: Properties): { id: string; inputs: Properties; outputs: Properties };
 }
 
 /** The dynamic provider of a token spec, with the {@link TokenProviderDetails} the plugin uses. */
@@ -141,41 +145,41 @@ export type TokenProvider = pulumi.dynamic.ResourceProvider & { readonly details
 
 /** Builds the Pulumi dynamic provider for a token spec. */
 export function createTokenProvider<
-  Inputs extends { rotationTrigger?: string | undefined },
-  State extends TokenState,
+  Inputs extends Properties & { rotationTrigger?: string | undefined },
+  State extends Properties & TokenState,
 >(spec: TokenSpec<Inputs, State>): TokenProvider {
   const transient = new Set<string>(spec.transientInputs ?? []);
   // diff runs for every resource on every `pulumi up`: build the schema once per provider process.
   let schema: ReturnType<typeof spec.inputSchema> | undefined;
   const inputSchema = () => (schema ??= spec.inputSchema());
   const resolve = (inputs: Inputs): Inputs => spec.resolveInputs?.(inputs) ?? inputs;
-  const parse = (news: Bag): Inputs => resolve(inputSchema().parse(userInputs(news)));
+  const parse = (news: Properties): Inputs => resolve(inputSchema().parse(userInputs(news)));
   let storedInputKeys: string[] | undefined;
   const inputKeys = (): string[] =>
     (storedInputKeys ??= Object.keys(inputSchema().shape).filter((key) => !transient.has(key)));
   const resolved = new Set<string>(spec.resolvedInputs ?? []);
-  const rotateBeforeMs = (inputs: Inputs): number => spec.storedForm.rotateBeforeMs(inputs as Bag);
-  const present = (stored: Bag): Bag => presentedForm(spec.storedForm, stored);
-  const compact = (full: Bag): Bag => compactForm(spec.storedForm, full);
+  const rotateBeforeMs = (inputs: Inputs): number => spec.storedForm.rotateBeforeMs(inputs);
+  const present = (stored: Properties): Properties => presentedForm(spec.storedForm, stored);
+  const compact = (full: Properties): Properties => compactForm(spec.storedForm, full);
   let storedSchema: ReturnType<typeof spec.storedSchema> | undefined;
-  const stored = (id: string, olds: Bag): StoredToken<Inputs, State> => {
+  const stored = (id: string, olds: Properties): StoredToken<Inputs, State> => {
     const parsed = (storedSchema ??= spec.storedSchema()).safeParse(present(userInputs(olds)));
-    if (parsed.success) return parsed.data as StoredToken<Inputs, State>;
+    if (parsed.success) return parsed.data;
     const issue = parsed.error.issues[0];
     const field = issue?.path.map(String).join(".") ?? "";
     throw new InvalidStateError(spec.vendor, id, `"${field}" ${issue?.message ?? "is invalid"}`);
   };
   /** An old value differs from the new one; a resolved input that older state lacks does not. */
-  const differs = (olds: Bag, key: string, value: unknown): boolean =>
+  const differs = (olds: Properties, key: string, value: unknown): boolean =>
     !(resolved.has(key) && !(key in olds)) && !same(olds[key], value);
 
   /** The outputs to store, compact: no defaults, no `rotatesAt`. */
-  const outputsOf = (inputs: Inputs, state: State): Bag => {
+  const outputsOf = (inputs: Inputs, state: Properties): Properties => {
     const kept = Object.fromEntries(Object.entries(inputs).filter(([key]) => !transient.has(key)));
     return compact({ ...kept, ...state });
   };
 
-  const rotationReason = (olds: Bag, inputs: Inputs): RotationReason | undefined => {
+  const rotationReason = (olds: Properties, inputs: Inputs): RotationReason | undefined => {
     if (!same(olds.rotationTrigger, inputs.rotationTrigger)) return "trigger-changed";
     const expiresAt = typeof olds.expiresAt === "string" ? new Date(olds.expiresAt) : new Date(Number.NaN);
     const at = Number.isNaN(expiresAt.getTime()) ? undefined : rotatesAt(expiresAt, rotateBeforeMs(inputs));
@@ -187,7 +191,7 @@ export function createTokenProvider<
     inputSchema,
     replaceOn: spec.replaceOn,
     transientInputs: [...transient],
-    describeDiff(_id: string, stored: Bag, news: Bag): TokenDiff {
+    describeDiff(_id: string, stored: Properties, news: Properties): TokenDiff {
       const olds = present(stored);
       if (hasUnknowns(news)) {
         const unknown = Object.keys(news).filter((key) => news[key] === UNKNOWN_VALUE);
@@ -201,17 +205,17 @@ export function createTokenProvider<
       }
       const inputs = parse(news);
       const replaces = spec.replaceOn.filter((key) => differs(olds, key, inputs[key]));
-      const changed = inputKeys().filter((key) => differs(olds, key, (inputs as Bag)[key]));
+      const changed = inputKeys().filter((key) => differs(olds, key, inputs[key]));
       const rotation = replaces.length > 0 ? undefined : rotationReason(olds, inputs);
       return { unknowns: false, replaces, changed, rotation };
     },
-    stateFor(news: Bag, state: Bag) {
+    stateFor(news: Properties, state: Properties) {
       const inputs = parse(news);
       const kept = Object.fromEntries(Object.entries(inputs).filter(([key]) => !transient.has(key)));
       return {
         id: spec.id(inputs),
         inputs: compact(kept),
-        outputs: outputsOf(inputs, state as unknown as State),
+        outputs: outputsOf(inputs, state),
       };
     },
   };
@@ -223,7 +227,7 @@ export function createTokenProvider<
       setStackConfig(request.config);
     },
 
-    async check(olds: Bag, news: Bag) {
+    async check(olds: Properties, news: Properties) {
       if (hasUnknowns(news)) return { inputs: news };
       const given = userInputs(news);
       const unknownKeys = unknownInputFailures(given, Object.keys(inputSchema().shape));
@@ -234,10 +238,10 @@ export function createTokenProvider<
       }
       const failures = spec.checkEnvironment?.(parsed.data, olds) ?? [];
       if (failures.length > 0) return { inputs: news, failures: withoutProperties(failures) };
-      return { inputs: compact(resolve(parsed.data) as Bag) };
+      return { inputs: compact(resolve(parsed.data)) };
     },
 
-    async diff(id: string, stored: Bag, news: Bag) {
+    async diff(id: string, stored: Properties, news: Properties) {
       const olds = present(stored);
       if (hasUnknowns(news)) {
         // Preview of inputs that depend on other resources: an identity input not known yet may
@@ -252,7 +256,7 @@ export function createTokenProvider<
       const inputs = parse(news);
       const replaces = spec.replaceOn.filter((key) => differs(olds, key, inputs[key]));
       if (replaces.length > 0) return { changes: true, replaces, deleteBeforeReplace: false };
-      const changed = inputKeys().some((key) => differs(olds, key, (inputs as Bag)[key]));
+      const changed = inputKeys().some((key) => differs(olds, key, inputs[key]));
       const reason = rotationReason(olds, inputs);
       explainRotation({
         vendor: spec.vendor,
@@ -261,38 +265,39 @@ export function createTokenProvider<
         reason,
         rotateBeforeMs: rotateBeforeMs(inputs),
         now: now(),
+        wording: reason === undefined ? undefined : spec.rotationWording?.(olds, now()),
       });
       return { changes: changed || reason !== undefined };
     },
 
-    async create(news: Bag) {
+    async create(news: Properties) {
       const inputs = parse(news);
       const state = await spec.issue(inputs);
       return { id: spec.id(inputs), outs: outputsOf(inputs, state) };
     },
 
-    async update(id: string, olds: Bag, news: Bag) {
+    async update(id: string, olds: Properties, news: Properties) {
       const inputs = parse(news);
       const previous = stored(id, olds);
-      const reason = rotationReason(previous as unknown as Bag, inputs);
+      const reason = rotationReason(previous, inputs);
       if (reason !== undefined) {
         const state = await spec.rotate(inputs, previous, reason);
         return { outs: outputsOf(inputs, state) };
       }
       const state = Object.fromEntries(
         Object.entries(previous).filter(([key]) => !inputKeys().includes(key)),
-      ) as unknown as State;
+      );
       return { outs: outputsOf(inputs, state) };
     },
 
-    async read(id: string, props: Bag) {
+    async read(id: string, props: Properties) {
       const previous = stored(id, props);
       const inspection = await spec.inspect(previous);
       if (inspection === "gone") return {};
-      return { id, props: compact({ ...(previous as unknown as Bag), ...inspection }) };
+      return { id, props: compact({ ...previous, ...inspection }) };
     },
 
-    async delete(id: string, props: Bag) {
+    async delete(id: string, props: Properties) {
       await spec.revoke(stored(id, props));
     },
   };

@@ -24,11 +24,23 @@ export const DEFAULT_API_URL = "https://api.gcore.com";
 
 /** Where each setting comes from when its input is not set, and what makes a value unusable. */
 export const settingSource = settingsOf("gcore", {
-  apiUrl: { configKey: "gcore:apiUrl", env: "GCORE_API_URL", problem: apiUrlProblem },
-  apiKey: { configKey: "gcore:apiKey", env: "GCORE_API_KEY", problem: apiKeyProblem },
+  apiUrl: {
+    configKey: "gcore:apiUrl",
+    env: "GCORE_API_URL",
+    description: "Gcore API base URL (default `https://api.gcore.com`).",
+    problem: apiUrlProblem,
+  },
+  apiKey: {
+    configKey: "gcore:apiKey",
+    env: "GCORE_API_KEY",
+    description: "The Gcore reseller's permanent API token (`<id>_<secret>`), without the `APIKey ` prefix.",
+    secret: true,
+    problem: apiKeyProblem,
+  },
   caCertificate: {
     configKey: "gcore:caCertificate",
     env: "GCORE_CA_CERTIFICATE",
+    description: "PEM of the CA that signed a self-hosted or proxied Gcore endpoint's certificate.",
     problem: caCertificateProblem,
   },
 });

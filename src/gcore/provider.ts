@@ -35,7 +35,7 @@ import { inputSchema, storedSchema, type UserTokenInputs } from "./schemas.ts";
 export type { UserTokenInputs } from "./schemas.ts";
 
 /** What the provider stores besides the inputs (and `rotatesAt`). */
-export interface UserTokenState {
+export type UserTokenState = {
   /** The access JWT (secret). */
   accessToken: string;
   /** The refresh JWT (secret). */
@@ -53,7 +53,7 @@ export interface UserTokenState {
   email?: string;
   userGroups?: string[];
   clientName?: string;
-}
+};
 
 type Stored = StoredToken<UserTokenInputs, UserTokenState>;
 
@@ -157,6 +157,14 @@ export const gcoreProvider = createTokenProvider<UserTokenInputs, UserTokenState
   id: (inputs) => `users/${inputs.userId}`,
   replaceOn: ["userId", "apiUrl"],
   storedForm: USER_TOKEN.storedForm,
+  rotationWording(stored, at) {
+    const refreshExpiresAt =
+      typeof stored.refreshExpiresAt === "string" ? Date.parse(stored.refreshExpiresAt) : NaN;
+    if (!(refreshExpiresAt <= at.getTime())) return undefined;
+    return {
+      note: `the refresh JWT expired at ${new Date(refreshExpiresAt).toISOString()}, so the update issues a new pair through the reseller endpoint`,
+    };
+  },
 
   async issue(inputs) {
     return stateOf(await issueUserToken(resolveConnection(inputs), inputs.userId));

@@ -15,14 +15,14 @@ import { caCertificateProblem, checkedString, httpUrlProblem } from "../core/che
 export const MAX_ROTATE_BEFORE_MINUTES = 59;
 
 /** The validated inputs of `gcore.UserToken`. */
-export interface UserTokenInputs {
+export type UserTokenInputs = {
   userId: number;
   rotateBeforeMinutes: number;
   rotationTrigger?: string | undefined;
   apiUrl?: string | undefined;
   apiKey?: string | undefined;
   caCertificate?: string | undefined;
-}
+};
 
 /** Why an API URL is unusable, or undefined when it is fine. Never echoes the value. */
 export function apiUrlProblem(value: string): string | undefined {

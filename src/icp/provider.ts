@@ -18,7 +18,7 @@ import { now } from "../core/clock.ts";
 import { notice } from "../core/log.ts";
 import { redactUrl } from "../core/redact.ts";
 import { MINUTE_MS } from "../core/rotation.ts";
-import { describeSources } from "../core/settings.ts";
+import { configKeysPhrase, describeSources } from "../core/settings.ts";
 import { createTokenProvider, type StoredToken } from "../core/token-provider.ts";
 import { InvalidResponseError, MissingCredentialsError } from "../errors.ts";
 import { accessOf, dockerConfigJson as protocolDockerConfigJson } from "../core/docker-token-protocol.ts";
@@ -28,6 +28,7 @@ import {
   inputSchema,
   parseScopes,
   resolveAddresses,
+  SETTINGS,
   settingSource,
   type RegistryTokenInputs,
   type ResourceScope,
@@ -38,7 +39,7 @@ import { REGISTRY_TOKEN } from "./definition.ts";
 export type { RegistryTokenInputs } from "./schemas.ts";
 
 /** What the provider stores besides the inputs (and `rotatesAt`). */
-export interface RegistryTokenState {
+export type RegistryTokenState = {
   /** The registry JWT (secret). */
   token: string;
   /** RFC 3339. */
@@ -49,7 +50,7 @@ export interface RegistryTokenState {
   access: ResourceScope[];
   /** `{"auths":{"<registry>":{"registrytoken":"<token>"}}}` (secret). */
   dockerConfigJson: string;
-}
+};
 
 type Stored = StoredToken<RegistryTokenInputs, RegistryTokenState>;
 
@@ -109,8 +110,8 @@ function credentialFailures(inputs: RegistryTokenInputs): CheckFailure[] {
       {
         property: "",
         reason:
-          'no credentials: set "username" and "password" (inputs, stack config icp:username and icp:password, ' +
-          'or ICP_USERNAME and ICP_PASSWORD) or "idToken" (input, stack config icp:idToken or ICP_ID_TOKEN)',
+          `no credentials: set "username" and "password" (inputs, ${configKeysPhrase([SETTINGS.username.configKey, SETTINGS.password.configKey])}, ` +
+          `or ${SETTINGS.username.env} and ${SETTINGS.password.env}) or "idToken" (input, ${configKeysPhrase([SETTINGS.idToken.configKey])} or ${SETTINGS.idToken.env})`,
       },
     ];
   }

@@ -18,7 +18,7 @@ export const TOKEN_LIFETIME_MINUTES = 30;
 export const REGISTRY_PORT = 8500;
 
 /** The inputs after `check` (defaults applied, `clusterUrl` and `registry` resolved when possible). */
-export interface RegistryTokenInputs {
+export type RegistryTokenInputs = {
   clusterUrl?: string | undefined;
   username?: string | undefined;
   password?: string | undefined;
@@ -30,7 +30,7 @@ export interface RegistryTokenInputs {
   insecureSkipTlsVerify?: boolean | undefined;
   rotateBeforeMinutes: number;
   rotationTrigger?: string | undefined;
-}
+};
 
 export type { ResourceScope } from "../core/docker-token-protocol.ts";
 
@@ -39,12 +39,33 @@ export const SETTINGS = {
   clusterUrl: {
     configKey: "icp:clusterUrl",
     env: "ICP_CLUSTER_URL",
+    description: "IBM Cloud Private management endpoint, `https://<master host>:8443`.",
     problem: (value) => clusterUrlProblem(value),
   },
-  username: { configKey: "icp:username", env: "ICP_USERNAME" },
-  password: { configKey: "icp:password", env: "ICP_PASSWORD" },
-  idToken: { configKey: "icp:idToken", env: "ICP_ID_TOKEN", problem: (value) => idTokenProblem(value) },
-  caCertificate: { configKey: "icp:caCertificate", env: "ICP_CA_CERT", problem: caCertificateProblem },
+  username: {
+    configKey: "icp:username",
+    env: "ICP_USERNAME",
+    description: "ICP user for the OIDC password grant (with `icpPassword`).",
+  },
+  password: {
+    configKey: "icp:password",
+    env: "ICP_PASSWORD",
+    description: "Password of `icpUsername`.",
+    secret: true,
+  },
+  idToken: {
+    configKey: "icp:idToken",
+    env: "ICP_ID_TOKEN",
+    description: "An ICP ID token (JWT with a `sub` claim), instead of `icpUsername`/`icpPassword`.",
+    secret: true,
+    problem: (value) => idTokenProblem(value),
+  },
+  caCertificate: {
+    configKey: "icp:caCertificate",
+    env: "ICP_CA_CERT",
+    description: "PEM text of the CA that signed the ICP cluster's certificate.",
+    problem: caCertificateProblem,
+  },
 } satisfies SettingsTable;
 
 /** A setting that can come from an input, the stack config or the environment. */
@@ -193,7 +214,17 @@ export function storedSchema() {
     token: text(),
     issuedAt: text().default(""),
     expiresAt: text(),
-    access: z.array(z.unknown(), { error: "is not a list" }).default([]),
+    access: z
+      .array(
+        z.looseObject({
+          type: text(),
+          class: text().optional(),
+          name: text(),
+          actions: z.array(text(), { error: "is not a list" }),
+        }),
+        { error: "is not a list" },
+      )
+      .default([]),
     dockerConfigJson: text().default(""),
     rotatesAt: text().default(""),
   });

@@ -43,21 +43,32 @@ export const settingSource = settingsOf("netbird", {
   managementUrl: {
     configKey: "netbird:managementUrl",
     env: "NB_MANAGEMENT_URL",
+    description: "NetBird management API base URL, without `/api` (default `https://api.netbird.io`).",
     problem: (value) => {
       const problem = managementUrlProblem(value);
       return problem && `"managementUrl" ${problem}`;
     },
   },
-  apiToken: { configKey: "netbird:apiToken", env: "NB_PAT", problem: apiTokenProblem },
-  requestsPerMinute: {
-    configKey: "netbird:requestsPerMinute",
-    env: "NB_REQUESTS_PER_MINUTE",
-    problem: requestsPerMinuteProblem,
+  apiToken: {
+    configKey: "netbird:apiToken",
+    env: "NB_PAT",
+    description: "The NetBird credential that manages tokens: an admin's PAT or an IdP JWT.",
+    secret: true,
+    problem: apiTokenProblem,
   },
   caCertificate: {
     configKey: "netbird:caCertificate",
     env: "NB_CA_CERTIFICATE",
+    description: "PEM of the CA that signed a self-hosted NetBird management server's certificate.",
     problem: caCertificateProblem,
+  },
+  requestsPerMinute: {
+    configKey: "netbird:requestsPerMinute",
+    env: "NB_REQUESTS_PER_MINUTE",
+    description:
+      "At most this many NetBird API requests per minute per credential (default: as fast as the server allows; HTTP 429 slows the provider down on its own).",
+    resourceInput: false,
+    problem: requestsPerMinuteProblem,
   },
 });
 

@@ -39,12 +39,13 @@ import {
 } from "./api.ts";
 import { PERSONAL_ACCESS_TOKEN } from "./definition.ts";
 import { inputSchema, type PersonalAccessTokenInputs, storedSchema } from "./schemas.ts";
+import type { Properties } from "../core/properties.ts";
 
 /** A token whose revocation failed; it is retried at the next rotation or destroy. */
 type PendingRevocation = PersonalAccessTokenPendingRevocation;
 
 /** What the provider stores besides the inputs (all of it is also an output). */
-export interface PersonalAccessTokenState {
+export type PersonalAccessTokenState = {
   tokenId: string;
   /** The plain `nbp_` token: returned once by the API, carried over from state ever after. */
   token: string;
@@ -58,12 +59,11 @@ export interface PersonalAccessTokenState {
   previousToken?: string | undefined;
   previousExpiresAt?: string | undefined;
   pendingRevocations?: PendingRevocation[] | undefined;
-}
+};
 
 type Inputs = PersonalAccessTokenInputs;
 type State = PersonalAccessTokenState;
 type Stored = StoredToken<Inputs, State>;
-type Bag = Record<string, unknown>;
 
 /** How far the API's clock may be behind ours when a lost create is reconciled by creation time. */
 const CLOCK_SKEW_MS = MINUTE_MS;
@@ -89,6 +89,10 @@ const spec: TokenSpec<Inputs, State> = {
   replaceOn: REPLACE_ON,
   transientInputs: ["adoptTokenId", "adoptToken"],
   storedForm: PERSONAL_ACCESS_TOKEN.storedForm,
+  rotationWording: (stored) =>
+    stored.status === "missing"
+      ? { cause: "the current credential is gone (a refresh found it deleted outside Pulumi)" }
+      : undefined,
   issue,
   rotate,
   inspect,
@@ -102,7 +106,7 @@ export const netbirdProvider = createTokenProvider<Inputs, State>(spec);
  * Settings that come from outside the inputs: the credential must exist, config values must be
  * usable; and adoption inputs are refused on a replacement.
  */
-function checkEnvironment(inputs: Inputs, olds: Bag): CheckFailure[] {
+function checkEnvironment(inputs: Inputs, olds: Properties): CheckFailure[] {
   const failures = settingSource.failures(inputs);
   if (lookupSetting(settingSource("apiToken", inputs.apiToken)) === undefined) {
     failures.push({
@@ -116,7 +120,7 @@ function checkEnvironment(inputs: Inputs, olds: Bag): CheckFailure[] {
 }
 
 /** A replacement would adopt the very token that deleting the old resource revokes. */
-function adoptionOnReplace(olds: Bag, news: Inputs): CheckFailure | undefined {
+function adoptionOnReplace(olds: Properties, news: Inputs): CheckFailure | undefined {
   if (news.adoptTokenId === undefined || Object.keys(olds).length === 0) return undefined;
   const resolved = { ...news, managementUrl: resolveManagementUrl(news.managementUrl) };
   const changed = REPLACE_ON.find((key) => olds[key] !== undefined && olds[key] !== resolved[key]);

@@ -17,7 +17,7 @@ import { defaultRotateBeforeDays } from "./definition.ts";
 export const DEFAULT_MANAGEMENT_URL = "https://api.netbird.io";
 
 /** The validated inputs of `netbird.PersonalAccessToken` (after `check`: defaults applied). */
-export interface PersonalAccessTokenInputs {
+export type PersonalAccessTokenInputs = {
   userId: string;
   name: string;
   expiresInDays: number;
@@ -30,7 +30,7 @@ export interface PersonalAccessTokenInputs {
   caCertificate?: string | undefined;
   adoptTokenId?: string | undefined;
   adoptToken?: string | undefined;
-}
+};
 
 const PAT_PREFIX = "nbp_";
 const PAT_SECRET_LENGTH = 30;

@@ -12,7 +12,6 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import type * as grpcTypes from "@grpc/grpc-js";
 import { captureNotices } from "../core/log.ts";
-import { pluginWording } from "./config.ts";
 import { engineproto, engrpc, grpc } from "./wire.ts";
 
 type EngineClient = InstanceType<typeof engrpc.EngineClient>;
@@ -35,8 +34,7 @@ export function connectEngine(engineAddress: string | undefined): void {
   }
 }
 
-function send(notice: string): void {
-  const line = pluginWording(notice);
+function send(line: string): void {
   if (client === undefined) {
     process.stderr.write(`${line}\n`);
     return;

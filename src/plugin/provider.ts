@@ -7,21 +7,20 @@
  *   output, every credential input and every property that arrived secret goes back wrapped;
  * - a detailed diff: which inputs changed (replacing ones as `UPDATE_REPLACE`), and a due rotation
  *   as an update of the credential outputs (`~ token`), with the core's reason line in the engine log;
- * - import: a Read with no state reads an existing NetBird token (src/plugin/import.ts).
+ * - import: a Read with no state reads an existing credential, for a kind that can (src/plugin/import.ts).
  *
  * @module
  */
 import type * as pulumi from "@pulumi/pulumi";
 import { UNKNOWN_VALUE } from "../core/check.ts";
 import { presentError } from "../core/error-presentation.ts";
-import { setStackConfig } from "../core/settings.ts";
+import { setConfigNaming, setStackConfig } from "../core/settings.ts";
 import { presentedForm } from "../core/stored-form.ts";
-import { pluginWording, stackConfigOf } from "./config.ts";
+import { providerConfigNaming, stackConfigOf } from "./config.ts";
 import { importCredential } from "./import.ts";
 import { type PluginResource, resourceOf } from "./resources.ts";
 import { unwrapSecrets, wrapSecrets } from "./secrets.ts";
-
-type Bag = Record<string, unknown>;
+import type { Properties } from "../core/properties.ts";
 
 /** `pulumirpc.PropertyDiff.Kind`. */
 export const DiffKind = {
@@ -64,12 +63,12 @@ function resource(token: string): PluginResource {
 }
 
 /** Keys the engine or an SDK may add (e.g. `__defaults`); never inputs. */
-function withoutEngineKeys(bag: Bag): Bag {
+function withoutEngineKeys(bag: Properties): Properties {
   return Object.fromEntries(Object.entries(bag).filter(([key]) => !key.startsWith("__")));
 }
 
 /** Unwraps secrets; the names of the properties that held one are added to `secrets`. */
-function plain(bag: Bag, secrets: Set<string>): Bag {
+function plain(bag: Properties, secrets: Set<string>): Properties {
   const unwrapped = unwrapSecrets(withoutEngineKeys(bag));
   for (const key of unwrapped.secrets) secrets.add(key);
   return unwrapped.values;
@@ -80,34 +79,34 @@ function secretsOf(definition: PluginResource, arrived: Set<string>): Set<string
   return new Set([...definition.secretOutputs, ...definition.secretInputs, ...arrived]);
 }
 
-/**
- * Runs a core operation; its errors as the user should see them (one line, no stack), naming the
- * plugin's config keys.
- */
+/** Runs a core operation; its errors as the user should see them (one line, no stack). */
 async function run<T>(operation: () => Promise<T> | T): Promise<T> {
   try {
     return await operation();
   } catch (error) {
-    const presented = presentError(error);
-    if (presented instanceof Error) presented.message = pluginWording(presented.message);
-    throw presented;
+    throw presentError(error);
   }
 }
 
-const hasValue = (bag: Bag, key: string) => bag[key] !== undefined && bag[key] !== null;
+const hasValue = (bag: Properties, key: string) => bag[key] !== undefined && bag[key] !== null;
 
 /** The plugin's operations: one instance per plugin process. */
 export class TokensProvider {
+  constructor() {
+    // The core's messages then name the plugin's config keys where they name a config value's origin.
+    setConfigNaming(providerConfigNaming);
+  }
+
   /** Maps the provider config onto the settings the core reads (see src/plugin/config.ts). */
-  configure(args: Bag, variables: ReadonlyMap<string, string>): void {
+  configure(args: Properties, variables: ReadonlyMap<string, string>): void {
     setStackConfig(stackConfigOf(unwrapSecrets(args).values, variables));
   }
 
   async check(
     type: string,
-    olds: Bag,
-    news: Bag,
-  ): Promise<{ inputs: Bag; failures: pulumi.dynamic.CheckFailure[] }> {
+    olds: Properties,
+    news: Properties,
+  ): Promise<{ inputs: Properties; failures: pulumi.dynamic.CheckFailure[] }> {
     const definition = resource(type);
     const secrets = new Set<string>();
     const given = plain(news, secrets);
@@ -115,14 +114,11 @@ export class TokensProvider {
     const result = await run(() => definition.provider.check?.(previous, given) ?? { inputs: given });
     return {
       inputs: wrapSecrets(result.inputs ?? given, secretsOf(definition, secrets)),
-      failures: (result.failures ?? []).map(({ property, reason }) => ({
-        property,
-        reason: pluginWording(reason),
-      })),
+      failures: result.failures ?? [],
     };
   }
 
-  async diff(type: string, id: string, olds: Bag, news: Bag): Promise<DiffResult> {
+  async diff(type: string, id: string, olds: Properties, news: Properties): Promise<DiffResult> {
     const definition = resource(type);
     const before = plain(olds, new Set());
     const after = plain(news, new Set());
@@ -157,7 +153,7 @@ export class TokensProvider {
     return { changes: decision.changes === true, replaces, diffs: Object.keys(detailedDiff), detailedDiff };
   }
 
-  async create(type: string, news: Bag): Promise<{ id: string; outs: Bag }> {
+  async create(type: string, news: Properties): Promise<{ id: string; outs: Properties }> {
     const definition = resource(type);
     const secrets = new Set<string>();
     const inputs = plain(news, secrets);
@@ -175,9 +171,9 @@ export class TokensProvider {
   async read(
     type: string,
     id: string,
-    props: Bag,
-    inputs: Bag,
-  ): Promise<{ id: string; props: Bag; inputs: Bag } | undefined> {
+    props: Properties,
+    inputs: Properties,
+  ): Promise<{ id: string; props: Properties; inputs: Properties } | undefined> {
     const definition = resource(type);
     const secrets = new Set<string>();
     const stored = plain(props, secrets);
@@ -205,10 +201,10 @@ export class TokensProvider {
    * A preview of Create, calling no API: the inputs as given, and every other output unknown (the
    * engine's preview of a new resource, which `pulumi preview` and the CLI's `pulumi up` run first).
    */
-  previewCreate(type: string, news: Bag): { outs: Bag } {
+  previewCreate(type: string, news: Properties): { outs: Properties } {
     const definition = resource(type);
     const inputs = withoutEngineKeys(news);
-    const outs: Bag = { ...inputs };
+    const outs: Properties = { ...inputs };
     for (const key of definition.outputs) if (!Object.hasOwn(inputs, key)) outs[key] = UNKNOWN_VALUE;
     return { outs };
   }
@@ -217,19 +213,24 @@ export class TokensProvider {
    * A preview of Update, calling no API: the stored outputs with the new inputs, and the outputs a
    * due rotation replaces unknown, so that whatever consumes them previews as changing too.
    */
-  async previewUpdate(type: string, id: string, olds: Bag, news: Bag): Promise<{ outs: Bag }> {
+  async previewUpdate(
+    type: string,
+    id: string,
+    olds: Properties,
+    news: Properties,
+  ): Promise<{ outs: Properties }> {
     const definition = resource(type);
     const before = plain(olds, new Set());
     const after = plain(news, new Set());
     const detail = await run(() => definition.provider.details.describeDiff(id, before, after));
-    const outs: Bag = { ...olds, ...news };
+    const outs: Properties = { ...olds, ...news };
     if (detail.rotation !== undefined) {
       for (const key of definition.rotatedOutputs) outs[key] = UNKNOWN_VALUE;
     }
     return { outs };
   }
 
-  async update(type: string, id: string, olds: Bag, news: Bag): Promise<{ outs: Bag }> {
+  async update(type: string, id: string, olds: Properties, news: Properties): Promise<{ outs: Properties }> {
     const definition = resource(type);
     const secrets = new Set<string>();
     const before = plain(olds, secrets);
@@ -238,7 +239,7 @@ export class TokensProvider {
     return { outs: wrapSecrets(presented(definition, result.outs), secretsOf(definition, secrets)) };
   }
 
-  async delete(type: string, id: string, props: Bag): Promise<void> {
+  async delete(type: string, id: string, props: Properties): Promise<void> {
     const definition = resource(type);
     const stored = plain(props, new Set());
     await run(() => definition.provider.delete?.(id, stored));
@@ -246,6 +247,6 @@ export class TokensProvider {
 }
 
 /** Every output, defaults and `rotatesAt` included: the plugin's SDKs show what they are given. */
-function presented(definition: PluginResource, outputs: Bag | undefined): Bag {
+function presented(definition: PluginResource, outputs: Properties | undefined): Properties {
   return outputs === undefined ? {} : presentedForm(definition.storedForm, outputs);
 }

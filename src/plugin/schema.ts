@@ -2,10 +2,11 @@
  * The Pulumi package schema of the `tokens` plugin, generated from what the dynamic resources are
  * made of, so that the two front doors cannot drift apart:
  *
- * - input properties and their types from each vendor's zod input schema (`z.toJSONSchema`),
+ * - one resource per token kind (src/kinds.ts, src/core/kind.ts);
+ * - input properties and their types from each kind's zod input schema (`z.toJSONSchema`),
  *   required inputs from what the schema requires;
- * - output properties from the resource class's output list (src/plugin/resources.ts), typed from the
- *   input schema or the stored-state schema; required outputs from what the stored state requires;
+ * - output properties from the kind's output list, typed from the input schema, the stored-state schema or the
+ *   kind's declared output and object types; required outputs from what the stored state requires;
  * - `secret: true` on the credential outputs and inputs, `willReplaceOnChanges: true` (Pulumi's name for
  *   a replace-on input) on the inputs whose change replaces the resource (`replaceOn` of the spec);
  * - descriptions from the doc comments of the resource classes (their `…Args` interface and declared
@@ -20,6 +21,7 @@
  */
 import { z } from "zod";
 import { SETTINGS } from "./config.ts";
+import type { ObjectOutputType } from "../core/kind.ts";
 import { PACKAGE, type PluginResource, RESOURCES } from "./resources.ts";
 
 type JsonSchema = {
@@ -44,36 +46,10 @@ export interface PropertySpec {
 
 /** What the generator reads besides the code: the doc comments of the resource classes. */
 export interface SchemaSources {
-  /** The text of a file under src/, e.g. `netbird/personal-access-token.ts`. */
+  /** The text of a file under src/, e.g. a kind's `classSource`. */
   read(path: string): string;
   version: string;
 }
-
-/** Named object types of outputs: `<vendor>/<resource output>` → type token and its source interface. */
-const OBJECT_TYPES: Record<string, { token: string; iface: string; source: string }> = {
-  "netbird:pendingRevocations": {
-    token: `${PACKAGE}:netbird:PendingRevocation`,
-    iface: "PersonalAccessTokenPendingRevocation",
-    source: "netbird/personal-access-token.ts",
-  },
-  "icp:access": {
-    token: `${PACKAGE}:icp:RegistryAccess`,
-    iface: "RegistryAccess",
-    source: "icp/registry-token.ts",
-  },
-};
-
-/** Output types that neither the input nor the stored schema gives (decoded JWT claims, typed lists). */
-const OUTPUT_TYPES: Record<string, PropertySpec> = {
-  "gcore:clientId": { type: "integer" },
-  "gcore:userType": { type: "string" },
-  "gcore:username": { type: "string" },
-  "gcore:email": { type: "string" },
-  "gcore:userGroups": { type: "array", items: { type: "string" } },
-  "gcore:clientName": { type: "string" },
-  "gcore:userId": { type: "integer" },
-  "icp:access": { type: "array", items: { $ref: `#/types/${PACKAGE}:icp:RegistryAccess` } },
-};
 
 const clean = (text: string): string =>
   text
@@ -118,7 +94,12 @@ function classDoc(source: string, name: string): string | undefined {
   return text.split(/\n@example/)[0]?.trim();
 }
 
-function typeFromJson(json: JsonSchema | undefined, ref?: string): PropertySpec | undefined {
+/** The schema token of an object type a kind declares: `tokens:<module>:<name>`. */
+function objectTypeToken(resource: PluginResource, object: ObjectOutputType): string {
+  return `${PACKAGE}:${resource.vendor}:${object.name}`;
+}
+
+function typeFromJson(json: JsonSchema | undefined): PropertySpec | undefined {
   if (json === undefined) return undefined;
   switch (json.type) {
     case "string":
@@ -127,7 +108,7 @@ function typeFromJson(json: JsonSchema | undefined, ref?: string): PropertySpec 
     case "boolean":
       return { type: json.type };
     case "array": {
-      const items = ref ? { $ref: ref } : typeFromJson(json.items);
+      const items = typeFromJson(json.items);
       return items === undefined ? undefined : { type: "array", items };
     }
     default:
@@ -139,19 +120,12 @@ function jsonSchemaOf(schema: z.ZodType, io: "input" | "output"): JsonSchema {
   return z.toJSONSchema(schema, { io, unrepresentable: "any" }) as JsonSchema;
 }
 
-/** The stored-state zod schema of a resource: its provider's outputs as `update` reads them. */
-export interface ResourceSchemas {
-  inputSchema(): z.ZodType;
-  storedSchema(): z.ZodType;
-}
-
-function resourceSpec(resource: PluginResource, schemas: ResourceSchemas, sources: SchemaSources) {
-  const vendor = resource.provider.details.vendor;
-  const source = sources.read(resource.source);
+function resourceSpec(resource: PluginResource, sources: SchemaSources) {
+  const source = sources.read(resource.classSource);
   const inputDocs = memberDocs(source, new RegExp(`export interface ${resource.type}Args\\b`));
   const outputDocs = memberDocs(source, new RegExp(`export class ${resource.type}\\b`));
-  const inputs = jsonSchemaOf(schemas.inputSchema(), "input");
-  const stored = jsonSchemaOf(schemas.storedSchema(), "output");
+  const inputs = jsonSchemaOf(resource.provider.details.inputSchema(), "input");
+  const stored = jsonSchemaOf(resource.storedSchema(), "output");
   const replaceOn = new Set(resource.provider.details.replaceOn);
   const secret = new Set([...resource.secretInputs, ...resource.secretOutputs]);
 
@@ -160,11 +134,10 @@ function resourceSpec(resource: PluginResource, schemas: ResourceSchemas, source
     description: string | undefined,
     json: JsonSchema | undefined,
   ): PropertySpec => {
-    const object = OBJECT_TYPES[`${vendor}:${key}`];
-    const type =
-      OUTPUT_TYPES[`${vendor}:${key}`] ??
-      typeFromJson(json, object && `#/types/${object.token}`) ??
-      typeFromJson(stored.properties?.[key], object && `#/types/${object.token}`);
+    const object = resource.objectTypes?.[key];
+    const type: PropertySpec | undefined = object
+      ? { type: "array", items: { $ref: `#/types/${objectTypeToken(resource, object)}` } }
+      : (resource.outputTypes?.[key] ?? typeFromJson(json) ?? typeFromJson(stored.properties?.[key]));
     if (type === undefined) throw new Error(`schema: no type for ${resource.token} property "${key}"`);
     return {
       ...type,
@@ -200,17 +173,17 @@ function resourceSpec(resource: PluginResource, schemas: ResourceSchemas, source
 }
 
 function objectType(
-  entry: { iface: string; source: string },
-  json: JsonSchema | undefined,
+  resource: PluginResource,
+  output: string,
+  object: ObjectOutputType,
   sources: SchemaSources,
 ) {
-  const source = sources.read(entry.source);
-  const docs = memberDocs(source, new RegExp(`export interface ${entry.iface}\\b`));
+  const source = sources.read(resource.classSource);
+  const docs = memberDocs(source, new RegExp(`export interface ${object.iface}\\b`));
+  const json = jsonSchemaOf(resource.storedSchema(), "output").properties?.[output]?.items;
   const properties = Object.fromEntries(
     Object.keys(docs).map((key) => {
-      const type =
-        typeFromJson(json?.properties?.[key]) ??
-        (key === "actions" ? { type: "array", items: { type: "string" } } : { type: "string" });
+      const type = object.fields?.[key] ?? typeFromJson(json?.properties?.[key]) ?? { type: "string" };
       return [key, { ...type, description: docs[key] }];
     }),
   );
@@ -223,7 +196,7 @@ function objectType(
 }
 
 /** The package schema, as an object ready for `JSON.stringify`. */
-export function generateSchema(schemas: Record<string, ResourceSchemas>, sources: SchemaSources) {
+export function generateSchema(sources: SchemaSources) {
   const config = Object.fromEntries(
     SETTINGS.map((entry) => [
       entry.key,
@@ -241,29 +214,32 @@ export function generateSchema(schemas: Record<string, ResourceSchemas>, sources
     ]),
   );
   const resources = Object.fromEntries(
-    Object.values(RESOURCES).map((resource) => {
-      const pair = schemas[resource.token];
-      if (!pair) throw new Error(`schema: no zod schemas for ${resource.token}`);
-      return [resource.token, resourceSpec(resource, pair, sources)];
-    }),
+    Object.values(RESOURCES).map((resource) => [resource.token, resourceSpec(resource, sources)]),
   );
-  const pendingJson = jsonSchemaOf(
-    (schemas[`${PACKAGE}:netbird:PersonalAccessToken`] as ResourceSchemas).storedSchema(),
-    "output",
-  ).properties?.pendingRevocations?.items;
   const types = Object.fromEntries(
-    Object.values(OBJECT_TYPES).map((entry) => [
-      entry.token,
-      objectType(entry, entry.token.endsWith("PendingRevocation") ? pendingJson : undefined, sources),
-    ]),
+    Object.values(RESOURCES).flatMap((resource) =>
+      Object.entries(resource.objectTypes ?? {}).map(([output, object]) => [
+        objectTypeToken(resource, object),
+        objectType(resource, output, object, sources),
+      ]),
+    ),
   );
   return {
     name: PACKAGE,
     displayName: "Tokens",
     version: sources.version,
     description:
-      "API tokens that Pulumi issues, renews, rotates and revokes: NetBird personal access tokens, Gcore user JWTs, IBM Cloud Private registry tokens.",
-    keywords: ["pulumi", "tokens", "netbird", "gcore", "icp", "category/utility", "kind/native"],
+      "API tokens that Pulumi issues, renews, rotates and revokes: " +
+      `${Object.values(RESOURCES)
+        .map((resource) => resource.title)
+        .join(", ")}.`,
+    keywords: [
+      "pulumi",
+      "tokens",
+      ...new Set(Object.values(RESOURCES).map((resource) => resource.vendor)),
+      "category/utility",
+      "kind/native",
+    ],
     license: "Apache-2.0",
     repository: "https://github.com/pulumi-tokens/pulumi-tokens",
     publisher: "pulumi-tokens",

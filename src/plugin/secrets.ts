@@ -7,15 +7,14 @@
  *
  * @module
  */
+import type { Properties } from "../core/properties.ts";
 
 /** The key Pulumi marks special values with. */
 export const SIG_KEY = "4dabf18193072939515e22adb298388d";
 /** The signature of a secret. */
 export const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
 
-type Bag = Record<string, unknown>;
-
-function isObject(value: unknown): value is Bag {
+function isObject(value: unknown): value is Properties {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
@@ -25,7 +24,7 @@ export function isSecret(value: unknown): value is { value: unknown } {
 }
 
 /** `value` wrapped as a secret (not twice). */
-export function secret(value: unknown): Bag {
+export function secret(value: unknown): Properties {
   return isSecret(value) ? value : { [SIG_KEY]: SECRET_SIG, value };
 }
 
@@ -47,9 +46,9 @@ function reveal(value: unknown): { value: unknown; secret: boolean } {
 }
 
 /** The properties with all secrets unwrapped, and the names of those that held one. */
-export function unwrapSecrets(bag: Bag): { values: Bag; secrets: Set<string> } {
+export function unwrapSecrets(bag: Properties): { values: Properties; secrets: Set<string> } {
   const secrets = new Set<string>();
-  const values: Bag = {};
+  const values: Properties = {};
   for (const [key, raw] of Object.entries(bag)) {
     const { value, secret: held } = reveal(raw);
     values[key] = value;
@@ -59,8 +58,8 @@ export function unwrapSecrets(bag: Bag): { values: Bag; secrets: Set<string> } {
 }
 
 /** The properties with each of `secrets` that is present (and not null) wrapped as a secret. */
-export function wrapSecrets(bag: Bag, secrets: Iterable<string>): Bag {
-  const wrapped: Bag = { ...bag };
+export function wrapSecrets(bag: Properties, secrets: Iterable<string>): Properties {
+  const wrapped: Properties = { ...bag };
   for (const key of secrets) {
     if (wrapped[key] !== undefined && wrapped[key] !== null) wrapped[key] = secret(wrapped[key]);
   }

@@ -51,7 +51,7 @@ import {
 export type { TokenInputs } from "./schemas.ts";
 
 /** What the provider stores besides the inputs (and `rotatesAt`). */
-export interface TokenState {
+export type TokenState = {
   /** The registry token, a JWT or opaque (secret). */
   token: string;
   /** RFC 3339: the answer's `issued_at`, else when it was received. */
@@ -66,7 +66,7 @@ export interface TokenState {
   realm: string;
   /** The service name sent (the token's audience). */
   service: string;
-}
+};
 
 type Stored = StoredToken<TokenInputs, TokenState>;
 type Bag = Record<string, unknown>;
@@ -288,6 +288,22 @@ async function forget(stored: Stored): Promise<void> {
     );
 }
 
+/**
+ * A due rotation of a token that lives no longer than its window says so: it is due on every `up`. Other
+ * rotations (a trigger, an expired token) keep the generic words.
+ */
+function rotationWording(stored: Bag, at: Date) {
+  const issuedAt = Date.parse(String(stored.issuedAt));
+  const expiresAt = Date.parse(String(stored.expiresAt));
+  const window =
+    typeof stored.rotateBeforeSeconds === "number"
+      ? stored.rotateBeforeSeconds
+      : DEFAULT_ROTATE_BEFORE_SECONDS;
+  const lifetimeMs = expiresAt - issuedAt;
+  if (!(lifetimeMs <= window * 1000) || !(expiresAt > at.getTime())) return undefined;
+  return { cause: shortLifetime(Math.round(lifetimeMs / 1000), window) };
+}
+
 const base = createTokenProvider<TokenInputs, TokenState>({
   vendor: "registry",
   inputSchema,
@@ -299,6 +315,7 @@ const base = createTokenProvider<TokenInputs, TokenState>({
   storedForm: STORED_FORM,
   issue: fetchToken,
   rotate: (inputs) => fetchToken(inputs),
+  rotationWording,
   inspect,
   revoke: forget,
 });
@@ -317,22 +334,6 @@ function withDiscovered(olds: Bag, news: Bag): Bag {
   return filled;
 }
 
-// Lines already written by this provider process (`up --refresh` diffs twice).
-const written = new Set<string>();
-
-/** The short-lifetime reason, once per provider process, when the update will rotate for it. */
-function explainShortLifetime(id: string, olds: Bag, news: Bag): void {
-  if (base.details.describeDiff(id, olds, news).rotation !== "due") return;
-  const lifetimeMs = Date.parse(String(olds.expiresAt)) - Date.parse(String(olds.issuedAt));
-  const window =
-    typeof news.rotateBeforeSeconds === "number" ? news.rotateBeforeSeconds : DEFAULT_ROTATE_BEFORE_SECONDS;
-  if (!(lifetimeMs <= window * 1000) || Date.parse(String(olds.expiresAt)) <= now().getTime()) return;
-  const line = `${id}: rotating: ${shortLifetime(Math.round(lifetimeMs / 1000), window)}`;
-  if (written.has(line)) return;
-  written.add(line);
-  notice("registry", line);
-}
-
 /** The registry token provider (loaded by the shim in the provider process). */
 export const registryProvider: TokenProvider = {
   ...base,
@@ -341,9 +342,7 @@ export const registryProvider: TokenProvider = {
     describeDiff: (id, olds, news) => base.details.describeDiff(id, olds, withDiscovered(olds, news)),
   },
   async diff(id: string, olds: Bag, news: Bag) {
-    const filled = withDiscovered(olds, news);
-    if (!hasUnknowns(filled)) explainShortLifetime(id, olds, filled);
-    return base.diff?.(id, olds, filled) ?? { changes: false };
+    return base.diff?.(id, olds, withDiscovered(olds, news)) ?? { changes: false };
   },
   async update(id: string, olds: Bag, news: Bag) {
     return (base.update as NonNullable<TokenProvider["update"]>)(id, olds, withDiscovered(olds, news));

@@ -23,7 +23,7 @@ export const ACTIONS = ["pull", "push", "delete", "*"] as const;
 export const MAX_ROTATE_BEFORE_SECONDS = 86_400;
 
 /** The inputs after `check` (defaults applied, `registry` resolved). */
-export interface TokenInputs {
+export type TokenInputs = {
   registryUrl?: string | undefined;
   realm?: string | undefined;
   service?: string | undefined;
@@ -39,18 +39,35 @@ export interface TokenInputs {
   allowInsecureHttp?: boolean | undefined;
   rotateBeforeSeconds: number;
   rotationTrigger?: string | undefined;
-}
+};
 
 export type { ResourceScope };
 
 /** Where each setting comes from when it is not a resource input: stack config, then environment. */
 export const SETTINGS = {
-  username: { configKey: "registry:username", env: "REGISTRY_USERNAME" },
-  password: { configKey: "registry:password", env: "REGISTRY_PASSWORD" },
-  refreshToken: { configKey: "registry:refreshToken", env: "REGISTRY_REFRESH_TOKEN" },
+  username: {
+    configKey: "registry:username",
+    env: "REGISTRY_USERNAME",
+    description:
+      "User name for the token server (Basic or the OAuth2 password grant), e.g. a Harbor `robot$ci`.",
+  },
+  password: {
+    configKey: "registry:password",
+    env: "REGISTRY_PASSWORD",
+    description: "Password (or access token) of `registryUsername`.",
+    secret: true,
+  },
+  refreshToken: {
+    configKey: "registry:refreshToken",
+    env: "REGISTRY_REFRESH_TOKEN",
+    description:
+      "A long-lived OAuth2 refresh token (Docker's `identitytoken`) for the `refresh_token` grant.",
+    secret: true,
+  },
   caCertificate: {
     configKey: "registry:caCertificate",
     env: "REGISTRY_CA_CERT",
+    description: "PEM text of the CA that signed the registry's and the token server's certificates.",
     problem: caCertificateProblem,
   },
 } satisfies SettingsTable;
@@ -227,7 +244,18 @@ export function storedSchema() {
     token: text(),
     issuedAt: text().default(""),
     expiresAt: text(),
-    access: z.array(z.unknown(), { error: "is not a list" }).default([]),
+    access: z
+      .array(
+        z.looseObject({
+          type: text(),
+          class: text().optional(),
+          name: text(),
+          actions: z.array(text(), { error: "is not a list" }),
+        }),
+        { error: "is not a list" },
+      )
+      .default([]),
     dockerConfigJson: text().default(""),
+    rotatesAt: text().default(""),
   });
 }

@@ -22,9 +22,17 @@ describe("redact", () => {
       "token invalid",
       "refresh token expired at 10:00",
       "Basic auth failed",
+      "unsupported grant_type client_credentials",
+      "access_type=offline",
     ]) {
       expect(redact(prose)).toBe(prose);
     }
+  });
+
+  it("scrubs prefixed API tokens of any vendor", () => {
+    expect(redact("sent ghp_16C7e42F292c6912E7710c838347Ae178B4a and glpat_x1y2z3w4v5u6")).toBe(
+      "sent [REDACTED] and [REDACTED]",
+    );
   });
 
   it("reduces a URL to origin and path", () => {

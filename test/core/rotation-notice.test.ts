@@ -76,23 +76,23 @@ describe("rotationExplanation", () => {
     expect(lines).toHaveLength(3);
   });
 
-  it("adds the refresh-JWT clause when the stored refresh credential has expired", () => {
-    const olds = {
-      expiresAt: "2030-01-01T01:00:00.000Z",
-      refreshExpiresAt: "2030-01-02T00:00:00.000Z",
-    };
+  it("appends the kind's note to the generic reason", () => {
+    const olds = { expiresAt: "2030-01-01T01:00:00.000Z" };
     const gcore = { vendor: "gcore" as const, id: "users/1234", olds, rotateBeforeMs: 10 * MINUTE_MS };
     explainRotation({ ...gcore, reason: "due", now: new Date("2030-01-01T00:55:00Z") });
-    explainRotation({ ...gcore, reason: "due", now: new Date("2030-01-02T00:10:00Z") });
+    const note =
+      "the refresh JWT expired at 2030-01-02T00:00:00.000Z, so the update issues a new pair through the reseller endpoint";
+    explainRotation({ ...gcore, reason: "due", now: new Date("2030-01-02T00:10:00Z"), wording: { note } });
     expect(lines).toEqual([
       "pulumi-tokens: gcore: users/1234: rotating: rotatesAt 2030-01-01T00:50:00.000Z has passed (the current credential expires at 2030-01-01T01:00:00.000Z)",
       "pulumi-tokens: gcore: users/1234: WARNING: the current credential expired at 2030-01-01T01:00:00.000Z before a run rotated it (scheduled runs were missed), so its consumers have been failing since then; rotating now; the refresh JWT expired at 2030-01-02T00:00:00.000Z, so the update issues a new pair through the reseller endpoint",
     ]);
   });
 
-  it("says the credential is gone rather than expired when a refresh found it deleted", () => {
+  it("takes the kind's cause over the generic reason, even over the expiry warning", () => {
     const olds = { expiresAt: iso(T0 + 20 * DAY), status: "missing" };
-    explainRotation(facts({ olds, now: new Date(T0 + 20 * DAY) }));
+    const cause = "the current credential is gone (a refresh found it deleted outside Pulumi)";
+    explainRotation(facts({ olds, now: new Date(T0 + 20 * DAY), wording: { cause } }));
     expect(lines).toEqual([
       "pulumi-tokens: netbird: svc-ci/ci-pipeline: rotating: the current credential is gone (a refresh found it deleted outside Pulumi)",
     ]);
@@ -151,6 +151,18 @@ describe("diff explains itself", () => {
     const triggered = { ...nbNews, rotationTrigger: "2030-q1" };
     expect(await netbirdProvider.diff?.("svc-ci/ci-pipeline", nbOlds, triggered)).toEqual({ changes: true });
     expect(lines).toEqual(["pulumi-tokens: netbird: svc-ci/ci-pipeline: rotating: rotationTrigger changed"]);
+  });
+
+  it("netbird: a token a refresh found deleted is gone, not expired", async () => {
+    at(T0 + 100 * DAY);
+    expect(
+      await netbirdProvider.diff?.("svc-ci/ci-pipeline", { ...nbOlds, status: "missing" }, nbNews),
+    ).toEqual({
+      changes: true,
+    });
+    expect(lines).toEqual([
+      "pulumi-tokens: netbird: svc-ci/ci-pipeline: rotating: the current credential is gone (a refresh found it deleted outside Pulumi)",
+    ]);
   });
 
   it("netbird: a replacement or a plain input change is not a rotation and writes nothing", async () => {

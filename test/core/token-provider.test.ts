@@ -6,16 +6,16 @@ import { lookupSetting, requireSetting, setStackConfig } from "../../src/core/se
 import { createTokenProvider, type TokenSpec } from "../../src/core/token-provider.ts";
 import { InvalidClockError, MissingCredentialsError } from "../../src/errors.ts";
 
-interface Inputs {
+type Inputs = {
   name: string;
   rotateBeforeMinutes: number;
   rotationTrigger?: string | undefined;
   adopt?: string | undefined;
-}
-interface State {
+};
+type State = {
   value: string;
   expiresAt: string;
-}
+};
 
 function fixture() {
   const calls: string[] = [];
@@ -29,7 +29,15 @@ function fixture() {
         rotationTrigger: z.string().optional(),
         adopt: z.string().optional(),
       }),
-    storedSchema: () => z.looseObject({ expiresAt: z.string() }),
+    storedSchema: () =>
+      z.looseObject({
+        name: z.string(),
+        rotateBeforeMinutes: z.number().int().default(10),
+        rotationTrigger: z.string().optional(),
+        value: z.string(),
+        expiresAt: z.string(),
+        rotatesAt: z.string().default(""),
+      }),
     id: (inputs) => `fixture/${inputs.name}`,
     replaceOn: ["name"],
     transientInputs: ["adopt"],

@@ -6,7 +6,8 @@ import { lookupSetting } from "../../src/core/settings.ts";
 import { settingSource as gcoreSettings } from "../../src/gcore/api.ts";
 import { settingSource as icpSettings } from "../../src/icp/schemas.ts";
 import { settingSource as netbirdSettings } from "../../src/netbird/api.ts";
-import { configFailures, pluginWording, SETTINGS, stackConfigOf } from "../../src/plugin/config.ts";
+import { settingSource as registrySettings } from "../../src/registry/schemas.ts";
+import { configFailures, SETTINGS, stackConfigOf } from "../../src/plugin/config.ts";
 import { DiffKind, TokensProvider } from "../../src/plugin/provider.ts";
 import {
   isSecret,
@@ -41,7 +42,12 @@ function configured(): TokensProvider {
 
 describe("the plugin's config", () => {
   it("has one tokens: key per vendor setting, named <vendor><Setting>, read where the dynamic resources read <vendor>:<setting>", () => {
-    const sources = { netbird: netbirdSettings, gcore: gcoreSettings, icp: icpSettings } as const;
+    const sources = {
+      netbird: netbirdSettings,
+      gcore: gcoreSettings,
+      icp: icpSettings,
+      registry: registrySettings,
+    } as const;
     expect(SETTINGS.map((entry) => entry.key)).toEqual([
       "netbirdManagementUrl",
       "netbirdApiToken",
@@ -55,6 +61,10 @@ describe("the plugin's config", () => {
       "icpPassword",
       "icpIdToken",
       "icpCaCertificate",
+      "registryUsername",
+      "registryPassword",
+      "registryRefreshToken",
+      "registryCaCertificate",
     ]);
     for (const entry of SETTINGS) {
       const source = (
@@ -68,6 +78,8 @@ describe("the plugin's config", () => {
       "gcoreApiKey",
       "icpPassword",
       "icpIdToken",
+      "registryPassword",
+      "registryRefreshToken",
     ]);
   });
 
@@ -291,9 +303,15 @@ describe("errors and the wire helpers", () => {
           '"apiToken" is required (an admin\'s NetBird API token): set the "apiToken" input, the provider config "tokens:netbirdApiToken" or the environment variable NB_PAT',
       },
     ]);
-    expect(pluginWording("stack config icp:username and icp:password, or ICP_USERNAME")).toBe(
-      "provider config tokens:icpUsername and tokens:icpPassword, or ICP_USERNAME",
+    const icpCheck = await provider.check(
+      "tokens:icp:RegistryToken",
+      {},
+      { clusterUrl: "https://mycluster.icp:8443" },
     );
+    expect(icpCheck.failures.map((failure) => failure.reason)).toEqual([
+      'no credentials: set "username" and "password" (inputs, provider config tokens:icpUsername and tokens:icpPassword, ' +
+        'or ICP_USERNAME and ICP_PASSWORD) or "idToken" (input, provider config tokens:icpIdToken or ICP_ID_TOKEN)',
+    ]);
     await expect(provider.check("tokens:nope:Thing", {}, {})).rejects.toThrow(
       "unknown resource type tokens:nope:Thing",
     );
