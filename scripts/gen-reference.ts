@@ -1,6 +1,8 @@
 // The reference of every resource (inputs, outputs, types, provider settings) as docs/reference.md, made from
 // the plugin's package schema, src/plugin/schema.json. `node scripts/gen-reference.ts` (npm run docs) writes it;
-// `--check` only says whether the file is current.
+// `--check` only says whether the file is current. Its texts are the kinds' descriptions (src/<module>/kind.ts,
+// and the `.meta({ description })` of each input in src/<module>/schemas.ts): edit them there, then run
+// `npm run schema && npm run docs`.
 import { readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 

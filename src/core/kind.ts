@@ -26,14 +26,29 @@ export interface SchemaPropertyType {
   items?: SchemaPropertyType;
 }
 
+/**
+ * A field of an object type: its description and, when the stored schema does not give its type, the type
+ * (default: from the stored schema, else string).
+ */
+export interface ObjectField extends SchemaPropertyType {
+  /** What the field holds: the doc comment of its member in the kind's interface (`iface`), word for word. */
+  description: string;
+}
+
 /** An output whose value is a list of objects: a named object type of the package schema. */
 export interface ObjectOutputType {
   /** The type's name, e.g. `RegistryAccess`: the schema token is `tokens:<module>:<name>`. */
   name: string;
-  /** The exported interface in the kind's class file whose members document the object's fields. */
+  /**
+   * The exported interface in the kind's class file that types the objects for TypeScript programs; its doc
+   * comments say what `fields` says (test/core/kind-docs.test.ts).
+   */
   iface: string;
-  /** Field types the stored schema does not give (default: from it, else string). */
-  fields?: Readonly<Record<string, SchemaPropertyType>>;
+  /**
+   * Every field, in the schema's order. A field is required in the schema when the stored schema requires it
+   * (the interface marks the others optional).
+   */
+  fields: Readonly<Record<string, ObjectField>>;
 }
 
 /** The parts of `pulumi import` a kind supports: reading an existing credential by an id the user gives. */
@@ -57,8 +72,19 @@ export interface TokenKind extends TokenResourceDefinition {
   /** What it issues, in a few words for the package description, e.g. `Acme API keys`. */
   title: string;
   /**
-   * The file of the resource class, relative to `src/` (e.g. `acme/api-key.ts`): its doc comments describe the
-   * kind, its inputs and its outputs in the schema and the reference.
+   * What the resource is and does, for the schema and the reference: the resource class's doc comment up to its
+   * `@example`, word for word (lines joined; a blank line between paragraphs, a list item on its own line).
+   * The descriptions of the inputs are in the input schema (`.meta({ description })` on each property).
+   */
+  description: string;
+  /**
+   * The description of every output, by name: the doc comment of the class's declared output, word for word.
+   * An output that is also an input has its own text here (what the output holds), next to the input's.
+   */
+  outputDescriptions: Readonly<Record<string, string>>;
+  /**
+   * The file of the resource class, relative to `src/` (e.g. `acme/api-key.ts`). Its doc comments (what an
+   * editor shows) say what the descriptor and the input schema say: test/core/kind-docs.test.ts compares them.
    */
   classSource: string;
   /** The dynamic provider (the same object runs behind the dynamic resource and the plugin's resource). */

@@ -12,73 +12,24 @@
  */
 import { decodeJwt, decodeProtectedHeader } from "jose";
 import { now } from "../core/clock.ts";
-import { caCertificateProblem } from "../core/check.ts";
 import { createHttpClient, type HttpClient } from "../core/http.ts";
 import { redactUrl } from "../core/redact.ts";
-import { lookupSetting, requireSetting, settingsOf } from "../core/settings.ts";
+import { lookupSetting, requireSetting } from "../core/settings.ts";
 import { InvalidResponseError } from "../errors.ts";
-import { apiKeyProblem, apiUrlProblem, claimsSchema, tokenPairSchema, userSchema } from "./schemas.ts";
+import { claimsSchema, tokenPairSchema, userSchema } from "./schemas.ts";
+import { resolveApiUrl, settingSource } from "./settings.ts";
 
-/** The public Gcore API. */
-export const DEFAULT_API_URL = "https://api.gcore.com";
-
-/** Where each setting comes from when its input is not set, and what makes a value unusable. */
-export const settingSource = settingsOf("gcore", {
-  apiUrl: {
-    configKey: "gcore:apiUrl",
-    env: "GCORE_API_URL",
-    description: "Gcore API base URL (default `https://api.gcore.com`).",
-    problem: apiUrlProblem,
-  },
-  apiKey: {
-    configKey: "gcore:apiKey",
-    env: "GCORE_API_KEY",
-    description: "The Gcore reseller's permanent API token (`<id>_<secret>`), without the `APIKey ` prefix.",
-    secret: true,
-    problem: apiKeyProblem,
-  },
-  caCertificate: {
-    configKey: "gcore:caCertificate",
-    env: "GCORE_CA_CERTIFICATE",
-    description: "PEM of the CA that signed a self-hosted or proxied Gcore endpoint's certificate.",
-    problem: caCertificateProblem,
-  },
-});
-
-/** The API URL: input, stack config, environment, else the public API. No trailing slash. */
-export function resolveApiUrl(input: string | undefined): string {
-  return (lookupSetting(settingSource("apiUrl", input)) ?? DEFAULT_API_URL).replace(/\/+$/, "");
-}
-
-/** Where the API is and how to trust it (no credential: the refresh endpoint needs none). */
-export interface GcoreEndpoint {
-  apiUrl: string;
-  caCertificate: string | undefined;
-}
-
-/** Connection settings, resolved at call time (never captured in the serialized provider). */
-export interface GcoreConnection extends GcoreEndpoint {
-  apiKey: string;
-}
-
-/** The endpoint settings: input, then stack config, then environment (then the default URL). */
-export function resolveEndpoint(inputs: {
-  apiUrl?: string | undefined;
-  caCertificate?: string | undefined;
-}): GcoreEndpoint {
-  return {
-    apiUrl: resolveApiUrl(inputs.apiUrl),
-    caCertificate: lookupSetting(settingSource("caCertificate", inputs.caCertificate)),
-  };
-}
-
-/** Resolves the endpoint and the reseller's API key (which must exist somewhere). */
-export function resolveConnection(inputs: {
+/** What the client needs; every field falls back to stack config and environment at call time. */
+export interface ConnectionInputs {
   apiUrl?: string | undefined;
   apiKey?: string | undefined;
   caCertificate?: string | undefined;
-}): GcoreConnection {
-  return { ...resolveEndpoint(inputs), apiKey: requireSetting(settingSource("apiKey", inputs.apiKey)) };
+}
+
+/** Where the API is and how to trust it (no credential: the refresh endpoint needs none). */
+interface Endpoint {
+  apiUrl: string;
+  caCertificate: string | undefined;
 }
 
 /** A JWT pair with the facts the provider needs, decoded (not verified) from the tokens. */
@@ -169,7 +120,7 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 }
 
 function client(
-  endpoint: GcoreEndpoint,
+  endpoint: Endpoint,
   authorization: string | undefined,
   secrets: readonly string[],
 ): HttpClient {
@@ -233,48 +184,65 @@ function toPair(
 
 const endpointUrl = (apiUrl: string, path: string) => redactUrl(`${apiUrl.replace(/\/+$/, "")}${path}`);
 
-/** Reseller endpoint: GET /iam/auth/jwt/users/{userId}/token. Retried like every GET. */
-export async function issueUserToken(connection: GcoreConnection, userId: number): Promise<UserTokenPair> {
-  const path = `/iam/auth/jwt/users/${userId}/token`;
-  const action = "issue user token";
-  const { body } = await client(connection, apiKeyAuthorization(connection.apiKey), []).request({
-    action,
-    method: "GET",
-    path,
-    schema: tokenPairSchema(),
-  });
-  return toPair(body, { action, method: "GET", url: endpointUrl(connection.apiUrl, path) }, userId);
+/** The calls the provider makes. */
+export interface GcoreApi {
+  /**
+   * Reseller endpoint, GET `/iam/auth/jwt/users/{userId}/token` (`APIKey`): a new pair for the user. Retried like
+   * every GET. Throws `MissingCredentialsError` when no API key is set anywhere.
+   */
+  issueUserToken(userId: number): Promise<UserTokenPair>;
+  /**
+   * POST `/iam/auth/jwt/refresh` `{refresh}`: a new pair; the presented refresh token is blacklisted. Sent without
+   * `Authorization` (the endpoint needs none, so no API key is required) and never retried.
+   */
+  refreshUserToken(refreshToken: string, userId: number): Promise<UserTokenPair>;
+  /** GET `/iam/users/{userId}` (`APIKey`): true when the user exists, false on 404. */
+  userExists(userId: number): Promise<boolean>;
 }
 
 /**
- * POST /iam/auth/jwt/refresh `{refresh}`: a new pair; the presented refresh token is blacklisted.
- * Sent without `Authorization` (the endpoint needs none) and never retried.
+ * A client for the IAM API. The endpoint (input → stack config → environment → the public API) is resolved now;
+ * the reseller's API key when a call needs it, so a missing key fails only the calls that send it.
  */
-export async function refreshUserToken(
-  endpoint: GcoreEndpoint,
-  refreshToken: string,
-  userId: number,
-): Promise<UserTokenPair> {
-  const path = "/iam/auth/jwt/refresh";
-  const action = "refresh user token";
-  const { body } = await client(endpoint, undefined, [refreshToken]).request({
-    action,
-    method: "POST",
-    path,
-    json: { refresh: refreshToken },
-    schema: tokenPairSchema(),
-  });
-  return toPair(body, { action, method: "POST", url: endpointUrl(endpoint.apiUrl, path) }, userId);
-}
+export function connect(inputs: ConnectionInputs): GcoreApi {
+  const endpoint: Endpoint = {
+    apiUrl: resolveApiUrl(inputs.apiUrl),
+    caCertificate: lookupSetting(settingSource("caCertificate", inputs.caCertificate)),
+  };
+  /** A client that authenticates with the reseller's key (which must exist somewhere). */
+  const reseller = () =>
+    client(endpoint, apiKeyAuthorization(requireSetting(settingSource("apiKey", inputs.apiKey))), []);
 
-/** GET /iam/users/{userId}: true when the user exists, false on 404. */
-export async function userExists(connection: GcoreConnection, userId: number): Promise<boolean> {
-  const { status } = await client(connection, apiKeyAuthorization(connection.apiKey), []).request({
-    action: "read user",
-    method: "GET",
-    path: `/iam/users/${userId}`,
-    schema: userSchema(),
-    accept: [404],
-  });
-  return status !== 404;
+  return {
+    async issueUserToken(userId) {
+      const path = `/iam/auth/jwt/users/${userId}/token`;
+      const action = "issue user token";
+      const { body } = await reseller().request({ action, method: "GET", path, schema: tokenPairSchema() });
+      return toPair(body, { action, method: "GET", url: endpointUrl(endpoint.apiUrl, path) }, userId);
+    },
+
+    async refreshUserToken(refreshToken, userId) {
+      const path = "/iam/auth/jwt/refresh";
+      const action = "refresh user token";
+      const { body } = await client(endpoint, undefined, [refreshToken]).request({
+        action,
+        method: "POST",
+        path,
+        json: { refresh: refreshToken },
+        schema: tokenPairSchema(),
+      });
+      return toPair(body, { action, method: "POST", url: endpointUrl(endpoint.apiUrl, path) }, userId);
+    },
+
+    async userExists(userId) {
+      const { status } = await reseller().request({
+        action: "read user",
+        method: "GET",
+        path: `/iam/users/${userId}`,
+        schema: userSchema(),
+        accept: [404],
+      });
+      return status !== 404;
+    },
+  };
 }

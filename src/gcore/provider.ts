@@ -18,19 +18,10 @@ import { notice } from "../core/log.ts";
 import { describeSources, lookupSetting } from "../core/settings.ts";
 import { createTokenProvider, type StoredToken } from "../core/token-provider.ts";
 import { ApiNetworkError, ApiResponseError, ApiTimeoutError, InvalidResponseError } from "../errors.ts";
-import {
-  decodeExpiry,
-  issueUserToken,
-  refreshUserToken,
-  resolveApiUrl,
-  resolveConnection,
-  resolveEndpoint,
-  settingSource,
-  type UserTokenPair,
-  userExists,
-} from "./api.ts";
+import { connect, decodeExpiry, type GcoreApi, type UserTokenPair } from "./api.ts";
 import { USER_TOKEN } from "./definition.ts";
 import { inputSchema, storedSchema, type UserTokenInputs } from "./schemas.ts";
+import { resolveApiUrl, settingSource } from "./settings.ts";
 
 export type { UserTokenInputs } from "./schemas.ts";
 
@@ -139,10 +130,9 @@ function environmentFailures(inputs: UserTokenInputs): CheckFailure[] {
 }
 
 /** Re-issues through the reseller endpoint after writing one notice line that says why. */
-async function reissue(inputs: UserTokenInputs, why: string): Promise<UserTokenState> {
-  const connection = resolveConnection(inputs);
-  notice("gcore", `${who(inputs.userId)}: ${why}; issuing a new pair through the reseller endpoint`);
-  return stateOf(await issueUserToken(connection, inputs.userId));
+async function reissue(api: GcoreApi, userId: number, why: string): Promise<UserTokenState> {
+  notice("gcore", `${who(userId)}: ${why}; issuing a new pair through the reseller endpoint`);
+  return stateOf(await api.issueUserToken(userId));
 }
 
 /** The gcore token provider (loaded by the shim in the provider process). */
@@ -167,26 +157,27 @@ export const gcoreProvider = createTokenProvider<UserTokenInputs, UserTokenState
   },
 
   async issue(inputs) {
-    return stateOf(await issueUserToken(resolveConnection(inputs), inputs.userId));
+    return stateOf(await connect(inputs).issueUserToken(inputs.userId));
   },
 
   async rotate(inputs, stored) {
     const at = now();
+    const api = connect(inputs);
     const refreshExpiry = expiryOf(stored.refreshToken, stored.refreshExpiresAt);
     if (typeof stored.refreshToken !== "string" || refreshExpiry === undefined) {
-      return reissue(inputs, "the state holds no usable refresh JWT");
+      return reissue(api, inputs.userId, "the state holds no usable refresh JWT");
     }
     if (refreshExpiry.getTime() <= at.getTime()) {
       // `diff` already said why (core/rotation-notice.ts): no second line for the same reason.
-      return stateOf(await issueUserToken(resolveConnection(inputs), inputs.userId));
+      return stateOf(await api.issueUserToken(inputs.userId));
     }
     let pair: UserTokenPair;
     try {
-      pair = await refreshUserToken(resolveEndpoint(inputs), stored.refreshToken, inputs.userId);
+      pair = await api.refreshUserToken(stored.refreshToken, inputs.userId);
     } catch (error) {
       const why = fallbackReason(error);
       if (why === undefined) throw error;
-      return reissue(inputs, why);
+      return reissue(api, inputs.userId, why);
     }
     // From here on nothing may throw: the old refresh token is blacklisted, the new pair is the only one.
     return stateOf(pair);
@@ -201,7 +192,7 @@ export const gcoreProvider = createTokenProvider<UserTokenInputs, UserTokenState
       notice("gcore", `${who(stored.userId)}: both JWTs have expired; the pair is dropped from the state`);
       return "gone";
     }
-    if (!(await userExists(resolveConnection(stored), stored.userId))) {
+    if (!(await connect(stored).userExists(stored.userId))) {
       notice(
         "gcore",
         `${who(stored.userId)}: the user no longer exists (HTTP 404); the pair is dropped from the state`,

@@ -44,7 +44,12 @@ export function inputSchema() {
     userId: z
       .number({ error: '"userId" must be a positive integer (the numeric Gcore user id)' })
       .int({ error: '"userId" must be a positive integer (the numeric Gcore user id)' })
-      .positive({ error: '"userId" must be a positive integer (the numeric Gcore user id)' }),
+      .positive({ error: '"userId" must be a positive integer (the numeric Gcore user id)' })
+      .meta({
+        description:
+          "The numeric Gcore user id whose token pair is issued. A positive integer. Changing it " +
+          "replaces the resource.",
+      }),
     rotateBeforeMinutes: z
       .number({
         error: `"rotateBeforeMinutes" must be an integer between 1 and ${MAX_ROTATE_BEFORE_MINUTES} (access tokens live 60 minutes)`,
@@ -58,11 +63,39 @@ export function inputSchema() {
       .max(MAX_ROTATE_BEFORE_MINUTES, {
         error: `"rotateBeforeMinutes" must be an integer between 1 and ${MAX_ROTATE_BEFORE_MINUTES} (access tokens live 60 minutes)`,
       })
-      .default(DEFAULT_ROTATE_BEFORE_MINUTES),
-    rotationTrigger: z.string({ error: '"rotationTrigger" must be a string' }).optional(),
-    apiUrl: checkedString("apiUrl", apiUrlProblem).optional(),
-    apiKey: checkedString("apiKey", apiKeyProblem).optional(),
-    caCertificate: checkedString("caCertificate", caCertificateProblem).optional(),
+      .default(DEFAULT_ROTATE_BEFORE_MINUTES)
+      .meta({
+        description:
+          "Minutes before the access token's expiry at which a plain `pulumi up` renews the pair. " +
+          "Default 10; an integer from 1 to 59 (access tokens live 60 minutes).",
+      }),
+    rotationTrigger: z.string({ error: '"rotationTrigger" must be a string' }).optional().meta({
+      description: "Any value; changing it renews the pair on the next `pulumi up` (like `keepers`).",
+    }),
+    apiUrl: checkedString("apiUrl", apiUrlProblem)
+      .optional()
+      .meta({
+        description:
+          "Base URL of the Gcore API. Default: the stack config `gcore:apiUrl`, else the environment " +
+          "variable `GCORE_API_URL`, else `https://api.gcore.com`. The resolved value is stored; " +
+          "changing it replaces the resource.",
+      }),
+    apiKey: checkedString("apiKey", apiKeyProblem)
+      .optional()
+      .meta({
+        description:
+          "The reseller's permanent API token (`<id>_<secret>`), sent as `Authorization: APIKey <key>`. " +
+          "Default: the stack config `gcore:apiKey` (set it with `--secret`), else the environment " +
+          "variable `GCORE_API_KEY`. Stored as a secret when given here.",
+      }),
+    caCertificate: checkedString("caCertificate", caCertificateProblem)
+      .optional()
+      .meta({
+        description:
+          "PEM of the CA that signed a self-hosted or proxied endpoint's certificate. Default: the stack " +
+          "config `gcore:caCertificate`, else the environment variable `GCORE_CA_CERTIFICATE`, else the " +
+          "system CAs.",
+      }),
   });
 }
 

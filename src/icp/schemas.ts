@@ -88,22 +88,79 @@ const withProblem = (property: string, problem: (value: string) => string | unde
 /** The input schema of `icp.RegistryToken`. */
 export function inputSchema() {
   return z.object({
-    clusterUrl: withProblem("clusterUrl", (value) => clusterUrlProblem(value)),
-    username: nonEmpty("username"),
-    password: nonEmpty("password"),
-    idToken: withProblem("idToken", (value) => idTokenProblem(value)),
-    scope: withProblem("scope", scopeProblem),
-    service: checkedString("service", serviceProblem).default(DEFAULT_SERVICE),
-    registry: withProblem("registry", registryProblem),
-    caCertificate: withProblem("caCertificate", caCertificateProblem),
-    insecureSkipTlsVerify: z.boolean({ error: '"insecureSkipTlsVerify" must be a boolean' }).optional(),
+    clusterUrl: withProblem("clusterUrl", (value) => clusterUrlProblem(value)).meta({
+      description:
+        "The cluster's management endpoint, `https://<master host>:8443` (https only). Default: the " +
+        "stack config `icp:clusterUrl`, else the environment variable `ICP_CLUSTER_URL`. Changing the " +
+        "resolved value replaces the token.",
+    }),
+    username: nonEmpty("username").meta({
+      description:
+        "ICP user for the OIDC password grant; give it with `password`, or give `idToken` instead. " +
+        "Default: stack config `icp:username`, else `ICP_USERNAME`. Changing the input replaces the " +
+        "token.",
+    }),
+    password: nonEmpty("password").meta({
+      description:
+        "Password of `username` (stored as a secret). Default: stack config `icp:password`, else " +
+        "`ICP_PASSWORD`.",
+    }),
+    idToken: withProblem("idToken", (value) => idTokenProblem(value)).meta({
+      description:
+        "An ICP ID token (JWT, e.g. from `cloudctl tokens`) used instead of `username`/`password`; it " +
+        "must stay valid for every later rotation (ICP ID tokens are short-lived: often about 12 h, but " +
+        "that is not documented). Stored as a secret. Default: stack config `icp:idToken`, else " +
+        "`ICP_ID_TOKEN`.",
+    }),
+    scope: withProblem("scope", scopeProblem).meta({
+      description:
+        "Registry scope(s) asked for, in the Docker grammar `type[(class)]:name:action[,action]`, " +
+        "several separated by single spaces, e.g. `repository:ns/app:pull`. The name may carry a " +
+        "`host:port/` prefix. Default: none (the token then grants no repository access). Changing it " +
+        "replaces the token.",
+    }),
+    service: checkedString("service", serviceProblem)
+      .default(DEFAULT_SERVICE)
+      .meta({
+        description:
+          "The token service name, sent as `service` with every request and becoming the token's `aud` " +
+          "claim: it must equal the `service` the registry is configured with (its 401 challenge names " +
+          "it), or the registry refuses the token. Default `token-service`, as ICP's image-manager uses. " +
+          "Changing it replaces the token.",
+      }),
+    registry: withProblem("registry", registryProblem).meta({
+      description:
+        "The registry host the `dockerConfigJson` entry is for, `host[:port]` without scheme. Default: " +
+        "the cluster host on port 8500, e.g. `mycluster.icp:8500`. Changing it replaces the token.",
+    }),
+    caCertificate: withProblem("caCertificate", caCertificateProblem).meta({
+      description:
+        "PEM of the CA that signed the cluster's certificate (ICP clusters use their own CA). Default: " +
+        "stack config `icp:caCertificate`, else `ICP_CA_CERT` (PEM text, not a path), else the system " +
+        "CAs.",
+    }),
+    insecureSkipTlsVerify: z
+      .boolean({ error: '"insecureSkipTlsVerify" must be a boolean' })
+      .optional()
+      .meta({
+        description:
+          "Skip TLS certificate verification. Dangerous; only as an explicit input (no config or env " +
+          "fallback), and every use writes a warning to the engine log. Default false.",
+      }),
     rotateBeforeMinutes: z
       .number({ error: ROTATE_BEFORE_REASON })
       .int({ error: ROTATE_BEFORE_REASON })
       .min(1, { error: ROTATE_BEFORE_REASON })
       .max(TOKEN_LIFETIME_MINUTES - 1, { error: ROTATE_BEFORE_REASON })
-      .default(DEFAULT_ROTATE_BEFORE_MINUTES),
-    rotationTrigger: z.string({ error: '"rotationTrigger" must be a string' }).optional(),
+      .default(DEFAULT_ROTATE_BEFORE_MINUTES)
+      .meta({
+        description:
+          "Fetch a new token this many minutes before expiry; an integer 1-29 (tokens live 30 min). " +
+          "Default 5.",
+      }),
+    rotationTrigger: z.string({ error: '"rotationTrigger" must be a string' }).optional().meta({
+      description: "Any string; changing it fetches a new token on the next `up` (like `keepers`).",
+    }),
   });
 }
 

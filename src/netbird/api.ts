@@ -20,73 +20,18 @@
  *
  * @module
  */
-import { caCertificateProblem } from "../core/check.ts";
 import { createHttpClient, type HttpClient, type HttpRequest, type HttpResponse } from "../core/http.ts";
 import { redactUrl } from "../core/redact.ts";
-import { findSetting, lookupSetting, requireSetting, settingsOf } from "../core/settings.ts";
+import { findSetting, lookupSetting, requireSetting } from "../core/settings.ts";
 import { ApiResponseError, InvalidCredentialsError } from "../errors.ts";
 import {
-  apiTokenProblem,
   currentUserSchema,
-  DEFAULT_MANAGEMENT_URL,
   errorBodySchema,
-  managementUrlProblem,
-  normalizeManagementUrl,
   patGeneratedSchema,
   patListSchema,
   patSchema,
-  requestsPerMinuteProblem,
 } from "./schemas.ts";
-
-/** Where each setting comes from when its input is not set, and what makes a value unusable. */
-export const settingSource = settingsOf("netbird", {
-  managementUrl: {
-    configKey: "netbird:managementUrl",
-    env: "NB_MANAGEMENT_URL",
-    description: "NetBird management API base URL, without `/api` (default `https://api.netbird.io`).",
-    problem: (value) => {
-      const problem = managementUrlProblem(value);
-      return problem && `"managementUrl" ${problem}`;
-    },
-  },
-  apiToken: {
-    configKey: "netbird:apiToken",
-    env: "NB_PAT",
-    description: "The NetBird credential that manages tokens: an admin's PAT or an IdP JWT.",
-    secret: true,
-    problem: apiTokenProblem,
-  },
-  caCertificate: {
-    configKey: "netbird:caCertificate",
-    env: "NB_CA_CERTIFICATE",
-    description: "PEM of the CA that signed a self-hosted NetBird management server's certificate.",
-    problem: caCertificateProblem,
-  },
-  requestsPerMinute: {
-    configKey: "netbird:requestsPerMinute",
-    env: "NB_REQUESTS_PER_MINUTE",
-    description:
-      "At most this many NetBird API requests per minute per credential (default: as fast as the server allows; HTTP 429 slows the provider down on its own).",
-    resourceInput: false,
-    problem: requestsPerMinuteProblem,
-  },
-});
-
-/** The management URL: input, stack config, environment, else NetBird cloud. */
-export function resolveManagementUrl(input: string | undefined): string {
-  return normalizeManagementUrl(
-    lookupSetting(settingSource("managementUrl", input)) ?? DEFAULT_MANAGEMENT_URL,
-  );
-}
-
-/**
- * The cap on requests per minute (per credential, for the whole provider process) from the stack config
- * or the environment; undefined when unset or unusable (check reports an unusable value).
- */
-function requestsPerMinute(): number | undefined {
-  const value = lookupSetting(settingSource("requestsPerMinute", undefined));
-  return value === undefined || requestsPerMinuteProblem(value) ? undefined : Number(value);
-}
+import { resolveManagementUrl, resolveRequestsPerMinute, settingSource } from "./settings.ts";
 
 /** A JWT (three base64url parts, JSON header) goes as `Bearer`; anything else is a PAT, sent as `Token`. */
 export function authorizationHeader(credential: string): string {
@@ -204,7 +149,7 @@ export function connect(inputs: ConnectionInputs): NetbirdApi {
     caCertificate: lookupSetting(settingSource("caCertificate", inputs.caCertificate)),
     describeError,
     secrets: [credential],
-    requestsPerMinute: requestsPerMinute(),
+    requestsPerMinute: resolveRequestsPerMinute(),
   });
   const refused = (action: string, status: number) =>
     new InvalidCredentialsError("netbird", "apiToken", credentialSource, status, action);

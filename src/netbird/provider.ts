@@ -29,16 +29,10 @@ import {
   ApiTimeoutError,
   InvalidResponseError,
 } from "../errors.ts";
-import {
-  connect,
-  type IssuedPat,
-  type NetbirdApi,
-  type PatInfo,
-  resolveManagementUrl,
-  settingSource,
-} from "./api.ts";
+import { connect, type IssuedPat, type NetbirdApi, type PatInfo } from "./api.ts";
 import { PERSONAL_ACCESS_TOKEN } from "./definition.ts";
 import { inputSchema, type PersonalAccessTokenInputs, storedSchema } from "./schemas.ts";
+import { resolveManagementUrl, settingSource } from "./settings.ts";
 import type { Properties } from "../core/properties.ts";
 
 /** A token whose revocation failed; it is retried at the next rotation or destroy. */

@@ -108,35 +108,96 @@ export function inputSchema() {
   const window = '"rotateBeforeDays" must be a number of days, 0 or more';
   return z
     .object({
-      userId: pathSegment("userId", "a NetBird user id"),
+      userId: pathSegment("userId", "a NetBird user id").meta({
+        description:
+          'The NetBird user that owns the token, usually a service user (e.g. "svc-ci"). Changing it ' +
+          "replaces the token.",
+      }),
       name: z
         .string({ error: typeError("name", "must be a string") })
-        .refine((value) => value.trim() !== "", { error: '"name" must not be empty' }),
+        .refine((value) => value.trim() !== "", { error: '"name" must not be empty' })
+        .meta({ description: "The token's name, not empty. Changing it replaces the token." }),
       expiresInDays: z
         .number({ error: (issue) => (issue.input === undefined ? '"expiresInDays" is required' : lifetime) })
         .int({ error: lifetime, abort: true })
         .min(1, { error: lifetime })
-        .max(365, { error: lifetime }),
-      rotateBeforeDays: z.number({ error: window }).min(0, { error: window }).optional(),
-      revokePrevious: z.boolean({ error: '"revokePrevious" must be a boolean' }).default(false),
-      rotationTrigger: z.string({ error: '"rotationTrigger" must be a string' }).optional(),
+        .max(365, { error: lifetime })
+        .meta({
+          description:
+            "Lifetime of each issued token in days, an integer from 1 to 365. Changing it is an in-place " +
+            "update with no API call: the new lifetime applies from the next rotation, so the overlap is " +
+            "kept.",
+        }),
+      rotateBeforeDays: z
+        .number({ error: window })
+        .min(0, { error: window })
+        .optional()
+        .meta({
+          description:
+            "Rotate this many days before the current token expires (0 or more, less than " +
+            "`expiresInDays`, fractions allowed). Default: 7, or a third of `expiresInDays` when that is " +
+            "shorter.",
+        }),
+      revokePrevious: z
+        .boolean({ error: '"revokePrevious" must be a boolean' })
+        .default(false)
+        .meta({
+          description:
+            "`true`: revoke the old token as soon as its successor exists. Default `false`: keep it as " +
+            "`previous…` (still valid) until the next rotation, so consumers have a whole rotation " +
+            "period to switch. A change takes effect at the next rotation.",
+        }),
+      rotationTrigger: z.string({ error: '"rotationTrigger" must be a string' }).optional().meta({
+        description: "Any change of this free-form value forces a rotation at the next `pulumi up`.",
+      }),
       managementUrl: z
         .string({ error: '"managementUrl" must be a string' })
         .superRefine((value, ctx) => {
           const problem = managementUrlProblem(value);
           if (problem) ctx.addIssue({ code: "custom", message: `"managementUrl" ${problem}` });
         })
-        .optional(),
-      apiToken: checkedString("apiToken", apiTokenProblem).optional(),
-      caCertificate: checkedString("caCertificate", caCertificateProblem).optional(),
-      adoptTokenId: pathSegment("adoptTokenId", "a NetBird token id").optional(),
+        .optional()
+        .meta({
+          description:
+            "Base URL of the management API, without `/api`. Default: stack config " +
+            "`netbird:managementUrl`, else env `NB_MANAGEMENT_URL`, else `https://api.netbird.io`. The " +
+            "resolved value is stored; changing it replaces the token.",
+        }),
+      apiToken: checkedString("apiToken", apiTokenProblem)
+        .optional()
+        .meta({
+          description:
+            "The credential that manages tokens: an admin's (or the owner's) PAT, sent as " +
+            "`Authorization: Token …`, or an IdP JWT, sent as `Bearer …`. Default: stack config " +
+            "`netbird:apiToken` (set it with `--secret`), else env `NB_PAT`. Stored as a secret when " +
+            "given here.",
+        }),
+      caCertificate: checkedString("caCertificate", caCertificateProblem)
+        .optional()
+        .meta({
+          description:
+            "PEM of the CA that signed a self-hosted management server's certificate. Default: stack " +
+            "config `netbird:caCertificate`, else env `NB_CA_CERTIFICATE`, else the system CAs.",
+        }),
+      adoptTokenId: pathSegment("adoptTokenId", "a NetBird token id")
+        .optional()
+        .meta({
+          description:
+            "Adopt this existing token (its id) instead of issuing a new one; needs `adoptToken`. Only " +
+            "`create` uses it and it is not stored: remove both after the first `pulumi up`.",
+        }),
       adoptToken: z
         .string({ error: '"adoptToken" must be a string' })
         .refine(isWellFormedPlainToken, {
           error:
             '"adoptToken" must be a NetBird personal access token ("nbp_…", 40 characters, valid checksum)',
         })
-        .optional(),
+        .optional()
+        .meta({
+          description:
+            "The plain `nbp_…` token of `adoptTokenId`. It is checked locally (format, checksum), must " +
+            "authenticate as `userId`, and must be the token behind `adoptTokenId`. Secret; not stored.",
+        }),
     })
     .superRefine((inputs, ctx) => {
       if (inputs.rotateBeforeDays !== undefined && inputs.rotateBeforeDays >= inputs.expiresInDays) {

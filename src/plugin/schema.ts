@@ -9,8 +9,10 @@
  *   kind's declared output and object types; required outputs from what the stored state requires;
  * - `secret: true` on the credential outputs and inputs, `willReplaceOnChanges: true` (Pulumi's name for
  *   a replace-on input) on the inputs whose change replaces the resource (`replaceOn` of the spec);
- * - descriptions from the doc comments of the resource classes (their `…Args` interface and declared
- *   outputs, the text of the per-resource tables in docs/), read from the sources by the script;
+ * - descriptions from the kind descriptors: an input's from its input schema (`.meta({ description })`), the
+ *   resource's, the outputs' and the object types' fields' from the kind (`description`,
+ *   `outputDescriptions`, `objectTypes[…].fields`); test/core/kind-docs.test.ts keeps the resource classes'
+ *   doc comments saying the same;
  * - provider config: one variable per setting (src/plugin/config.ts), as `config.variables` and as the
  *   provider resource's `inputProperties`.
  *
@@ -26,6 +28,7 @@ import { PACKAGE, type PluginResource, RESOURCES } from "./resources.ts";
 
 type JsonSchema = {
   type?: string;
+  description?: string;
   items?: JsonSchema;
   properties?: Record<string, JsonSchema>;
   required?: string[];
@@ -42,56 +45,6 @@ export interface PropertySpec {
   secret?: boolean;
   willReplaceOnChanges?: boolean;
   default?: unknown;
-}
-
-/** What the generator reads besides the code: the doc comments of the resource classes. */
-export interface SchemaSources {
-  /** The text of a file under src/, e.g. a kind's `classSource`. */
-  read(path: string): string;
-  version: string;
-}
-
-const clean = (text: string): string =>
-  text
-    .split("\n")
-    .map((line) => line.replace(/^\s*\*\s?/, "").trimEnd())
-    .join("\n")
-    .replace(/([^\n])\n(?!\n|- |\s)/g, "$1 ")
-    .trim();
-
-/** `/** … *\/ name` doc comments of the members of the block that starts at `header`. */
-function memberDocs(source: string, header: RegExp): Record<string, string> {
-  const start = source.search(header);
-  if (start < 0) return {};
-  const open = source.indexOf("{", start);
-  let depth = 0;
-  let end = open;
-  for (let index = open; index < source.length; index++) {
-    if (source[index] === "{") depth++;
-    else if (source[index] === "}" && --depth === 0) {
-      end = index;
-      break;
-    }
-  }
-  const body = source.slice(open + 1, end);
-  const docs: Record<string, string> = {};
-  for (const match of body.matchAll(
-    /\/\*\*((?:(?!\*\/)[\s\S])*)\*\/\s*(?:declare\s+readonly\s+)?(\w+)\??:/g,
-  )) {
-    docs[match[2] as string] = clean(match[1] as string);
-  }
-  return docs;
-}
-
-/** The doc comment right before `export class <name>`, without its example. */
-function classDoc(source: string, name: string): string | undefined {
-  const at = source.search(new RegExp(`export class ${name}\\b`));
-  if (at < 0) return undefined;
-  const before = source.slice(0, at);
-  const open = before.lastIndexOf("/**");
-  if (open < 0) return undefined;
-  const text = clean(before.slice(open + 3, before.lastIndexOf("*/")));
-  return text.split(/\n@example/)[0]?.trim();
 }
 
 /** The schema token of an object type a kind declares: `tokens:<module>:<name>`. */
@@ -120,14 +73,12 @@ function jsonSchemaOf(schema: z.ZodType, io: "input" | "output"): JsonSchema {
   return z.toJSONSchema(schema, { io, unrepresentable: "any" }) as JsonSchema;
 }
 
-function resourceSpec(resource: PluginResource, sources: SchemaSources) {
-  const source = sources.read(resource.classSource);
-  const inputDocs = memberDocs(source, new RegExp(`export interface ${resource.type}Args\\b`));
-  const outputDocs = memberDocs(source, new RegExp(`export class ${resource.type}\\b`));
+function resourceSpec(resource: PluginResource) {
   const inputs = jsonSchemaOf(resource.provider.details.inputSchema(), "input");
   const stored = jsonSchemaOf(resource.storedSchema(), "output");
   const replaceOn = new Set(resource.provider.details.replaceOn);
   const secret = new Set([...resource.secretInputs, ...resource.secretOutputs]);
+  const outputDocs = resource.outputDescriptions;
 
   const property = (
     key: string,
@@ -150,21 +101,21 @@ function resourceSpec(resource: PluginResource, sources: SchemaSources) {
   const inputProperties = Object.fromEntries(
     Object.entries(inputs.properties ?? {}).map(([key, json]) => [
       key,
-      property(key, inputDocs[key] ?? outputDocs[key], json),
+      property(key, json.description ?? outputDocs[key], json),
     ]),
   );
   const properties = Object.fromEntries(
-    resource.outputs.map((key) => [
-      key,
-      property(key, outputDocs[key] ?? inputDocs[key], inputs.properties?.[key]),
-    ]),
+    resource.outputs.map((key) => {
+      const input = inputs.properties?.[key];
+      return [key, property(key, outputDocs[key] ?? input?.description, input)];
+    }),
   );
   const outputs = new Set(resource.outputs);
   const required = (stored.required ?? []).filter((key) => outputs.has(key));
   const requiredInputs = inputs.required ?? [];
   // Empty lists are left out, as the CLI's own rendering of a schema does (`pulumi package get-schema`).
   return {
-    description: classDoc(source, resource.type),
+    description: resource.description,
     properties,
     ...(required.length > 0 ? { required } : {}),
     inputProperties,
@@ -172,31 +123,24 @@ function resourceSpec(resource: PluginResource, sources: SchemaSources) {
   };
 }
 
-function objectType(
-  resource: PluginResource,
-  output: string,
-  object: ObjectOutputType,
-  sources: SchemaSources,
-) {
-  const source = sources.read(resource.classSource);
-  const docs = memberDocs(source, new RegExp(`export interface ${object.iface}\\b`));
+function objectType(resource: PluginResource, output: string, object: ObjectOutputType) {
   const json = jsonSchemaOf(resource.storedSchema(), "output").properties?.[output]?.items;
   const properties = Object.fromEntries(
-    Object.keys(docs).map((key) => {
-      const type = object.fields?.[key] ?? typeFromJson(json?.properties?.[key]) ?? { type: "string" };
-      return [key, { ...type, description: docs[key] }];
+    Object.entries(object.fields).map(([key, { description, ...given }]) => {
+      const type = given.type !== undefined || given.$ref !== undefined ? given : undefined;
+      return [key, { ...(type ?? typeFromJson(json?.properties?.[key]) ?? { type: "string" }), description }];
     }),
   );
-  const optional = [...source.matchAll(new RegExp(`(\\w+)\\?:`, "g"))].map((match) => match[1]);
+  const required = new Set(json?.required ?? []);
   return {
     type: "object",
     properties,
-    required: Object.keys(properties).filter((key) => !optional.includes(key)),
+    required: Object.keys(properties).filter((key) => required.has(key)),
   };
 }
 
 /** The package schema, as an object ready for `JSON.stringify`. */
-export function generateSchema(sources: SchemaSources) {
+export function generateSchema(version: string) {
   const config = Object.fromEntries(
     SETTINGS.map((entry) => [
       entry.key,
@@ -214,20 +158,20 @@ export function generateSchema(sources: SchemaSources) {
     ]),
   );
   const resources = Object.fromEntries(
-    Object.values(RESOURCES).map((resource) => [resource.token, resourceSpec(resource, sources)]),
+    Object.values(RESOURCES).map((resource) => [resource.token, resourceSpec(resource)]),
   );
   const types = Object.fromEntries(
     Object.values(RESOURCES).flatMap((resource) =>
       Object.entries(resource.objectTypes ?? {}).map(([output, object]) => [
         objectTypeToken(resource, object),
-        objectType(resource, output, object, sources),
+        objectType(resource, output, object),
       ]),
     ),
   );
   return {
     name: PACKAGE,
     displayName: "Tokens",
-    version: sources.version,
+    version,
     description:
       "API tokens that Pulumi issues, renews, rotates and revokes: " +
       `${Object.values(RESOURCES)

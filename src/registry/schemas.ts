@@ -91,34 +91,98 @@ const nonEmpty = (property: string) =>
 export function inputSchema() {
   return z
     .object({
-      registryUrl: checkedString("registryUrl", (value) => urlProblem("registryUrl", value, true)).optional(),
-      realm: checkedString("realm", (value) => urlProblem("realm", value, true)).optional(),
-      service: checkedString("service", serviceProblem).optional(),
+      registryUrl: checkedString("registryUrl", (value) => urlProblem("registryUrl", value, true))
+        .optional()
+        .meta({
+          description:
+            "The registry, `https://<host>[:port]` with no path. Its `GET /v2/` challenge names the token server (`realm`) and the `service`. Give this, or `realm` and `service`. Changing it replaces the token.",
+        }),
+      realm: checkedString("realm", (value) => urlProblem("realm", value, true))
+        .optional()
+        .meta({
+          description:
+            "The token server's URL (e.g. `https://auth.docker.io/token`); overrides the challenge's, and names a host you trust. https only, unless `allowInsecureHttp`. Changing it replaces the token.",
+        }),
+      service: checkedString("service", serviceProblem)
+        .optional()
+        .meta({
+          description:
+            "The service name sent with every request, which becomes the token's audience; it must equal the registry's configured service. Default: the challenge's. Changing it replaces the token.",
+        }),
       trustedRealmHosts: z
         .array(checkedString("trustedRealmHosts", trustedHostProblem), {
           error: '"trustedRealmHosts" must be a list of host names',
         })
-        .optional(),
+        .optional()
+        .meta({
+          description:
+            "Host names of token servers you trust on another host than the registry (e.g. `auth.docker.io`). A challenge naming any other host is refused before a credential is sent.",
+        }),
       scopes: z
         .array(checkedString("scopes", scopeProblem), {
           error: '"scopes" must be a list of scopes such as ["repository:team/app:pull"]',
         })
-        .min(1, { error: '"scopes" must list at least one scope, such as "repository:team/app:pull"' }),
-      username: nonEmpty("username"),
-      password: nonEmpty("password"),
-      refreshToken: nonEmpty("refreshToken"),
-      clientId: checkedString("clientId", clientIdProblem).default(DEFAULT_CLIENT_ID),
-      grantType: z.enum(GRANT_TYPES, { error: GRANT_TYPE_REASON }).default(DEFAULT_GRANT_TYPE),
-      registry: checkedString("registry", registryProblem).optional(),
-      caCertificate: checkedString("caCertificate", caCertificateProblem).optional(),
-      allowInsecureHttp: z.boolean({ error: '"allowInsecureHttp" must be a boolean' }).optional(),
+        .min(1, { error: '"scopes" must list at least one scope, such as "repository:team/app:pull"' })
+        .meta({
+          description:
+            "One or more scopes, `type[(class)]:name:action[,action]`, e.g. `repository:team/app:pull,push` or `registry:catalog:*`; actions are pull, push, delete and `*`. Changing them replaces the token.",
+        }),
+      username: nonEmpty("username").meta({
+        description:
+          "User name (Basic or OAuth2 password grant). Default: stack config `registry:username`, else `REGISTRY_USERNAME`.",
+      }),
+      password: nonEmpty("password").meta({
+        description:
+          "Password (secret). Default: stack config `registry:password`, else `REGISTRY_PASSWORD`.",
+      }),
+      refreshToken: nonEmpty("refreshToken").meta({
+        description:
+          "A long-lived OAuth2 refresh token (Docker's `identitytoken`), secret. Default: stack config `registry:refreshToken`, else `REGISTRY_REFRESH_TOKEN`.",
+      }),
+      clientId: checkedString("clientId", clientIdProblem)
+        .default(DEFAULT_CLIENT_ID)
+        .meta({ description: "`client_id` of the OAuth2 grants. Default `pulumi-tokens`." }),
+      grantType: z
+        .enum(GRANT_TYPES, { error: GRANT_TYPE_REASON })
+        .default(DEFAULT_GRANT_TYPE)
+        .meta({
+          description:
+            "`auto` (default: a refresh token → OAuth2 `refresh_token`; user name and password → Basic GET; nothing → anonymous), `basic`, `password` (OAuth2 POST, falling back to Basic GET on 404/405), `refresh_token` or `anonymous`.",
+        }),
+      registry: checkedString("registry", registryProblem)
+        .optional()
+        .meta({
+          description:
+            "The `host[:port]` the `dockerConfigJson` entry is for. Default: the registry's host (else the realm's).",
+        }),
+      caCertificate: checkedString("caCertificate", caCertificateProblem)
+        .optional()
+        .meta({
+          description:
+            "PEM of the CA of a private registry or token server. Default: stack config `registry:caCertificate`, else `REGISTRY_CA_CERT` (PEM text), else the system CAs.",
+        }),
+      allowInsecureHttp: z
+        .boolean({ error: '"allowInsecureHttp" must be a boolean' })
+        .optional()
+        .meta({
+          description: "Allow `http://` for `registryUrl` and `realm` (loopback tests). Default false.",
+        }),
       rotateBeforeSeconds: z
         .number({ error: ROTATE_BEFORE_REASON })
         .int({ error: ROTATE_BEFORE_REASON })
         .min(0, { error: ROTATE_BEFORE_REASON })
         .max(MAX_ROTATE_BEFORE_SECONDS, { error: ROTATE_BEFORE_REASON })
-        .default(DEFAULT_ROTATE_BEFORE_SECONDS),
-      rotationTrigger: z.string({ error: '"rotationTrigger" must be a string' }).optional(),
+        .default(DEFAULT_ROTATE_BEFORE_SECONDS)
+        .meta({
+          description:
+            "Fetch a new token this many seconds before expiry; 0-86400, default 300. A token that lives no longer than this is fetched again on every `pulumi up`.",
+        }),
+      rotationTrigger: z
+        .string({ error: '"rotationTrigger" must be a string' })
+        .optional()
+        .meta({
+          description: "Any string; changing it fetches a new token on the next `up` (like `keepers`).",
+        }),
     })
     .superRefine((inputs, ctx) => {
       const fail = (message: string) => ctx.addIssue({ code: "custom", message, path: [] });

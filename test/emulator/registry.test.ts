@@ -234,15 +234,10 @@ describe("GET /auth/token", () => {
 
   it("one key and issuer for ICP and the generic server: the same signing key, and each verifies the other's tokens", async () => {
     expect(emu.registry.registrySigningKey()).toEqual(emu.icp.registrySigningKey());
-    const icpToken = tokenOf({
-      access_token: (
-        (
-          await call(`${emu.url}/image-manager/api/v1/auth/token?service=${SERVICE}`, {
-            headers: basic(emu.seeds.icp.username, emu.seeds.icp.password),
-          })
-        ).json as { token: string }
-      ).token,
+    const icp = await call(`${emu.url}/image-manager/api/v1/auth/token?service=${SERVICE}`, {
+      headers: basic(emu.seeds.icp.username, emu.seeds.icp.password),
     });
+    const icpToken = (icp.json as { token: string }).token;
     expect((await v2("", icpToken)).status).toBe(200);
     const registryToken = tokenOf((await tokenGet([], ci())).json);
     await expect(emu.icp.verifyRegistryToken(registryToken)).resolves.toMatchObject({ sub: "ci" });

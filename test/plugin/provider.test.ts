@@ -3,9 +3,9 @@
 import { describe, expect, it } from "vitest";
 import { UNKNOWN_VALUE } from "../../src/core/check.ts";
 import { lookupSetting } from "../../src/core/settings.ts";
-import { settingSource as gcoreSettings } from "../../src/gcore/api.ts";
+import { settingSource as gcoreSettings } from "../../src/gcore/settings.ts";
 import { settingSource as icpSettings } from "../../src/icp/schemas.ts";
-import { settingSource as netbirdSettings } from "../../src/netbird/api.ts";
+import { settingSource as netbirdSettings } from "../../src/netbird/settings.ts";
 import { settingSource as registrySettings } from "../../src/registry/schemas.ts";
 import { configFailures, SETTINGS, stackConfigOf } from "../../src/plugin/config.ts";
 import { DiffKind, TokensProvider } from "../../src/plugin/provider.ts";
