@@ -103,12 +103,10 @@ export function inputSchema() {
           description:
             "The token server's URL (e.g. `https://auth.docker.io/token`); overrides the challenge's, and names a host you trust. https only, unless `allowInsecureHttp`. Changing it replaces the token.",
         }),
-      service: checkedString("service", serviceProblem)
-        .optional()
-        .meta({
-          description:
-            "The service name sent with every request, which becomes the token's audience; it must equal the registry's configured service. Default: the challenge's. Changing it replaces the token.",
-        }),
+      service: checkedString("service", serviceProblem).optional().meta({
+        description:
+          "The service name sent with every request, which becomes the token's audience; it must equal the registry's configured service. Default: the challenge's. Changing it replaces the token.",
+      }),
       trustedRealmHosts: z
         .array(checkedString("trustedRealmHosts", trustedHostProblem), {
           error: '"trustedRealmHosts" must be a list of host names',
@@ -142,31 +140,21 @@ export function inputSchema() {
       clientId: checkedString("clientId", clientIdProblem)
         .default(DEFAULT_CLIENT_ID)
         .meta({ description: "`client_id` of the OAuth2 grants. Default `pulumi-tokens`." }),
-      grantType: z
-        .enum(GRANT_TYPES, { error: GRANT_TYPE_REASON })
-        .default(DEFAULT_GRANT_TYPE)
-        .meta({
-          description:
-            "`auto` (default: a refresh token → OAuth2 `refresh_token`; user name and password → Basic GET; nothing → anonymous), `basic`, `password` (OAuth2 POST, falling back to Basic GET on 404/405), `refresh_token` or `anonymous`.",
-        }),
-      registry: checkedString("registry", registryProblem)
-        .optional()
-        .meta({
-          description:
-            "The `host[:port]` the `dockerConfigJson` entry is for. Default: the registry's host (else the realm's).",
-        }),
-      caCertificate: checkedString("caCertificate", caCertificateProblem)
-        .optional()
-        .meta({
-          description:
-            "PEM of the CA of a private registry or token server. Default: stack config `registry:caCertificate`, else `REGISTRY_CA_CERT` (PEM text), else the system CAs.",
-        }),
-      allowInsecureHttp: z
-        .boolean({ error: '"allowInsecureHttp" must be a boolean' })
-        .optional()
-        .meta({
-          description: "Allow `http://` for `registryUrl` and `realm` (loopback tests). Default false.",
-        }),
+      grantType: z.enum(GRANT_TYPES, { error: GRANT_TYPE_REASON }).default(DEFAULT_GRANT_TYPE).meta({
+        description:
+          "`auto` (default: a refresh token → OAuth2 `refresh_token`; user name and password → Basic GET; nothing → anonymous), `basic`, `password` (OAuth2 POST, falling back to Basic GET on 404/405), `refresh_token` or `anonymous`.",
+      }),
+      registry: checkedString("registry", registryProblem).optional().meta({
+        description:
+          "The `host[:port]` the `dockerConfigJson` entry is for. Default: the registry's host (else the realm's).",
+      }),
+      caCertificate: checkedString("caCertificate", caCertificateProblem).optional().meta({
+        description:
+          "PEM of the CA of a private registry or token server. Default: stack config `registry:caCertificate`, else `REGISTRY_CA_CERT` (PEM text), else the system CAs.",
+      }),
+      allowInsecureHttp: z.boolean({ error: '"allowInsecureHttp" must be a boolean' }).optional().meta({
+        description: "Allow `http://` for `registryUrl` and `realm` (loopback tests). Default false.",
+      }),
       rotateBeforeSeconds: z
         .number({ error: ROTATE_BEFORE_REASON })
         .int({ error: ROTATE_BEFORE_REASON })
@@ -177,12 +165,9 @@ export function inputSchema() {
           description:
             "Fetch a new token this many seconds before expiry; 0-86400, default 300. A token that lives no longer than this is fetched again on every `pulumi up`.",
         }),
-      rotationTrigger: z
-        .string({ error: '"rotationTrigger" must be a string' })
-        .optional()
-        .meta({
-          description: "Any string; changing it fetches a new token on the next `up` (like `keepers`).",
-        }),
+      rotationTrigger: z.string({ error: '"rotationTrigger" must be a string' }).optional().meta({
+        description: "Any string; changing it fetches a new token on the next `up` (like `keepers`).",
+      }),
     })
     .superRefine((inputs, ctx) => {
       const fail = (message: string) => ctx.addIssue({ code: "custom", message, path: [] });
