@@ -319,7 +319,7 @@ describe("the token server's address", () => {
       expect(outs).toMatchObject({ registry: new URL(registryUrl).host, realm: realm() });
     });
 
-    it("an http realm is refused even on a trusted host without allowInsecureHttp… and with it, a Basic challenge alone is no token server", async () => {
+    it("a Basic challenge alone names no token server", async () => {
       challenge = 'Basic realm="registry", charset="UTF-8"';
       const error = await createFailure(inputs());
 
