@@ -1,5 +1,6 @@
 // registryProvider's methods called directly against the HTTPS emulator's generic token server.
 import { createServer, type Server } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { presentedForm } from "../../src/core/stored-form.ts";
 import { ApiResponseError, InvalidCredentialsError, InvalidResponseError } from "../../src/errors.ts";
@@ -349,6 +350,39 @@ describe("the token server's address", () => {
       });
       expect(emu.requests).toEqual([]);
     });
+  });
+});
+
+describe("a challenge naming a plain-http token server", () => {
+  it("is refused without allowInsecureHttp, before any request to it", async () => {
+    // An https registry on localhost whose challenge names an http realm on the same host.
+    const { certificatePem, privateKeyPem } = await emu.issueCertificate({
+      dnsNames: ["localhost"],
+      ipAddresses: ["127.0.0.1"],
+    });
+    const realmUrl = `http://localhost:${new URL(emu.url).port}/auth/token`;
+    const server = createHttpsServer({ cert: certificatePem, key: privateKeyPem }, (_request, response) => {
+      response
+        .writeHead(401, { "www-authenticate": `Bearer realm="${realmUrl}",service="${SERVICE}"` })
+        .end("{}");
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const registryUrl = `https://localhost:${(server.address() as { port: number }).port}`;
+    try {
+      const error = await createFailure({ ...ciInputs(emu), registryUrl });
+
+      expect(error).toBeInstanceOf(InvalidResponseError);
+      expect(error).toMatchObject({
+        code: "ERR_INVALID_RESPONSE",
+        message:
+          "registry: read the registry's challenge returned an unexpected response: the challenge names the token " +
+          `server ${realmUrl}, which is not https; no credential was sent to it (plain http only with ` +
+          `"allowInsecureHttp": true) (GET ${registryUrl}/v2/)`,
+      });
+      expect(emu.requests).toEqual([]);
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
   });
 });
 
