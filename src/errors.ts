@@ -9,7 +9,7 @@
  */
 
 /** The vendors this package talks to. */
-export type Vendor = "netbird" | "gcore" | "icp";
+export type Vendor = "netbird" | "gcore" | "icp" | "registry";
 
 /** Every error code thrown by this package. */
 export type ErrorCode =

@@ -16,3 +16,4 @@ export * from "./errors.ts";
 export * as gcore from "./gcore/index.ts";
 export * as icp from "./icp/index.ts";
 export * as netbird from "./netbird/index.ts";
+export * as registry from "./registry/index.ts";

@@ -10,6 +10,12 @@ import type { TokenKind } from "./core/kind.ts";
 import { userTokenKind } from "./gcore/kind.ts";
 import { registryTokenKind } from "./icp/kind.ts";
 import { personalAccessTokenKind } from "./netbird/kind.ts";
+import { tokenKind } from "./registry/kind.ts";
 
 /** Every kind, in the order the schema and the docs list them. */
-export const KINDS: readonly TokenKind[] = [personalAccessTokenKind, userTokenKind, registryTokenKind];
+export const KINDS: readonly TokenKind[] = [
+  personalAccessTokenKind,
+  userTokenKind,
+  registryTokenKind,
+  tokenKind,
+];

@@ -21,10 +21,10 @@ def readme():
 setup(name='pulumi_tokens',
       python_requires='>=3.9',
       version=VERSION,
-      description="API tokens that Pulumi issues, renews, rotates and revokes: NetBird personal access tokens, Gcore user JWTs, IBM Cloud Private registry tokens.",
+      description="API tokens that Pulumi issues, renews, rotates and revokes: NetBird personal access tokens, Gcore user JWTs, IBM Cloud Private registry tokens, Docker registry tokens (any registry of the v2 token protocol).",
       long_description=readme(),
       long_description_content_type='text/markdown',
-      keywords='pulumi tokens netbird gcore icp category/utility kind/native',
+      keywords='pulumi tokens netbird gcore icp registry category/utility kind/native',
       project_urls={
           'Repository': 'https://github.com/pulumi-tokens/pulumi-tokens'
       },

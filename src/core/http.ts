@@ -75,6 +75,8 @@ export interface HttpRequest<T> {
   schema?: z.ZodType<T>;
   /** Statuses returned to the caller instead of thrown, e.g. `[404]` for a delete. */
   accept?: readonly number[];
+  /** Response headers to return (lower-case names), e.g. `["www-authenticate"]` for an accepted 401. */
+  responseHeaders?: readonly string[];
   /** POST only: repeating the request has no lasting effect, so it may be retried. */
   idempotent?: boolean;
   /**
@@ -92,6 +94,8 @@ export interface HttpResponse<T> {
   body: T;
   /** For an accepted non-2xx status: the API's own error text, if its body had one (scrubbed). */
   apiMessage?: string | undefined;
+  /** The response headers the request named in `responseHeaders`, when it named any. */
+  headers?: Record<string, unknown>;
 }
 
 /** A configured client for one vendor. */
@@ -372,13 +376,20 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
         if (!waitsOutRateLimit || Date.now() >= patience || (retryAfterMs ?? 0) > MAX_RETRY_AFTER_MS) break;
       }
       const { statusCode, body } = response;
+      const headers = request.responseHeaders
+        ? {
+            headers: Object.fromEntries(
+              request.responseHeaders.map((name) => [name, response.headers[name]]),
+            ),
+          }
+        : {};
       if (statusCode >= 200 && statusCode < 300) {
-        return { status: statusCode, body: parseBody(request.schema, body, target) as T };
+        return { status: statusCode, body: parseBody(request.schema, body, target) as T, ...headers };
       }
       const described = options.describeError?.(parseJsonOrUndefined(body));
       const apiMessage = described ? redact(described, secrets) : undefined;
       if (request.accept?.includes(statusCode))
-        return { status: statusCode, body: undefined as T, apiMessage };
+        return { status: statusCode, body: undefined as T, apiMessage, ...headers };
       throw new ApiResponseError(target, statusCode, apiMessage);
     },
   };

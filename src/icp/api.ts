@@ -10,6 +10,12 @@ import { z } from "zod";
 import { createHttpClient, type HttpClient } from "../core/http.ts";
 import { notice } from "../core/log.ts";
 import { redactUrl } from "../core/redact.ts";
+import {
+  describeTokenServerError,
+  type TokenAnswer,
+  tokenAnswerOf,
+  tokenAnswerSchema,
+} from "../core/docker-token-protocol.ts";
 import { type FoundSetting, findSetting } from "../core/settings.ts";
 import { type SettingName, settingSource } from "./schemas.ts";
 
@@ -49,24 +55,7 @@ export function icpClient(connection: Connection, secrets: readonly (string | un
  * The API's message from an error body: OAuth-style `{error, error_description}` (identity
  * provider), registry-style `{errors:[{code, message}]}` (token endpoint) or `{message}`.
  */
-export function describeError(body: unknown): string | undefined {
-  if (typeof body !== "object" || body === null) return undefined;
-  const record = body as Record<string, unknown>;
-  const text = (value: unknown) => (typeof value === "string" && value !== "" ? value : undefined);
-  const oauth = [text(record.error), text(record.error_description)].filter((part) => part !== undefined);
-  if (oauth.length > 0) return oauth.join(": ").slice(0, 300);
-  if (Array.isArray(record.errors)) {
-    const parts = record.errors
-      .map((entry: unknown) => {
-        if (typeof entry !== "object" || entry === null) return undefined;
-        const { code, message } = entry as Record<string, unknown>;
-        return [text(code), text(message)].filter((part) => part !== undefined).join(": ") || undefined;
-      })
-      .filter((part) => part !== undefined);
-    if (parts.length > 0) return parts.join("; ").slice(0, 300);
-  }
-  return text(record.message)?.slice(0, 300);
-}
+export const describeError = describeTokenServerError;
 
 const idTokenAnswer = once(() =>
   z.object({
@@ -97,28 +86,8 @@ export async function requestIdToken(
   return body.id_token;
 }
 
-const registryTokenAnswer = once(() =>
-  z
-    .object({
-      token: z.string({ error: "token must be a string" }).optional(),
-      access_token: z.string({ error: "access_token must be a string" }).optional(),
-      expires_in: z.number({ error: "expires_in must be a number" }).optional(),
-      issued_at: z.string({ error: "issued_at must be a string" }).optional(),
-    })
-    .refine((body) => Boolean(body.token || body.access_token), {
-      error: "the answer has neither token nor access_token",
-    }),
-);
-
 /** A registry token as the endpoint returned it. */
-export interface RegistryTokenAnswer {
-  /** The registry JWT. */
-  token: string;
-  /** Seconds; the protocol's default is 60 when absent. */
-  expiresIn: number | undefined;
-  /** RFC 3339, when the endpoint said. */
-  issuedAt: string | undefined;
-}
+export type RegistryTokenAnswer = TokenAnswer;
 
 /**
  * `GET /image-manager/api/v1/auth/token?service=<service>` with `Authorization: Bearer <ID token>`,
@@ -139,12 +108,7 @@ export async function requestRegistryToken(
     path: "/image-manager/api/v1/auth/token",
     authorization: `Bearer ${idToken}`,
     searchParams,
-    schema: registryTokenAnswer(),
+    schema: tokenAnswerSchema(),
   });
-  return {
-    // The protocol allows `access_token` instead of (or equal to) `token`.
-    token: body.token || body.access_token || "",
-    expiresIn: body.expires_in,
-    issuedAt: body.issued_at,
-  };
+  return tokenAnswerOf(body);
 }

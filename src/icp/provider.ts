@@ -21,6 +21,7 @@ import { MINUTE_MS } from "../core/rotation.ts";
 import { configKeysPhrase, describeSources } from "../core/settings.ts";
 import { createTokenProvider, type StoredToken } from "../core/token-provider.ts";
 import { InvalidResponseError, MissingCredentialsError } from "../errors.ts";
+import { accessOf, dockerConfigJson as protocolDockerConfigJson } from "../core/docker-token-protocol.ts";
 import { type Connection, icpClient, requestIdToken, requestRegistryToken, resolveSetting } from "./api.ts";
 import {
   defaultRegistry,
@@ -199,22 +200,6 @@ function issuedAtOf(reported: string | undefined, claims: JWTPayload): Date {
   return typeof claims.iat === "number" ? new Date(claims.iat * 1000) : now();
 }
 
-/** The `access` claim: null (no scope asked) → []; malformed entries are skipped. */
-function accessOf(claims: JWTPayload): ResourceScope[] {
-  if (!Array.isArray(claims.access)) return [];
-  return claims.access.flatMap((entry: unknown): ResourceScope[] => {
-    if (typeof entry !== "object" || entry === null) return [];
-    const { type, class: resourceClass, name, actions } = entry as Record<string, unknown>;
-    if (typeof type !== "string" || typeof name !== "string") return [];
-    const granted = Array.isArray(actions) ? actions.filter((action) => typeof action === "string") : [];
-    return [
-      typeof resourceClass === "string"
-        ? { type, class: resourceClass, name, actions: granted }
-        : { type, name, actions: granted },
-    ];
-  });
-}
-
 /**
  * Partial access is not an error in the token protocol; say in the engine log what is missing.
  * (Notices avoid "token" before a word of 12+ characters: redact() takes that for a credential.)
@@ -233,17 +218,8 @@ function reportNarrowerAccess(scope: string | undefined, access: ResourceScope[]
   }
 }
 
-/**
- * A Docker client config (`$DOCKER_CONFIG/config.json`) that hands the registry JWT over as is:
- * `auths.<registry>.registrytoken`, which docker (CLI and daemon), crane (go-containerregistry) and
- * buildkit send as `Authorization: Bearer <token>`. A JWT in `username`/`password` does not work:
- * those clients then do the token exchange themselves with Basic `user:<JWT>`, which the token
- * server refuses. Kubernetes' kubelet reads only `username`/`password`/`auth`, so no form of a
- * short-lived registry JWT serves `imagePullSecrets` (see docs/icp.md).
- */
-export function dockerConfigJson(registry: string, token: string): string {
-  return JSON.stringify({ auths: { [registry]: { registrytoken: token } } });
-}
+/** The Docker client config of a registry token (core/docker-token-protocol.ts). */
+export const dockerConfigJson = protocolDockerConfigJson;
 
 /** Local check of the stored token: no API call. */
 async function inspect(stored: Stored) {

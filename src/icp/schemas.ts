@@ -9,6 +9,7 @@ import { decodeJwt } from "jose";
 import { z } from "zod";
 import { DEFAULT_ROTATE_BEFORE_MINUTES, DEFAULT_SERVICE } from "./definition.ts";
 import { caCertificateProblem, checkedString } from "../core/check.ts";
+import { parseScope, parseScopeList } from "../core/docker-token-protocol.ts";
 import { lookupSetting, type SettingsTable, settingsOf } from "../core/settings.ts";
 
 /** Lifetime of an image-manager registry token (api-notes §3: `expires_in: 1800`). */
@@ -31,13 +32,7 @@ export type RegistryTokenInputs = {
   rotationTrigger?: string | undefined;
 };
 
-/** One resource scope of the registry token protocol, requested or granted. */
-export interface ResourceScope {
-  type: string;
-  class?: string | undefined;
-  name: string;
-  actions: string[];
-}
+export type { ResourceScope } from "../core/docker-token-protocol.ts";
 
 /** Where each setting comes from when it is not a resource input: stack config, then environment. */
 export const SETTINGS = {
@@ -230,39 +225,8 @@ function registryProblem(value: string): string | undefined {
     : '"registry" must be a registry host with an optional port, such as mycluster.icp:8500 (no scheme or path)';
 }
 
-// Docker registry scope grammar (distribution docs/spec/auth/scope.md).
-const HOST_COMPONENT = "(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])";
-const COMPONENT = "[a-z0-9]+(?:(?:[_.]|__|-+)[a-z0-9]+)*";
-const RESOURCE_NAME = new RegExp(
-  `^(?:${HOST_COMPONENT}(?:\\.${HOST_COMPONENT})*(?::[0-9]+)?/)?${COMPONENT}(?:/${COMPONENT})*$`,
-);
-const RESOURCE_TYPE = /^([a-z0-9]+)(?:\(([a-z0-9]+)\))?$/;
-// The grammar allows an empty action; an empty action grants nothing, so it is refused here.
-const ACTION = /^[a-z*]+$/;
-
-/**
- * Parses one resource scope `type[(class)]:name:action[,action]`. The name may hold a
- * `host:port/` prefix, so the type ends at the first ':' and the actions start after the last.
- */
-export function parseScope(text: string): ResourceScope | undefined {
-  const first = text.indexOf(":");
-  const last = text.lastIndexOf(":");
-  if (first < 0 || last === first) return undefined;
-  const type = RESOURCE_TYPE.exec(text.slice(0, first));
-  const name = text.slice(first + 1, last);
-  const actions = text.slice(last + 1).split(",");
-  if (!type || !RESOURCE_NAME.test(name) || !actions.every((action) => ACTION.test(action))) return undefined;
-  const [, resourceType = "", resourceClass] = type;
-  return resourceClass === undefined
-    ? { type: resourceType, name, actions }
-    : { type: resourceType, class: resourceClass, name, actions };
-}
-
 /** The scopes of a `scope` input (separated by single spaces); undefined if any is malformed. */
-export function parseScopes(text: string): ResourceScope[] | undefined {
-  const scopes = text.split(" ").map(parseScope);
-  return scopes.every((scope) => scope !== undefined) ? scopes : undefined;
-}
+export const parseScopes = parseScopeList;
 
 /** Longest accepted `service` (registries compare it byte for byte with the token's `aud`). */
 const MAX_SERVICE_LENGTH = 255;

@@ -17,9 +17,27 @@ describe("the kind registry (src/kinds.ts)", () => {
   it("src/core and src/plugin name no kind: what a kind knows lives in its own folder", () => {
     const modules = [...new Set(KINDS.map((kind) => kind.vendor))];
     expect(modules.length).toBeGreaterThanOrEqual(3);
+    // A module named with a word of the protocols core implements for every kind ("registry": the Docker
+    // Registry token protocol, src/core/docker-token-protocol.ts) is found by the forms that name the kind:
+    // its folder, its quoted name, its type token.
+    const vocabulary = new Set(["registry"]);
+    const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+    const forms = KINDS.filter((kind) => vocabulary.has(kind.vendor)).flatMap((kind) =>
+      [
+        `${kind.vendor}/`,
+        `"${kind.vendor}"`,
+        `${kind.vendor}:${kind.type}`,
+        `${kind.vendor}.${kind.type}`,
+      ].map(escape),
+    );
     // Each module name, and the product names the kinds' titles start with (e.g. NetBird, Gcore).
-    const names = [...modules, ...KINDS.map((kind) => kind.title.split(" ")[0] as string)];
-    const pattern = new RegExp(`(?<![A-Za-z])(${[...new Set(names)].join("|")})`, "i");
+    const names = [
+      ...modules.filter((name) => !vocabulary.has(name)),
+      ...KINDS.filter((kind) => !vocabulary.has(kind.vendor)).map(
+        (kind) => kind.title.split(" ")[0] as string,
+      ),
+    ];
+    const pattern = new RegExp(`(?<![A-Za-z])(${[...new Set(names)].join("|")})|${forms.join("|")}`, "i");
     const found = [...sourcesOf("core"), ...sourcesOf("plugin")].flatMap(({ file, text }) =>
       text
         .split("\n")

@@ -11,7 +11,7 @@ import { readdir, readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { gcore, icp, netbird } from "pulumi-tokens";
+import { gcore, icp, netbird, registry } from "pulumi-tokens";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Emulator, startEmulator } from "../../src/emulator/index.ts";
 import { TestStack } from "../harness/engine.ts";
@@ -54,6 +54,10 @@ const VENDOR_ENV = [
   "ICP_PASSWORD",
   "ICP_ID_TOKEN",
   "ICP_CA_CERT",
+  "REGISTRY_USERNAME",
+  "REGISTRY_PASSWORD",
+  "REGISTRY_REFRESH_TOKEN",
+  "REGISTRY_CA_CERT",
 ];
 
 const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString("base64url");
@@ -134,6 +138,13 @@ const base: Record<Vendor, () => Bag> = {
     scope: "repository:ns/app:pull",
     caCertificate: emu.caCertificate,
   }),
+  registry: () => ({
+    registryUrl: emu.url,
+    scopes: ["repository:team/app:pull"],
+    username: emu.seeds.registry.ci.username,
+    password: emu.seeds.registry.ci.password,
+    caCertificate: emu.caCertificate,
+  }),
 };
 
 /** The inputs of a case: the vendor's valid inputs with the case's changes. */
@@ -146,7 +157,8 @@ function declare(vendor: Vendor, name: string, inputs: Bag): void {
   // Casts: the corpus passes what the types forbid, as a JavaScript or YAML-fed program would.
   if (vendor === "netbird") new netbird.PersonalAccessToken(name, inputs as never);
   else if (vendor === "gcore") new gcore.UserToken(name, inputs as never);
-  else new icp.RegistryToken(name, inputs as never);
+  else if (vendor === "icp") new icp.RegistryToken(name, inputs as never);
+  else new registry.Token(name, inputs as never);
 }
 
 /** What a secrets assertion found: the findings it compared with [], or "passed". */
@@ -161,6 +173,7 @@ const knownSecrets = (entry?: Case) => [
   emu.seeds.netbird.adminToken,
   emu.seeds.gcore.resellerApiKey,
   ICP_PASSWORD,
+  emu.seeds.registry.ci.password,
   ...(entry?.secrets ?? []),
 ];
 
@@ -510,6 +523,35 @@ const icpCases: Case[] = [
   },
 ].map((entry) => ({ ...entry, vendor: "icp" as const }));
 
+const registryCases: Case[] = [
+  {
+    name: "a scope without actions",
+    change: { scopes: ["repository:team/app"] },
+    reason:
+      '"scopes" has an invalid entry "repository:team/app": expected type[(class)]:name:action[,action], such as repository:team/app:pull,push',
+  },
+  {
+    name: "an http realm without allowInsecureHttp",
+    change: { realm: "http://auth.example.com/token", service: "registry.example.com" },
+    reason: '"realm" must be an https URL; plain http only with "allowInsecureHttp": true',
+  },
+  {
+    name: "a secret password without a username",
+    change: { username: undefined, password: pulumi.secret("RegistryS3cretPassw0rd") },
+    reason:
+      '"username" is required with "password" (from the "password" input): set ' +
+      sources("username", "registry:username", "REGISTRY_USERNAME"),
+    secrets: ["RegistryS3cretPassw0rd"],
+  },
+  {
+    name: "a refresh token with grantType basic",
+    change: { grantType: "basic", refreshToken: pulumi.secret("RegistryRefreshT0ken") },
+    reason:
+      '"refreshToken" cannot be used with "grantType" "basic", which sends "username" and "password": use "refresh_token" or "auto"',
+    secrets: ["RegistryRefreshT0ken"],
+  },
+].map((entry) => ({ ...entry, vendor: "registry" as const }));
+
 beforeAll(async () => {
   sdkSettings.setRootResource = setRootResourceUnlessUnavailable;
   emu = await startEmulator({ tls: true });
@@ -590,6 +632,7 @@ describe("bad input through pulumi preview", () => {
     ["netbird.PersonalAccessToken", netbirdCases],
     ["gcore.UserToken", gcoreCases],
     ["icp.RegistryToken", icpCases],
+    ["registry.Token", registryCases],
   ] as const)(
     "%s: every case fails naming the property, prints no secret, calls nothing",
     async (_resource, cases) => {
@@ -600,7 +643,7 @@ describe("bad input through pulumi preview", () => {
   );
 
   it("afterwards: no token resource in state, no secret at rest, printed or in any error", async () => {
-    const all = [...netbirdCases, ...gcoreCases, ...icpCases];
+    const all = [...netbirdCases, ...gcoreCases, ...icpCases, ...registryCases];
     expect(all.length).toBeGreaterThanOrEqual(40);
     expect(errors).toHaveLength(all.length);
     expect(

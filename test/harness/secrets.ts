@@ -23,6 +23,7 @@ export const TOKEN_TYPES = {
   netbird: "pulumi-nodejs:dynamic/netbird:PersonalAccessToken",
   gcore: "pulumi-nodejs:dynamic/gcore:UserToken",
   icp: "pulumi-nodejs:dynamic/icp:RegistryToken",
+  registry: "pulumi-nodejs:dynamic/registry:Token",
 } as const;
 
 /** A secret named without printing it: its first characters and its length. */

@@ -6,6 +6,7 @@ import { lookupSetting } from "../../src/core/settings.ts";
 import { settingSource as gcoreSettings } from "../../src/gcore/settings.ts";
 import { settingSource as icpSettings } from "../../src/icp/schemas.ts";
 import { settingSource as netbirdSettings } from "../../src/netbird/settings.ts";
+import { settingSource as registrySettings } from "../../src/registry/schemas.ts";
 import { configFailures, SETTINGS, stackConfigOf } from "../../src/plugin/config.ts";
 import { DiffKind, PluginProvider } from "../../src/plugin/provider.ts";
 import {
@@ -41,7 +42,12 @@ function configured(): PluginProvider {
 
 describe("the plugin's config", () => {
   it("has one tokens: key per vendor setting, named <vendor><Setting>, read where the dynamic resources read <vendor>:<setting>", () => {
-    const sources = { netbird: netbirdSettings, gcore: gcoreSettings, icp: icpSettings } as const;
+    const sources = {
+      netbird: netbirdSettings,
+      gcore: gcoreSettings,
+      icp: icpSettings,
+      registry: registrySettings,
+    } as const;
     expect(SETTINGS.map((entry) => entry.key)).toEqual([
       "netbirdManagementUrl",
       "netbirdApiToken",
@@ -55,6 +61,10 @@ describe("the plugin's config", () => {
       "icpPassword",
       "icpIdToken",
       "icpCaCertificate",
+      "registryUsername",
+      "registryPassword",
+      "registryRefreshToken",
+      "registryCaCertificate",
     ]);
     for (const entry of SETTINGS) {
       const source = (
@@ -68,6 +78,8 @@ describe("the plugin's config", () => {
       "gcoreApiKey",
       "icpPassword",
       "icpIdToken",
+      "registryPassword",
+      "registryRefreshToken",
     ]);
   });
 

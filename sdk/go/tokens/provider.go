@@ -39,6 +39,14 @@ type Provider struct {
 	NetbirdManagementUrl pulumi.StringPtrOutput `pulumi:"netbirdManagementUrl"`
 	// At most this many NetBird API requests per minute per credential (default: as fast as the server allows; HTTP 429 slows the provider down on its own). Unset, the environment variable `NB_REQUESTS_PER_MINUTE` is read at run time (the dynamic resources read the stack config `netbird:requestsPerMinute` instead).
 	NetbirdRequestsPerMinute pulumi.StringPtrOutput `pulumi:"netbirdRequestsPerMinute"`
+	// PEM text of the CA that signed the registry's and the token server's certificates. Used when a resource does not set `caCertificate`; else the environment variable `REGISTRY_CA_CERT` is read at run time (the dynamic resources read the stack config `registry:caCertificate` instead).
+	RegistryCaCertificate pulumi.StringPtrOutput `pulumi:"registryCaCertificate"`
+	// Password (or access token) of `registryUsername`. Used when a resource does not set `password`; else the environment variable `REGISTRY_PASSWORD` is read at run time (the dynamic resources read the stack config `registry:password` instead).
+	RegistryPassword pulumi.StringPtrOutput `pulumi:"registryPassword"`
+	// A long-lived OAuth2 refresh token (Docker's `identitytoken`) for the `refresh_token` grant. Used when a resource does not set `refreshToken`; else the environment variable `REGISTRY_REFRESH_TOKEN` is read at run time (the dynamic resources read the stack config `registry:refreshToken` instead).
+	RegistryRefreshToken pulumi.StringPtrOutput `pulumi:"registryRefreshToken"`
+	// User name for the token server (Basic or the OAuth2 password grant), e.g. a Harbor `robot$ci`. Used when a resource does not set `username`; else the environment variable `REGISTRY_USERNAME` is read at run time (the dynamic resources read the stack config `registry:username` instead).
+	RegistryUsername pulumi.StringPtrOutput `pulumi:"registryUsername"`
 }
 
 // NewProvider registers a new resource with the given unique name, arguments, and options.
@@ -60,11 +68,19 @@ func NewProvider(ctx *pulumi.Context,
 	if args.NetbirdApiToken != nil {
 		args.NetbirdApiToken = pulumi.ToSecret(args.NetbirdApiToken).(pulumi.StringPtrInput)
 	}
+	if args.RegistryPassword != nil {
+		args.RegistryPassword = pulumi.ToSecret(args.RegistryPassword).(pulumi.StringPtrInput)
+	}
+	if args.RegistryRefreshToken != nil {
+		args.RegistryRefreshToken = pulumi.ToSecret(args.RegistryRefreshToken).(pulumi.StringPtrInput)
+	}
 	secrets := pulumi.AdditionalSecretOutputs([]string{
 		"gcoreApiKey",
 		"icpIdToken",
 		"icpPassword",
 		"netbirdApiToken",
+		"registryPassword",
+		"registryRefreshToken",
 	})
 	opts = append(opts, secrets)
 	opts = internal.PkgResourceDefaultOpts(opts)
@@ -101,6 +117,14 @@ type providerArgs struct {
 	NetbirdManagementUrl *string `pulumi:"netbirdManagementUrl"`
 	// At most this many NetBird API requests per minute per credential (default: as fast as the server allows; HTTP 429 slows the provider down on its own). Unset, the environment variable `NB_REQUESTS_PER_MINUTE` is read at run time (the dynamic resources read the stack config `netbird:requestsPerMinute` instead).
 	NetbirdRequestsPerMinute *string `pulumi:"netbirdRequestsPerMinute"`
+	// PEM text of the CA that signed the registry's and the token server's certificates. Used when a resource does not set `caCertificate`; else the environment variable `REGISTRY_CA_CERT` is read at run time (the dynamic resources read the stack config `registry:caCertificate` instead).
+	RegistryCaCertificate *string `pulumi:"registryCaCertificate"`
+	// Password (or access token) of `registryUsername`. Used when a resource does not set `password`; else the environment variable `REGISTRY_PASSWORD` is read at run time (the dynamic resources read the stack config `registry:password` instead).
+	RegistryPassword *string `pulumi:"registryPassword"`
+	// A long-lived OAuth2 refresh token (Docker's `identitytoken`) for the `refresh_token` grant. Used when a resource does not set `refreshToken`; else the environment variable `REGISTRY_REFRESH_TOKEN` is read at run time (the dynamic resources read the stack config `registry:refreshToken` instead).
+	RegistryRefreshToken *string `pulumi:"registryRefreshToken"`
+	// User name for the token server (Basic or the OAuth2 password grant), e.g. a Harbor `robot$ci`. Used when a resource does not set `username`; else the environment variable `REGISTRY_USERNAME` is read at run time (the dynamic resources read the stack config `registry:username` instead).
+	RegistryUsername *string `pulumi:"registryUsername"`
 }
 
 // The set of arguments for constructing a Provider resource.
@@ -129,6 +153,14 @@ type ProviderArgs struct {
 	NetbirdManagementUrl pulumi.StringPtrInput
 	// At most this many NetBird API requests per minute per credential (default: as fast as the server allows; HTTP 429 slows the provider down on its own). Unset, the environment variable `NB_REQUESTS_PER_MINUTE` is read at run time (the dynamic resources read the stack config `netbird:requestsPerMinute` instead).
 	NetbirdRequestsPerMinute pulumi.StringPtrInput
+	// PEM text of the CA that signed the registry's and the token server's certificates. Used when a resource does not set `caCertificate`; else the environment variable `REGISTRY_CA_CERT` is read at run time (the dynamic resources read the stack config `registry:caCertificate` instead).
+	RegistryCaCertificate pulumi.StringPtrInput
+	// Password (or access token) of `registryUsername`. Used when a resource does not set `password`; else the environment variable `REGISTRY_PASSWORD` is read at run time (the dynamic resources read the stack config `registry:password` instead).
+	RegistryPassword pulumi.StringPtrInput
+	// A long-lived OAuth2 refresh token (Docker's `identitytoken`) for the `refresh_token` grant. Used when a resource does not set `refreshToken`; else the environment variable `REGISTRY_REFRESH_TOKEN` is read at run time (the dynamic resources read the stack config `registry:refreshToken` instead).
+	RegistryRefreshToken pulumi.StringPtrInput
+	// User name for the token server (Basic or the OAuth2 password grant), e.g. a Harbor `robot$ci`. Used when a resource does not set `username`; else the environment variable `REGISTRY_USERNAME` is read at run time (the dynamic resources read the stack config `registry:username` instead).
+	RegistryUsername pulumi.StringPtrInput
 }
 
 func (ProviderArgs) ElementType() reflect.Type {
@@ -226,6 +258,26 @@ func (o ProviderOutput) NetbirdManagementUrl() pulumi.StringPtrOutput {
 // At most this many NetBird API requests per minute per credential (default: as fast as the server allows; HTTP 429 slows the provider down on its own). Unset, the environment variable `NB_REQUESTS_PER_MINUTE` is read at run time (the dynamic resources read the stack config `netbird:requestsPerMinute` instead).
 func (o ProviderOutput) NetbirdRequestsPerMinute() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *Provider) pulumi.StringPtrOutput { return v.NetbirdRequestsPerMinute }).(pulumi.StringPtrOutput)
+}
+
+// PEM text of the CA that signed the registry's and the token server's certificates. Used when a resource does not set `caCertificate`; else the environment variable `REGISTRY_CA_CERT` is read at run time (the dynamic resources read the stack config `registry:caCertificate` instead).
+func (o ProviderOutput) RegistryCaCertificate() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *Provider) pulumi.StringPtrOutput { return v.RegistryCaCertificate }).(pulumi.StringPtrOutput)
+}
+
+// Password (or access token) of `registryUsername`. Used when a resource does not set `password`; else the environment variable `REGISTRY_PASSWORD` is read at run time (the dynamic resources read the stack config `registry:password` instead).
+func (o ProviderOutput) RegistryPassword() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *Provider) pulumi.StringPtrOutput { return v.RegistryPassword }).(pulumi.StringPtrOutput)
+}
+
+// A long-lived OAuth2 refresh token (Docker's `identitytoken`) for the `refresh_token` grant. Used when a resource does not set `refreshToken`; else the environment variable `REGISTRY_REFRESH_TOKEN` is read at run time (the dynamic resources read the stack config `registry:refreshToken` instead).
+func (o ProviderOutput) RegistryRefreshToken() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *Provider) pulumi.StringPtrOutput { return v.RegistryRefreshToken }).(pulumi.StringPtrOutput)
+}
+
+// User name for the token server (Basic or the OAuth2 password grant), e.g. a Harbor `robot$ci`. Used when a resource does not set `username`; else the environment variable `REGISTRY_USERNAME` is read at run time (the dynamic resources read the stack config `registry:username` instead).
+func (o ProviderOutput) RegistryUsername() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *Provider) pulumi.StringPtrOutput { return v.RegistryUsername }).(pulumi.StringPtrOutput)
 }
 
 func init() {

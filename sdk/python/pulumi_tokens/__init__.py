@@ -18,11 +18,14 @@ if typing.TYPE_CHECKING:
     icp = __icp
     import pulumi_tokens.netbird as __netbird
     netbird = __netbird
+    import pulumi_tokens.registry as __registry
+    registry = __registry
 else:
     config = _utilities.lazy_import('pulumi_tokens.config')
     gcore = _utilities.lazy_import('pulumi_tokens.gcore')
     icp = _utilities.lazy_import('pulumi_tokens.icp')
     netbird = _utilities.lazy_import('pulumi_tokens.netbird')
+    registry = _utilities.lazy_import('pulumi_tokens.registry')
 
 _utilities.register(
     resource_modules="""
@@ -49,6 +52,14 @@ _utilities.register(
   "fqn": "pulumi_tokens.netbird",
   "classes": {
    "tokens:netbird:PersonalAccessToken": "PersonalAccessToken"
+  }
+ },
+ {
+  "pkg": "tokens",
+  "mod": "registry",
+  "fqn": "pulumi_tokens.registry",
+  "classes": {
+   "tokens:registry:Token": "Token"
   }
  }
 ]

@@ -30,7 +30,11 @@ class ProviderArgs:
                  netbird_api_token: pulumi.Input[Optional[_builtins.str]] = None,
                  netbird_ca_certificate: pulumi.Input[Optional[_builtins.str]] = None,
                  netbird_management_url: pulumi.Input[Optional[_builtins.str]] = None,
-                 netbird_requests_per_minute: pulumi.Input[Optional[_builtins.str]] = None):
+                 netbird_requests_per_minute: pulumi.Input[Optional[_builtins.str]] = None,
+                 registry_ca_certificate: pulumi.Input[Optional[_builtins.str]] = None,
+                 registry_password: pulumi.Input[Optional[_builtins.str]] = None,
+                 registry_refresh_token: pulumi.Input[Optional[_builtins.str]] = None,
+                 registry_username: pulumi.Input[Optional[_builtins.str]] = None):
         """
         The set of arguments for constructing a Provider resource.
 
@@ -46,6 +50,10 @@ class ProviderArgs:
         :param pulumi.Input[_builtins.str] netbird_ca_certificate: PEM of the CA that signed a self-hosted NetBird management server's certificate. Used when a resource does not set `caCertificate`; else the environment variable `NB_CA_CERTIFICATE` is read at run time (the dynamic resources read the stack config `netbird:caCertificate` instead).
         :param pulumi.Input[_builtins.str] netbird_management_url: NetBird management API base URL, without `/api` (default `https://api.netbird.io`). Used when a resource does not set `managementUrl`; else the environment variable `NB_MANAGEMENT_URL` is read at run time (the dynamic resources read the stack config `netbird:managementUrl` instead).
         :param pulumi.Input[_builtins.str] netbird_requests_per_minute: At most this many NetBird API requests per minute per credential (default: as fast as the server allows; HTTP 429 slows the provider down on its own). Unset, the environment variable `NB_REQUESTS_PER_MINUTE` is read at run time (the dynamic resources read the stack config `netbird:requestsPerMinute` instead).
+        :param pulumi.Input[_builtins.str] registry_ca_certificate: PEM text of the CA that signed the registry's and the token server's certificates. Used when a resource does not set `caCertificate`; else the environment variable `REGISTRY_CA_CERT` is read at run time (the dynamic resources read the stack config `registry:caCertificate` instead).
+        :param pulumi.Input[_builtins.str] registry_password: Password (or access token) of `registryUsername`. Used when a resource does not set `password`; else the environment variable `REGISTRY_PASSWORD` is read at run time (the dynamic resources read the stack config `registry:password` instead).
+        :param pulumi.Input[_builtins.str] registry_refresh_token: A long-lived OAuth2 refresh token (Docker's `identitytoken`) for the `refresh_token` grant. Used when a resource does not set `refreshToken`; else the environment variable `REGISTRY_REFRESH_TOKEN` is read at run time (the dynamic resources read the stack config `registry:refreshToken` instead).
+        :param pulumi.Input[_builtins.str] registry_username: User name for the token server (Basic or the OAuth2 password grant), e.g. a Harbor `robot$ci`. Used when a resource does not set `username`; else the environment variable `REGISTRY_USERNAME` is read at run time (the dynamic resources read the stack config `registry:username` instead).
         """
         if gcore_api_key is not None:
             pulumi.set(__self__, "gcore_api_key", gcore_api_key)
@@ -71,6 +79,14 @@ class ProviderArgs:
             pulumi.set(__self__, "netbird_management_url", netbird_management_url)
         if netbird_requests_per_minute is not None:
             pulumi.set(__self__, "netbird_requests_per_minute", netbird_requests_per_minute)
+        if registry_ca_certificate is not None:
+            pulumi.set(__self__, "registry_ca_certificate", registry_ca_certificate)
+        if registry_password is not None:
+            pulumi.set(__self__, "registry_password", registry_password)
+        if registry_refresh_token is not None:
+            pulumi.set(__self__, "registry_refresh_token", registry_refresh_token)
+        if registry_username is not None:
+            pulumi.set(__self__, "registry_username", registry_username)
 
     @_builtins.property
     @pulumi.getter(name="gcoreApiKey")
@@ -216,6 +232,54 @@ class ProviderArgs:
     def netbird_requests_per_minute(self, value: pulumi.Input[Optional[_builtins.str]]):
         pulumi.set(self, "netbird_requests_per_minute", value)
 
+    @_builtins.property
+    @pulumi.getter(name="registryCaCertificate")
+    def registry_ca_certificate(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        PEM text of the CA that signed the registry's and the token server's certificates. Used when a resource does not set `caCertificate`; else the environment variable `REGISTRY_CA_CERT` is read at run time (the dynamic resources read the stack config `registry:caCertificate` instead).
+        """
+        return pulumi.get(self, "registry_ca_certificate")
+
+    @registry_ca_certificate.setter
+    def registry_ca_certificate(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "registry_ca_certificate", value)
+
+    @_builtins.property
+    @pulumi.getter(name="registryPassword")
+    def registry_password(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        Password (or access token) of `registryUsername`. Used when a resource does not set `password`; else the environment variable `REGISTRY_PASSWORD` is read at run time (the dynamic resources read the stack config `registry:password` instead).
+        """
+        return pulumi.get(self, "registry_password")
+
+    @registry_password.setter
+    def registry_password(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "registry_password", value)
+
+    @_builtins.property
+    @pulumi.getter(name="registryRefreshToken")
+    def registry_refresh_token(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        A long-lived OAuth2 refresh token (Docker's `identitytoken`) for the `refresh_token` grant. Used when a resource does not set `refreshToken`; else the environment variable `REGISTRY_REFRESH_TOKEN` is read at run time (the dynamic resources read the stack config `registry:refreshToken` instead).
+        """
+        return pulumi.get(self, "registry_refresh_token")
+
+    @registry_refresh_token.setter
+    def registry_refresh_token(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "registry_refresh_token", value)
+
+    @_builtins.property
+    @pulumi.getter(name="registryUsername")
+    def registry_username(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        User name for the token server (Basic or the OAuth2 password grant), e.g. a Harbor `robot$ci`. Used when a resource does not set `username`; else the environment variable `REGISTRY_USERNAME` is read at run time (the dynamic resources read the stack config `registry:username` instead).
+        """
+        return pulumi.get(self, "registry_username")
+
+    @registry_username.setter
+    def registry_username(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "registry_username", value)
+
 
 @pulumi.type_token("pulumi:providers:tokens")
 class Provider(pulumi.ProviderResource):
@@ -235,6 +299,10 @@ class Provider(pulumi.ProviderResource):
                  netbird_ca_certificate: pulumi.Input[Optional[_builtins.str]] = None,
                  netbird_management_url: pulumi.Input[Optional[_builtins.str]] = None,
                  netbird_requests_per_minute: pulumi.Input[Optional[_builtins.str]] = None,
+                 registry_ca_certificate: pulumi.Input[Optional[_builtins.str]] = None,
+                 registry_password: pulumi.Input[Optional[_builtins.str]] = None,
+                 registry_refresh_token: pulumi.Input[Optional[_builtins.str]] = None,
+                 registry_username: pulumi.Input[Optional[_builtins.str]] = None,
                  __props__=None):
         """
         The provider of the `tokens` package: connection settings and credentials of the APIs.
@@ -253,6 +321,10 @@ class Provider(pulumi.ProviderResource):
         :param pulumi.Input[_builtins.str] netbird_ca_certificate: PEM of the CA that signed a self-hosted NetBird management server's certificate. Used when a resource does not set `caCertificate`; else the environment variable `NB_CA_CERTIFICATE` is read at run time (the dynamic resources read the stack config `netbird:caCertificate` instead).
         :param pulumi.Input[_builtins.str] netbird_management_url: NetBird management API base URL, without `/api` (default `https://api.netbird.io`). Used when a resource does not set `managementUrl`; else the environment variable `NB_MANAGEMENT_URL` is read at run time (the dynamic resources read the stack config `netbird:managementUrl` instead).
         :param pulumi.Input[_builtins.str] netbird_requests_per_minute: At most this many NetBird API requests per minute per credential (default: as fast as the server allows; HTTP 429 slows the provider down on its own). Unset, the environment variable `NB_REQUESTS_PER_MINUTE` is read at run time (the dynamic resources read the stack config `netbird:requestsPerMinute` instead).
+        :param pulumi.Input[_builtins.str] registry_ca_certificate: PEM text of the CA that signed the registry's and the token server's certificates. Used when a resource does not set `caCertificate`; else the environment variable `REGISTRY_CA_CERT` is read at run time (the dynamic resources read the stack config `registry:caCertificate` instead).
+        :param pulumi.Input[_builtins.str] registry_password: Password (or access token) of `registryUsername`. Used when a resource does not set `password`; else the environment variable `REGISTRY_PASSWORD` is read at run time (the dynamic resources read the stack config `registry:password` instead).
+        :param pulumi.Input[_builtins.str] registry_refresh_token: A long-lived OAuth2 refresh token (Docker's `identitytoken`) for the `refresh_token` grant. Used when a resource does not set `refreshToken`; else the environment variable `REGISTRY_REFRESH_TOKEN` is read at run time (the dynamic resources read the stack config `registry:refreshToken` instead).
+        :param pulumi.Input[_builtins.str] registry_username: User name for the token server (Basic or the OAuth2 password grant), e.g. a Harbor `robot$ci`. Used when a resource does not set `username`; else the environment variable `REGISTRY_USERNAME` is read at run time (the dynamic resources read the stack config `registry:username` instead).
         """
         ...
     @overload
@@ -290,6 +362,10 @@ class Provider(pulumi.ProviderResource):
                  netbird_ca_certificate: pulumi.Input[Optional[_builtins.str]] = None,
                  netbird_management_url: pulumi.Input[Optional[_builtins.str]] = None,
                  netbird_requests_per_minute: pulumi.Input[Optional[_builtins.str]] = None,
+                 registry_ca_certificate: pulumi.Input[Optional[_builtins.str]] = None,
+                 registry_password: pulumi.Input[Optional[_builtins.str]] = None,
+                 registry_refresh_token: pulumi.Input[Optional[_builtins.str]] = None,
+                 registry_username: pulumi.Input[Optional[_builtins.str]] = None,
                  __props__=None):
         opts = pulumi.ResourceOptions.merge(_utilities.get_resource_opts_defaults(), opts)
         if not isinstance(opts, pulumi.ResourceOptions):
@@ -311,7 +387,11 @@ class Provider(pulumi.ProviderResource):
             __props__.__dict__["netbird_ca_certificate"] = netbird_ca_certificate
             __props__.__dict__["netbird_management_url"] = netbird_management_url
             __props__.__dict__["netbird_requests_per_minute"] = netbird_requests_per_minute
-        secret_opts = pulumi.ResourceOptions(additional_secret_outputs=["gcoreApiKey", "icpIdToken", "icpPassword", "netbirdApiToken"])
+            __props__.__dict__["registry_ca_certificate"] = registry_ca_certificate
+            __props__.__dict__["registry_password"] = None if registry_password is None else pulumi.Output.secret(registry_password)
+            __props__.__dict__["registry_refresh_token"] = None if registry_refresh_token is None else pulumi.Output.secret(registry_refresh_token)
+            __props__.__dict__["registry_username"] = registry_username
+        secret_opts = pulumi.ResourceOptions(additional_secret_outputs=["gcoreApiKey", "icpIdToken", "icpPassword", "netbirdApiToken", "registryPassword", "registryRefreshToken"])
         opts = pulumi.ResourceOptions.merge(opts, secret_opts)
         super(Provider, __self__).__init__(
             'tokens',
@@ -414,4 +494,36 @@ class Provider(pulumi.ProviderResource):
         At most this many NetBird API requests per minute per credential (default: as fast as the server allows; HTTP 429 slows the provider down on its own). Unset, the environment variable `NB_REQUESTS_PER_MINUTE` is read at run time (the dynamic resources read the stack config `netbird:requestsPerMinute` instead).
         """
         return pulumi.get(self, "netbird_requests_per_minute")
+
+    @_builtins.property
+    @pulumi.getter(name="registryCaCertificate")
+    def registry_ca_certificate(self) -> pulumi.Output[Optional[_builtins.str]]:
+        """
+        PEM text of the CA that signed the registry's and the token server's certificates. Used when a resource does not set `caCertificate`; else the environment variable `REGISTRY_CA_CERT` is read at run time (the dynamic resources read the stack config `registry:caCertificate` instead).
+        """
+        return pulumi.get(self, "registry_ca_certificate")
+
+    @_builtins.property
+    @pulumi.getter(name="registryPassword")
+    def registry_password(self) -> pulumi.Output[Optional[_builtins.str]]:
+        """
+        Password (or access token) of `registryUsername`. Used when a resource does not set `password`; else the environment variable `REGISTRY_PASSWORD` is read at run time (the dynamic resources read the stack config `registry:password` instead).
+        """
+        return pulumi.get(self, "registry_password")
+
+    @_builtins.property
+    @pulumi.getter(name="registryRefreshToken")
+    def registry_refresh_token(self) -> pulumi.Output[Optional[_builtins.str]]:
+        """
+        A long-lived OAuth2 refresh token (Docker's `identitytoken`) for the `refresh_token` grant. Used when a resource does not set `refreshToken`; else the environment variable `REGISTRY_REFRESH_TOKEN` is read at run time (the dynamic resources read the stack config `registry:refreshToken` instead).
+        """
+        return pulumi.get(self, "registry_refresh_token")
+
+    @_builtins.property
+    @pulumi.getter(name="registryUsername")
+    def registry_username(self) -> pulumi.Output[Optional[_builtins.str]]:
+        """
+        User name for the token server (Basic or the OAuth2 password grant), e.g. a Harbor `robot$ci`. Used when a resource does not set `username`; else the environment variable `REGISTRY_USERNAME` is read at run time (the dynamic resources read the stack config `registry:username` instead).
+        """
+        return pulumi.get(self, "registry_username")
 

@@ -70,3 +70,23 @@ func GetNetbirdManagementUrl(ctx *pulumi.Context) string {
 func GetNetbirdRequestsPerMinute(ctx *pulumi.Context) string {
 	return config.Get(ctx, "tokens:netbirdRequestsPerMinute")
 }
+
+// PEM text of the CA that signed the registry's and the token server's certificates. Used when a resource does not set `caCertificate`; else the environment variable `REGISTRY_CA_CERT` is read at run time (the dynamic resources read the stack config `registry:caCertificate` instead).
+func GetRegistryCaCertificate(ctx *pulumi.Context) string {
+	return config.Get(ctx, "tokens:registryCaCertificate")
+}
+
+// Password (or access token) of `registryUsername`. Used when a resource does not set `password`; else the environment variable `REGISTRY_PASSWORD` is read at run time (the dynamic resources read the stack config `registry:password` instead).
+func GetRegistryPassword(ctx *pulumi.Context) string {
+	return config.Get(ctx, "tokens:registryPassword")
+}
+
+// A long-lived OAuth2 refresh token (Docker's `identitytoken`) for the `refresh_token` grant. Used when a resource does not set `refreshToken`; else the environment variable `REGISTRY_REFRESH_TOKEN` is read at run time (the dynamic resources read the stack config `registry:refreshToken` instead).
+func GetRegistryRefreshToken(ctx *pulumi.Context) string {
+	return config.Get(ctx, "tokens:registryRefreshToken")
+}
+
+// User name for the token server (Basic or the OAuth2 password grant), e.g. a Harbor `robot$ci`. Used when a resource does not set `username`; else the environment variable `REGISTRY_USERNAME` is read at run time (the dynamic resources read the stack config `registry:username` instead).
+func GetRegistryUsername(ctx *pulumi.Context) string {
+	return config.Get(ctx, "tokens:registryUsername")
+}

@@ -74,3 +74,23 @@ netbirdRequestsPerMinute: Optional[str]
 At most this many NetBird API requests per minute per credential (default: as fast as the server allows; HTTP 429 slows the provider down on its own). Unset, the environment variable `NB_REQUESTS_PER_MINUTE` is read at run time (the dynamic resources read the stack config `netbird:requestsPerMinute` instead).
 """
 
+registryCaCertificate: Optional[str]
+"""
+PEM text of the CA that signed the registry's and the token server's certificates. Used when a resource does not set `caCertificate`; else the environment variable `REGISTRY_CA_CERT` is read at run time (the dynamic resources read the stack config `registry:caCertificate` instead).
+"""
+
+registryPassword: Optional[str]
+"""
+Password (or access token) of `registryUsername`. Used when a resource does not set `password`; else the environment variable `REGISTRY_PASSWORD` is read at run time (the dynamic resources read the stack config `registry:password` instead).
+"""
+
+registryRefreshToken: Optional[str]
+"""
+A long-lived OAuth2 refresh token (Docker's `identitytoken`) for the `refresh_token` grant. Used when a resource does not set `refreshToken`; else the environment variable `REGISTRY_REFRESH_TOKEN` is read at run time (the dynamic resources read the stack config `registry:refreshToken` instead).
+"""
+
+registryUsername: Optional[str]
+"""
+User name for the token server (Basic or the OAuth2 password grant), e.g. a Harbor `robot$ci`. Used when a resource does not set `username`; else the environment variable `REGISTRY_USERNAME` is read at run time (the dynamic resources read the stack config `registry:username` instead).
+"""
+

@@ -104,3 +104,31 @@ class _ExportableConfig(types.ModuleType):
         """
         return __config__.get('netbirdRequestsPerMinute')
 
+    @_builtins.property
+    def registry_ca_certificate(self) -> Optional[str]:
+        """
+        PEM text of the CA that signed the registry's and the token server's certificates. Used when a resource does not set `caCertificate`; else the environment variable `REGISTRY_CA_CERT` is read at run time (the dynamic resources read the stack config `registry:caCertificate` instead).
+        """
+        return __config__.get('registryCaCertificate')
+
+    @_builtins.property
+    def registry_password(self) -> Optional[str]:
+        """
+        Password (or access token) of `registryUsername`. Used when a resource does not set `password`; else the environment variable `REGISTRY_PASSWORD` is read at run time (the dynamic resources read the stack config `registry:password` instead).
+        """
+        return __config__.get('registryPassword')
+
+    @_builtins.property
+    def registry_refresh_token(self) -> Optional[str]:
+        """
+        A long-lived OAuth2 refresh token (Docker's `identitytoken`) for the `refresh_token` grant. Used when a resource does not set `refreshToken`; else the environment variable `REGISTRY_REFRESH_TOKEN` is read at run time (the dynamic resources read the stack config `registry:refreshToken` instead).
+        """
+        return __config__.get('registryRefreshToken')
+
+    @_builtins.property
+    def registry_username(self) -> Optional[str]:
+        """
+        User name for the token server (Basic or the OAuth2 password grant), e.g. a Harbor `robot$ci`. Used when a resource does not set `username`; else the environment variable `REGISTRY_USERNAME` is read at run time (the dynamic resources read the stack config `registry:username` instead).
+        """
+        return __config__.get('registryUsername')
+
