@@ -8,8 +8,11 @@
  * @module
  */
 
-/** The vendors this package talks to. */
-export type Vendor = "netbird" | "gcore" | "icp" | "registry";
+/**
+ * The module of the token kind an error is about (`netbird`, `gcore`, `icp`, `registry`, …: the kinds of
+ * src/kinds.ts). Switch on `code`, not on this: new kinds add modules.
+ */
+export type Vendor = string;
 
 /** Every error code thrown by this package. */
 export type ErrorCode =

@@ -5,6 +5,7 @@
  */
 import { expect } from "vitest";
 import type { TestStack } from "./engine.ts";
+import { KINDS } from "../../src/kinds.ts";
 
 /** Credential shapes that must never appear in plain text, whether or not a test saw the value. */
 export const CREDENTIAL_PATTERNS: readonly { name: string; pattern: RegExp }[] = [
@@ -18,13 +19,10 @@ export const CREDENTIAL_PATTERNS: readonly { name: string; pattern: RegExp }[] =
 /** Known secrets shorter than this would match innocent text; the helpers refuse them. */
 const MIN_SECRET_LENGTH = 8;
 
-/** The type tokens of the package's resources. */
-export const TOKEN_TYPES = {
-  netbird: "pulumi-nodejs:dynamic/netbird:PersonalAccessToken",
-  gcore: "pulumi-nodejs:dynamic/gcore:UserToken",
-  icp: "pulumi-nodejs:dynamic/icp:RegistryToken",
-  registry: "pulumi-nodejs:dynamic/registry:Token",
-} as const;
+/** The dynamic resources' type tokens by kind module, from the kind registry (src/kinds.ts). */
+export const TOKEN_TYPES: Readonly<Record<string, string>> = Object.fromEntries(
+  KINDS.map((kind) => [kind.vendor, `pulumi-nodejs:dynamic/${kind.vendor}:${kind.type}`]),
+);
 
 /** A secret named without printing it: its first characters and its length. */
 export function label(secret: string): string {
@@ -163,7 +161,7 @@ function isCiphertext(value: unknown): boolean {
  */
 export async function expectCredentialsNotStored(
   stack: TestStack,
-  keys: readonly string[] | Partial<Record<keyof typeof TOKEN_TYPES, readonly string[]>>,
+  keys: readonly string[] | Partial<Record<string, readonly string[]>>,
   values: Iterable<string>,
 ): Promise<string[]> {
   const keysOf = (type: string): readonly string[] => {
