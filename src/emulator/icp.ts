@@ -24,6 +24,7 @@ import {
   oauthPost,
   parseScopes,
   registryClaims,
+  type RefreshTokens,
   registryError,
   type ResourceScope,
   rfc3339,
@@ -31,9 +32,17 @@ import {
   tokenServerErrorBody,
 } from "./docker-token.ts";
 import { randomBase62, randomHex, safeEqual } from "./encoding.ts";
-import { generateRsaKeyPair, signRs256, verifyRs256 } from "./jwt.ts";
+import { generateRsaKeyPair, type RsaKeyPair, signRs256, verifyRs256 } from "./jwt.ts";
 import type { VendorApi } from "./route.ts";
-import { headerValue, isObject, parseJsonBody, type Route, reply } from "./route.ts";
+import {
+  headerValue,
+  isObject,
+  parseJsonBody,
+  type Route,
+  type RouteRequest,
+  type RouteResponse,
+  reply,
+} from "./route.ts";
 import type { EmulatorClock, EmulatorSeeds, IcpControl } from "./types.ts";
 
 const ID_TOKEN_LIFETIME_S = 43_200;
@@ -42,6 +51,23 @@ const REGISTRY_TOKEN_LIFETIME_S = 1800;
 const GRANTED_ACTIONS = ["pull", "push"];
 const TOKEN_PATH = "/image-manager/api/v1/auth/token";
 const unauthorized = () => basicUnauthorized('Basic realm="image-manager", charset="UTF-8"');
+
+/** The emulated service's data: the clock, the keys, the one user and its ACL, refresh tokens, the OAuth2 switch. */
+interface Icp {
+  readonly clock: EmulatorClock;
+  /** The emulator's one registry-token key, shared with the generic token server. */
+  readonly signer: TokenSigner;
+  /** Signs and verifies the OIDC ID tokens. */
+  readonly idKey: RsaKeyPair;
+  readonly host: string;
+  readonly issuer: string;
+  readonly oidcClientId: string;
+  readonly user: { readonly username: string; readonly password: string; readonly repositories: string[] };
+  /** Refresh tokens (OAuth2 `access_type=offline`, GET `offline_token=true`) → their user; they do not expire. */
+  readonly refreshTokens: RefreshTokens;
+  /** Whether the token endpoint takes the OAuth2 POST (off: 404, and clients fall back to GET). */
+  oauth2: boolean;
+}
 
 /**
  * Builds the ICP APIs with one user and its repository ACL. `signer` is the emulator's one registry-token key,
@@ -54,179 +80,215 @@ export async function createIcp(
   api: VendorApi<IcpControl>;
   seeds: EmulatorSeeds["icp"];
 }> {
-  const idKey = await generateRsaKeyPair();
-  /** Refresh tokens (OAuth2 `access_type=offline`, GET `offline_token=true`) → their user; they do not expire. */
-  const refreshTokens = createRefreshTokens();
-  let oauth2 = true;
-  const host = "mycluster.icp";
-  const issuer = `https://${host}:9443/oidc/endpoint/OP`;
-  const oidcClientId = randomHex(16);
-  const user = { username: "admin", password: randomBase62(20), repositories: ["ns/app"] };
-  const seconds = () => epochSeconds(clock.now());
-
-  const checkPassword = (username: string, password: string) =>
-    safeEqual(username, user.username) && safeEqual(password, user.password);
-
-  /** The username behind `Authorization: Bearer <ID token>` or `Basic base64(user:pass)`, if valid. */
-  async function authenticate(authorization: string | undefined): Promise<string | undefined> {
-    const [scheme = "", value = ""] = authorization?.trim().split(/\s+/) ?? [];
-    if (scheme.toLowerCase() === "bearer") {
-      try {
-        const claims = await verifyRs256(value, idKey, clock.now(), { issuer });
-        return claims.sub === user.username ? user.username : undefined;
-      } catch {
-        return undefined;
-      }
-    }
-    const basic = basicCredentials(authorization);
-    return basic !== undefined && checkPassword(basic.username, basic.password) ? basic.username : undefined;
-  }
-
-  /** The requested scopes intersected with the ACL (a denied scope stays, with `actions: []`). */
-  const grant = (scopes: ResourceScope[]): ResourceScope[] =>
-    cutScopes(scopes, (scope) =>
-      scope.type === "repository" && user.repositories.includes(scope.name) ? GRANTED_ACTIONS : [],
-    );
-
-  /** Signs a registry token for `username`; `scopes` undefined gives `access: null` (ICP, no scope asked). */
-  async function issueRegistryToken(username: string, service: string, scopes: ResourceScope[] | undefined) {
-    const iat = seconds();
-    const access = scopes === undefined ? null : grant(scopes);
-    const token = await signer.sign(
-      registryClaims(username, service, access, iat, REGISTRY_TOKEN_LIFETIME_S),
-    );
-    return {
-      token,
-      expiresIn: REGISTRY_TOKEN_LIFETIME_S,
-      issuedAt: rfc3339(iat),
-      granted: access ?? undefined,
-    };
-  }
-
-  const routes: Route[] = [
-    {
-      name: "icp.identityToken",
-      method: "POST",
-      path: "/idprovider/v1/auth/identitytoken",
-      async handle(request) {
-        const isJson = (headerValue(request.headers, "content-type") ?? "").toLowerCase().includes("json");
-        let fields: Record<string, unknown>;
-        if (isJson) {
-          const parsed = parseJsonBody(request.body);
-          if (!parsed.ok || !isObject(parsed.value)) {
-            return oauthError(400, "invalid_request", "The request body is not a valid JSON object.");
-          }
-          fields = parsed.value;
-        } else {
-          fields = Object.fromEntries(new URLSearchParams(request.body.toString("utf8")));
-        }
-        const text = (name: string) => (typeof fields[name] === "string" ? (fields[name] as string) : "");
-        const grantType = text("grant_type");
-        if (grantType === "")
-          return oauthError(400, "invalid_request", "A required parameter was missing: grant_type.");
-        if (grantType !== "password") {
-          return oauthError(
-            400,
-            "unsupported_grant_type",
-            `The grant type ${JSON.stringify(grantType)} is not supported.`,
-          );
-        }
-        if (text("username") === "" || text("password") === "") {
-          return oauthError(
-            400,
-            "invalid_request",
-            "A required parameter was missing: username or password.",
-          );
-        }
-        if (!checkPassword(text("username"), text("password"))) {
-          return oauthError(401, "invalid_grant", "The resource owner could not be verified.");
-        }
-        const scope = text("scope");
-        const iat = seconds();
-        const response: Record<string, unknown> = {
-          access_token: randomBase62(40),
-          token_type: "Bearer",
-          expires_in: ID_TOKEN_LIFETIME_S,
-          scope,
-          refresh_token: randomBase62(42),
-        };
-        // Standard OIDC: an ID token only when the scope asks for openid.
-        if (scope.split(/\s+/).includes("openid")) {
-          response.id_token = await signRs256(
-            {
-              at_hash: randomBase62(20).toLowerCase(),
-              realmName: "customRealm",
-              uniqueSecurityName: user.username,
-              iss: issuer,
-              aud: oidcClientId,
-              exp: iat + ID_TOKEN_LIFETIME_S,
-              iat,
-              sub: user.username,
-            },
-            idKey,
-          );
-        }
-        return reply(200, response);
-      },
-    },
-    {
-      name: "icp.registryToken",
-      method: "GET",
-      path: TOKEN_PATH,
-      async handle(request) {
-        const username = await authenticate(headerValue(request.headers, "authorization"));
-        if (username === undefined) return unauthorized();
-        const scopeValues = request.query.getAll("scope");
-        const requested = parseScopes(scopeValues);
-        if (requested === undefined) return registryError(400, "UNSUPPORTED", "invalid scope");
-        const issued = await issueRegistryToken(
-          username,
-          request.query.get("service") ?? "",
-          scopeValues.length === 0 ? undefined : requested,
-        );
-        const answer = { expires_in: issued.expiresIn, issued_at: issued.issuedAt, token: issued.token };
-        return reply(
-          200,
-          request.query.get("offline_token") === "true"
-            ? { ...answer, refresh_token: refreshTokens.issue(username) }
-            : answer,
-        );
-      },
-    },
-    {
-      name: "icp.oauthToken",
-      method: "POST",
-      path: TOKEN_PATH,
-      async handle(request) {
-        // Token servers without OAuth2 answer 404, and clients then fall back to GET (spec auth/oauth.md).
-        if (!oauth2) return registryError(404, "NOT_FOUND", "not found");
-        return oauthPost(request, {
-          checkPassword,
-          refreshTokens,
-          issue: issueRegistryToken,
-          answerScope: "requested",
-        });
-      },
-    },
-  ];
-
-  const control: IcpControl = {
-    verifyRegistryToken: (token) => signer.verify(token, clock.now()),
-    registrySigningKey: () => signer.signingKey(),
-    setOAuth2(enabled) {
-      oauth2 = enabled;
-    },
-  };
-
+  const icp = await seedIcp(clock, signer);
   return {
     api: {
       vendor: "icp",
       contentType: "application/json",
-      routes,
+      routes: icpRoutes(icp),
       errorBody: (status, route) =>
         tokenServerErrorBody(status, route === "icp.identityToken" || route === "icp.oauthToken"),
-      control,
+      control: icpControl(icp),
     },
-    seeds: { username: user.username, password: user.password, host, repositories: [...user.repositories] },
+    seeds: {
+      username: icp.user.username,
+      password: icp.user.password,
+      host: icp.host,
+      repositories: [...icp.user.repositories],
+    },
+  };
+}
+
+/** The service's data at start: a fresh ID-token key, and user `admin` with a random password and `ns/app`. */
+async function seedIcp(clock: EmulatorClock, signer: TokenSigner): Promise<Icp> {
+  const idKey = await generateRsaKeyPair();
+  const refreshTokens = createRefreshTokens();
+  const host = "mycluster.icp";
+  return {
+    clock,
+    signer,
+    idKey,
+    host,
+    issuer: `https://${host}:9443/oidc/endpoint/OP`,
+    oidcClientId: randomHex(16),
+    user: { username: "admin", password: randomBase62(20), repositories: ["ns/app"] },
+    refreshTokens,
+    oauth2: true,
+  };
+}
+
+/** Now, in epoch seconds. */
+const seconds = (icp: Icp) => epochSeconds(icp.clock.now());
+
+/** True when the username and password are the user's. */
+const checkPassword = (icp: Icp, username: string, password: string) =>
+  safeEqual(username, icp.user.username) && safeEqual(password, icp.user.password);
+
+/** The username behind `Authorization: Bearer <ID token>` or `Basic base64(user:pass)`, if valid. */
+async function authenticate(icp: Icp, authorization: string | undefined): Promise<string | undefined> {
+  const [scheme = "", value = ""] = authorization?.trim().split(/\s+/) ?? [];
+  if (scheme.toLowerCase() === "bearer") {
+    try {
+      const claims = await verifyRs256(value, icp.idKey, icp.clock.now(), { issuer: icp.issuer });
+      return claims.sub === icp.user.username ? icp.user.username : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+  const basic = basicCredentials(authorization);
+  return basic !== undefined && checkPassword(icp, basic.username, basic.password)
+    ? basic.username
+    : undefined;
+}
+
+/** The requested scopes intersected with the ACL (a denied scope stays, with `actions: []`). */
+const grant = (icp: Icp, scopes: ResourceScope[]): ResourceScope[] =>
+  cutScopes(scopes, (scope) =>
+    scope.type === "repository" && icp.user.repositories.includes(scope.name) ? GRANTED_ACTIONS : [],
+  );
+
+/** Signs a registry token for `username`; `scopes` undefined gives `access: null` (ICP, no scope asked). */
+async function issueRegistryToken(
+  icp: Icp,
+  username: string,
+  service: string,
+  scopes: ResourceScope[] | undefined,
+) {
+  const iat = seconds(icp);
+  const access = scopes === undefined ? null : grant(icp, scopes);
+  const token = await icp.signer.sign(
+    registryClaims(username, service, access, iat, REGISTRY_TOKEN_LIFETIME_S),
+  );
+  return {
+    token,
+    expiresIn: REGISTRY_TOKEN_LIFETIME_S,
+    issuedAt: rfc3339(iat),
+    granted: access ?? undefined,
+  };
+}
+
+/** The routes of the ICP APIs. */
+function icpRoutes(icp: Icp): Route[] {
+  const route = (
+    name: string,
+    method: Route["method"],
+    path: string,
+    handler: (icp: Icp, request: RouteRequest) => Promise<RouteResponse>,
+  ): Route => ({ name, method, path, handle: (request) => handler(icp, request) });
+  return [
+    route("icp.identityToken", "POST", "/idprovider/v1/auth/identitytoken", identityToken),
+    route("icp.registryToken", "GET", TOKEN_PATH, registryToken),
+    route("icp.oauthToken", "POST", TOKEN_PATH, oauthToken),
+  ];
+}
+
+/** The identity endpoint's fields, from a JSON or form body; or the 400 for a body that is not a JSON object. */
+function identityFields(
+  request: RouteRequest,
+): { fields: Record<string, unknown> } | { response: RouteResponse } {
+  const isJson = (headerValue(request.headers, "content-type") ?? "").toLowerCase().includes("json");
+  if (!isJson) return { fields: Object.fromEntries(new URLSearchParams(request.body.toString("utf8"))) };
+  const parsed = parseJsonBody(request.body);
+  if (!parsed.ok || !isObject(parsed.value)) {
+    return { response: oauthError(400, "invalid_request", "The request body is not a valid JSON object.") };
+  }
+  return { fields: parsed.value };
+}
+
+/**
+ * `POST /idprovider/v1/auth/identitytoken`: the OIDC password grant (JSON or form body); an ID token when the
+ * scope asks for `openid`.
+ */
+async function identityToken(icp: Icp, request: RouteRequest): Promise<RouteResponse> {
+  const body = identityFields(request);
+  if ("response" in body) return body.response;
+  const { fields } = body;
+  const text = (name: string) => (typeof fields[name] === "string" ? (fields[name] as string) : "");
+  const grantType = text("grant_type");
+  if (grantType === "")
+    return oauthError(400, "invalid_request", "A required parameter was missing: grant_type.");
+  if (grantType !== "password") {
+    return oauthError(
+      400,
+      "unsupported_grant_type",
+      `The grant type ${JSON.stringify(grantType)} is not supported.`,
+    );
+  }
+  if (text("username") === "" || text("password") === "") {
+    return oauthError(400, "invalid_request", "A required parameter was missing: username or password.");
+  }
+  if (!checkPassword(icp, text("username"), text("password"))) {
+    return oauthError(401, "invalid_grant", "The resource owner could not be verified.");
+  }
+  const scope = text("scope");
+  const iat = seconds(icp);
+  const response: Record<string, unknown> = {
+    access_token: randomBase62(40),
+    token_type: "Bearer",
+    expires_in: ID_TOKEN_LIFETIME_S,
+    scope,
+    refresh_token: randomBase62(42),
+  };
+  // Standard OIDC: an ID token only when the scope asks for openid.
+  if (scope.split(/\s+/).includes("openid")) {
+    response.id_token = await signRs256(
+      {
+        at_hash: randomBase62(20).toLowerCase(),
+        realmName: "customRealm",
+        uniqueSecurityName: icp.user.username,
+        iss: icp.issuer,
+        aud: icp.oidcClientId,
+        exp: iat + ID_TOKEN_LIFETIME_S,
+        iat,
+        sub: icp.user.username,
+      },
+      icp.idKey,
+    );
+  }
+  return reply(200, response);
+}
+
+/** `GET /image-manager/api/v1/auth/token`: a registry token for Basic or a Bearer ID token. */
+async function registryToken(icp: Icp, request: RouteRequest): Promise<RouteResponse> {
+  const username = await authenticate(icp, headerValue(request.headers, "authorization"));
+  if (username === undefined) return unauthorized();
+  const scopeValues = request.query.getAll("scope");
+  const requested = parseScopes(scopeValues);
+  if (requested === undefined) return registryError(400, "UNSUPPORTED", "invalid scope");
+  const issued = await issueRegistryToken(
+    icp,
+    username,
+    request.query.get("service") ?? "",
+    scopeValues.length === 0 ? undefined : requested,
+  );
+  const answer = { expires_in: issued.expiresIn, issued_at: issued.issuedAt, token: issued.token };
+  return reply(
+    200,
+    request.query.get("offline_token") === "true"
+      ? { ...answer, refresh_token: icp.refreshTokens.issue(username) }
+      : answer,
+  );
+}
+
+/** `POST /image-manager/api/v1/auth/token`: the OAuth2 form, unless OAuth2 is switched off. */
+async function oauthToken(icp: Icp, request: RouteRequest): Promise<RouteResponse> {
+  // Token servers without OAuth2 answer 404, and clients then fall back to GET (spec auth/oauth.md).
+  if (!icp.oauth2) return registryError(404, "NOT_FOUND", "not found");
+  return oauthPost(request, {
+    checkPassword: (username, password) => checkPassword(icp, username, password),
+    refreshTokens: icp.refreshTokens,
+    issue: (subject, service, scopes) => issueRegistryToken(icp, subject, service, scopes),
+    answerScope: "requested",
+  });
+}
+
+/** What tests may do behind the API's back: verify registry tokens, read the signing key, switch OAuth2. */
+function icpControl(icp: Icp): IcpControl {
+  return {
+    verifyRegistryToken: (token) => icp.signer.verify(token, icp.clock.now()),
+    registrySigningKey: () => icp.signer.signingKey(),
+    setOAuth2(enabled) {
+      icp.oauth2 = enabled;
+    },
   };
 }

@@ -28,6 +28,7 @@ import {
   parseScope,
   parseScopes,
   registryClaims,
+  type RefreshTokens,
   registryError,
   type ResourceScope,
   rfc3339,
@@ -140,12 +141,47 @@ interface OpaqueToken {
   access: ResourceScope[];
 }
 
+/** The token server's data: the clock, the key, accounts and their grants, the modes and the tokens it issued. */
+interface Registry {
+  readonly clock: EmulatorClock;
+  /** The emulator's one registry-token key, shared with ICP. */
+  readonly signer: TokenSigner;
+  /** Accounts by username: password and compiled grants. */
+  readonly accounts: Map<string, { password: string; grants: Grant[] }>;
+  /** What anonymous requests are granted. */
+  readonly anonymous: Grant[];
+  readonly refreshTokens: RefreshTokens;
+  /** Opaque tokens issued (`tokenFormat: "opaque"`) and not yet pruned. */
+  readonly opaque: Map<string, OpaqueToken>;
+  modes: RegistryModes;
+}
+
 /** Builds the generic token server: seeded accounts, modes, and the three routes. */
 export function createRegistry(
   clock: EmulatorClock,
   signer: TokenSigner,
 ): { api: VendorApi<RegistryControl>; seeds: EmulatorSeeds["registry"] } {
-  let modes: RegistryModes = { ...DEFAULT_MODES };
+  const { registry, seeds } = seedRegistry(clock, signer);
+  return {
+    api: {
+      vendor: "registry",
+      contentType: "application/json",
+      routes: registryRoutes(registry),
+      errorBody: (status, route) => tokenServerErrorBody(status, route === "registry.tokenPost"),
+      control: registryControl(registry),
+    },
+    seeds,
+  };
+}
+
+/**
+ * The server's data at start: the default modes, accounts `ci` and `robot$ci` (pull and push on team/app),
+ * `reader` (pull), `admin` (everything and the catalog), each with a random password; anonymous may pull public/*.
+ */
+function seedRegistry(
+  clock: EmulatorClock,
+  signer: TokenSigner,
+): { registry: Registry; seeds: EmulatorSeeds["registry"] } {
   const account = (username: string, grants: string[]): RegistryAccountSeed => ({
     username,
     password: randomBase62(24),
@@ -167,172 +203,192 @@ export function createRegistry(
       { password: a.password, grants: compileGrants(a.grants) },
     ]),
   );
-  const anonymous = compileGrants(ANONYMOUS_GRANTS);
-  const refreshTokens = createRefreshTokens();
-  const opaque = new Map<string, OpaqueToken>();
-  const seconds = () => epochSeconds(clock.now());
-
-  const checkPassword = (username: string, password: string): boolean => {
-    const known = accounts.get(username);
-    return known !== undefined && safeEqual(password, known.password);
+  const registry: Registry = {
+    clock,
+    signer,
+    accounts,
+    anonymous: compileGrants(ANONYMOUS_GRANTS),
+    refreshTokens: createRefreshTokens(),
+    opaque: new Map(),
+    modes: { ...DEFAULT_MODES },
   };
-  /** An account's grants; '' is anonymous. */
-  const grantsOf = (subject: string) => (subject === "" ? anonymous : (accounts.get(subject)?.grants ?? []));
+  return { registry, seeds };
+}
 
-  /** Issues a token in the current format, for `subject` ('' = anonymous), cut down to its grants. */
-  async function issue(subject: string, service: string, scopes: ResourceScope[] | undefined) {
-    const iat = seconds();
-    const lifetime = modes.tokenLifetimeSeconds;
-    const access = cutScopes(scopes ?? [], allowedBy(grantsOf(subject)));
-    let token: string;
-    if (modes.tokenFormat === "jwt") {
-      token = await signer.sign(registryClaims(subject, service, access, iat, lifetime));
-    } else {
-      for (const [known, held] of opaque) if (held.exp <= iat) opaque.delete(known);
-      token = randomBase62(OPAQUE_TOKEN_LENGTH);
-      opaque.set(token, { sub: subject, aud: service, iat, exp: iat + lifetime, access });
-    }
-    return { token, expiresIn: lifetime, issuedAt: rfc3339(iat), granted: access };
+/** Now, in epoch seconds. */
+const seconds = (registry: Registry) => epochSeconds(registry.clock.now());
+
+/** True when the password is the account's. */
+function checkPassword(registry: Registry, username: string, password: string): boolean {
+  const known = registry.accounts.get(username);
+  return known !== undefined && safeEqual(password, known.password);
+}
+
+/** An account's grants; '' is anonymous. */
+const grantsOf = (registry: Registry, subject: string) =>
+  subject === "" ? registry.anonymous : (registry.accounts.get(subject)?.grants ?? []);
+
+/** Issues a token in the current format, for `subject` ('' = anonymous), cut down to its grants. */
+async function issue(
+  registry: Registry,
+  subject: string,
+  service: string,
+  scopes: ResourceScope[] | undefined,
+) {
+  const iat = seconds(registry);
+  const lifetime = registry.modes.tokenLifetimeSeconds;
+  const access = cutScopes(scopes ?? [], allowedBy(grantsOf(registry, subject)));
+  let token: string;
+  if (registry.modes.tokenFormat === "jwt") {
+    token = await registry.signer.sign(registryClaims(subject, service, access, iat, lifetime));
+  } else {
+    for (const [known, held] of registry.opaque) if (held.exp <= iat) registry.opaque.delete(known);
+    token = randomBase62(OPAQUE_TOKEN_LENGTH);
+    registry.opaque.set(token, { sub: subject, aud: service, iat, exp: iat + lifetime, access });
   }
+  return { token, expiresIn: lifetime, issuedAt: rfc3339(iat), granted: access };
+}
 
-  /** The claims of a token this server issued and that is valid now; throws otherwise. */
-  async function verifyToken(token: string): Promise<Record<string, unknown>> {
-    if (looksLikeJwt(token)) return signer.verify(token, clock.now());
-    const held = opaque.get(token);
-    const now = seconds();
-    if (held === undefined || !(held.iat <= now && now < held.exp)) {
-      throw new Error("unknown or expired opaque token");
-    }
-    return { ...structuredClone(held) };
+/** The claims of a token this server issued and that is valid now; throws otherwise. */
+async function verifyToken(registry: Registry, token: string): Promise<Record<string, unknown>> {
+  if (looksLikeJwt(token)) return registry.signer.verify(token, registry.clock.now());
+  const held = registry.opaque.get(token);
+  const now = seconds(registry);
+  if (held === undefined || !(held.iat <= now && now < held.exp)) {
+    throw new Error("unknown or expired opaque token");
   }
+  return { ...structuredClone(held) };
+}
 
-  /** The `{origin}` part of the realm: the host the client asked for (when sane), else the emulator's. */
-  const realmOf = (request: RouteRequest) => {
-    const host = headerValue(request.headers, "host") ?? "";
-    const origin = /^[A-Za-z0-9.:[\]-]+$/.test(host) ? `${request.scheme}://${host}` : request.origin;
-    return `${origin}${REALM_PATH}`;
+/** The `{origin}` part of the realm: the host the client asked for (when sane), else the emulator's. */
+function realmOf(request: RouteRequest): string {
+  const host = headerValue(request.headers, "host") ?? "";
+  const origin = /^[A-Za-z0-9.:[\]-]+$/.test(host) ? `${request.scheme}://${host}` : request.origin;
+  return `${origin}${REALM_PATH}`;
+}
+
+/** The routes of the token server and of the registry's challenge. */
+function registryRoutes(registry: Registry): Route[] {
+  const route = (
+    name: string,
+    method: Route["method"],
+    path: string,
+    handler: (registry: Registry, request: RouteRequest) => Promise<RouteResponse>,
+  ): Route => ({ name, method, path, handle: (request) => handler(registry, request) });
+  return [
+    route("registry.challenge", "*", "/v2/*", challenge),
+    route("registry.tokenGet", "GET", REALM_PATH, tokenGet),
+    route("registry.tokenPost", "POST", REALM_PATH, tokenPost),
+  ];
+}
+
+/** The access a `Bearer` token holds for `service`; undefined without a valid token for it. */
+async function bearerAccess(
+  registry: Registry,
+  request: RouteRequest,
+  service: string,
+): Promise<ResourceScope[] | undefined> {
+  const [scheme = "", token = ""] = headerValue(request.headers, "authorization")?.trim().split(/\s+/) ?? [];
+  if (scheme.toLowerCase() !== "bearer") return undefined;
+  try {
+    const claims = await verifyToken(registry, token);
+    if (claims.aud === service) return Array.isArray(claims.access) ? claims.access : [];
+  } catch {
+    // an invalid token is no token
+  }
+  return undefined;
+}
+
+/** `/v2/` and `/v2/…`, any method: the registry's challenge, or what a covering token gets. */
+async function challenge(registry: Registry, request: RouteRequest): Promise<RouteResponse> {
+  const service = registry.modes.service;
+  const required = requiredScope(request.method, request.params["*"] ?? "");
+  const header = (error?: string) =>
+    `Bearer realm="${realmOf(request)}",service="${service}"` +
+    (required === undefined ? "" : `,scope="${formatScopes([required])}"`) +
+    (error === undefined ? "" : `,error="${error}"`);
+  const access = await bearerAccess(registry, request, service);
+  if (access === undefined) {
+    return {
+      ...registryError(401, "UNAUTHORIZED", "authentication required"),
+      headers: { ...API_VERSION, "www-authenticate": header() },
+    };
+  }
+  if (required === undefined) return reply(200, {}, API_VERSION);
+  if (!covers(access, required)) {
+    return {
+      ...registryError(401, "DENIED", "requested access to the resource is denied"),
+      headers: { ...API_VERSION, "www-authenticate": header("insufficient_scope") },
+    };
+  }
+  if (required.type === "registry") return reply(200, { repositories: [] }, API_VERSION);
+  return registryError(404, "NAME_UNKNOWN", "repository name not known to registry");
+}
+
+/** `GET /auth/token`: a token for Basic credentials or anonymous, in the answer shape of the mode. */
+async function tokenGet(registry: Registry, request: RouteRequest): Promise<RouteResponse> {
+  const service = request.query.get("service") ?? "";
+  if (service === "") return registryError(400, "UNSUPPORTED", "a service is required");
+  const requested = parseScopes(request.query.getAll("scope"));
+  if (requested === undefined) return registryError(400, "UNSUPPORTED", "invalid scope");
+  const authorization = headerValue(request.headers, "authorization");
+  let subject = "";
+  if (authorization !== undefined) {
+    const basic = basicCredentials(authorization);
+    if (basic === undefined || !checkPassword(registry, basic.username, basic.password))
+      return unauthorized();
+    subject = basic.username;
+  }
+  const issued = await issue(registry, subject, service, requested);
+  if (registry.modes.answer === "docker_auth")
+    return reply(200, { token: issued.token, access_token: issued.token });
+  const answer: Record<string, unknown> = {
+    token: issued.token,
+    access_token: issued.token,
+    expires_in: issued.expiresIn,
+    issued_at: issued.issuedAt,
   };
+  if (subject !== "" && request.query.get("offline_token") === "true") {
+    answer.refresh_token = registry.refreshTokens.issue(subject);
+  }
+  return reply(200, answer);
+}
 
-  const challenge: Route = {
-    name: "registry.challenge",
-    method: "*",
-    path: "/v2/*",
-    async handle(request) {
-      const service = modes.service;
-      const required = requiredScope(request.method, request.params["*"] ?? "");
-      const header = (error?: string) =>
-        `Bearer realm="${realmOf(request)}",service="${service}"` +
-        (required === undefined ? "" : `,scope="${formatScopes([required])}"`) +
-        (error === undefined ? "" : `,error="${error}"`);
-      const [scheme = "", token = ""] =
-        headerValue(request.headers, "authorization")?.trim().split(/\s+/) ?? [];
-      let access: ResourceScope[] | undefined;
-      if (scheme.toLowerCase() === "bearer") {
-        try {
-          const claims = await verifyToken(token);
-          if (claims.aud === service) access = Array.isArray(claims.access) ? claims.access : [];
-        } catch {
-          access = undefined;
-        }
-      }
-      if (access === undefined) {
-        return {
-          ...registryError(401, "UNAUTHORIZED", "authentication required"),
-          headers: { ...API_VERSION, "www-authenticate": header() },
-        };
-      }
-      if (required === undefined) return reply(200, {}, API_VERSION);
-      if (!covers(access, required)) {
-        return {
-          ...registryError(401, "DENIED", "requested access to the resource is denied"),
-          headers: { ...API_VERSION, "www-authenticate": header("insufficient_scope") },
-        };
-      }
-      if (required.type === "registry") return reply(200, { repositories: [] }, API_VERSION);
-      return registryError(404, "NAME_UNKNOWN", "repository name not known to registry");
-    },
-  };
+/** `POST /auth/token`: the OAuth2 form, or 404/405 when the modes say the server has no OAuth2. */
+async function tokenPost(registry: Registry, request: RouteRequest): Promise<RouteResponse> {
+  // Token servers without OAuth2 (docker_auth among them) refuse POST; clients then fall back to GET
+  // (oauth.md says 404; some servers answer 405).
+  if (registry.modes.oauth2 === "405") {
+    return {
+      ...registryError(405, "UNSUPPORTED", "method not allowed"),
+      headers: { allow: "GET" },
+    };
+  }
+  if (registry.modes.oauth2 === "404" || registry.modes.answer === "docker_auth") {
+    return registryError(404, "NOT_FOUND", "not found");
+  }
+  return oauthPost(request, {
+    checkPassword: (username, password) => checkPassword(registry, username, password),
+    refreshTokens: registry.refreshTokens,
+    issue: (subject, service, scopes) => issue(registry, subject, service, scopes),
+    answerScope: "granted",
+  });
+}
 
-  const tokenGet: Route = {
-    name: "registry.tokenGet",
-    method: "GET",
-    path: REALM_PATH,
-    async handle(request) {
-      const service = request.query.get("service") ?? "";
-      if (service === "") return registryError(400, "UNSUPPORTED", "a service is required");
-      const requested = parseScopes(request.query.getAll("scope"));
-      if (requested === undefined) return registryError(400, "UNSUPPORTED", "invalid scope");
-      const authorization = headerValue(request.headers, "authorization");
-      let subject = "";
-      if (authorization !== undefined) {
-        const basic = basicCredentials(authorization);
-        if (basic === undefined || !checkPassword(basic.username, basic.password)) return unauthorized();
-        subject = basic.username;
-      }
-      const issued = await issue(subject, service, requested);
-      if (modes.answer === "docker_auth")
-        return reply(200, { token: issued.token, access_token: issued.token });
-      const answer: Record<string, unknown> = {
-        token: issued.token,
-        access_token: issued.token,
-        expires_in: issued.expiresIn,
-        issued_at: issued.issuedAt,
-      };
-      if (subject !== "" && request.query.get("offline_token") === "true") {
-        answer.refresh_token = refreshTokens.issue(subject);
-      }
-      return reply(200, answer);
-    },
-  };
-
-  const tokenPost: Route = {
-    name: "registry.tokenPost",
-    method: "POST",
-    path: REALM_PATH,
-    async handle(request): Promise<RouteResponse> {
-      // Token servers without OAuth2 (docker_auth among them) refuse POST; clients then fall back to GET
-      // (oauth.md says 404; some servers answer 405).
-      if (modes.oauth2 === "405") {
-        return {
-          ...registryError(405, "UNSUPPORTED", "method not allowed"),
-          headers: { allow: "GET" },
-        };
-      }
-      if (modes.oauth2 === "404" || modes.answer === "docker_auth") {
-        return registryError(404, "NOT_FOUND", "not found");
-      }
-      return oauthPost(request, {
-        checkPassword,
-        refreshTokens,
-        issue,
-        answerScope: "granted",
-      });
-    },
-  };
-
-  const control: RegistryControl = {
-    modes: () => ({ ...modes }),
+/** What tests may do behind the API's back: read and change the modes, revoke refresh tokens, verify tokens. */
+function registryControl(registry: Registry): RegistryControl {
+  return {
+    modes: () => ({ ...registry.modes }),
     setModes(changes) {
-      const next = { ...modes, ...changes };
+      const next = { ...registry.modes, ...changes };
       validateModes(next);
-      modes = next;
+      registry.modes = next;
     },
     resetModes() {
-      modes = { ...DEFAULT_MODES };
+      registry.modes = { ...DEFAULT_MODES };
     },
-    revokeRefreshTokens: () => refreshTokens.revokeAll(),
-    verifyToken,
-    registrySigningKey: () => signer.signingKey(),
-  };
-
-  return {
-    api: {
-      vendor: "registry",
-      contentType: "application/json",
-      routes: [challenge, tokenGet, tokenPost],
-      errorBody: (status, route) => tokenServerErrorBody(status, route === "registry.tokenPost"),
-      control,
-    },
-    seeds,
+    revokeRefreshTokens: () => registry.refreshTokens.revokeAll(),
+    verifyToken: (token) => verifyToken(registry, token),
+    registrySigningKey: () => registry.signer.signingKey(),
   };
 }

@@ -20,7 +20,7 @@ import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import { createClock, initialNow } from "./clock.ts";
-import { createFaultQueue } from "./faults.ts";
+import { createFaultQueue, type FaultQueue } from "./faults.ts";
 import { createGcore } from "./gcore.ts";
 import { createIcp } from "./icp.ts";
 import { createTokenSigner } from "./docker-token.ts";
@@ -34,8 +34,13 @@ import {
   type VendorApi,
   type VendorHttp,
 } from "./route.ts";
-import { generateCertificateAuthority, issueServerCertificate } from "./tls.ts";
-import type { Emulator, EmulatorOptions, RequestLogEntry } from "./types.ts";
+import {
+  type CertificateAuthority,
+  generateCertificateAuthority,
+  issueServerCertificate,
+  type ServerCertificate,
+} from "./tls.ts";
+import type { Emulator, EmulatorClock, EmulatorOptions, FaultKind, RequestLogEntry } from "./types.ts";
 
 export { MAX_BODY_BYTES } from "./route.ts";
 
@@ -180,160 +185,104 @@ function corsHeaders(req: IncomingMessage, method: string): Record<string, strin
     : { vary: "Origin" };
 }
 
+/** The vendor APIs with their seeds, and the TLS material when serving https. */
+interface Vendors {
+  readonly netbird: ReturnType<typeof createNetbird>;
+  readonly gcore: Awaited<ReturnType<typeof createGcore>>;
+  readonly icp: Awaited<ReturnType<typeof createIcp>>;
+  readonly registry: ReturnType<typeof createRegistry>;
+  readonly tls: { ca: CertificateAuthority; cert: ServerCertificate } | undefined;
+}
+
+/** The running emulator's data: the clock, the vendors' routes, the faults, the request log and its origin. */
+interface EmulatorState {
+  readonly clock: EmulatorClock;
+  readonly apis: readonly VendorApi<unknown>[];
+  readonly table: readonly CompiledRoute[];
+  readonly faults: FaultQueue;
+  readonly log: RequestLogEntry[];
+  /** Aborted on close, which ends pending fault delays. */
+  readonly closing: AbortController;
+  readonly scheme: "http" | "https";
+  /** The listening port; 0 until the server listens. */
+  port: number;
+}
+
 /**
  * Starts the emulator on 127.0.0.1 (port 0 unless `options.port`). The clock starts frozen at `options.now`,
  * else at env PULUMI_TOKENS_NOW, else runs in real time; an invalid value throws.
  */
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
   const clock = createClock(initialNow(options.now));
-  const netbird = createNetbird(clock);
-  // One registry-token key and issuer for ICP and the generic token server: one registry config trusts both.
-  const signer = await createTokenSigner();
-  const registry = createRegistry(clock, signer);
-  const [gcore, icp, tls] = await Promise.all([
-    createGcore(clock),
-    createIcp(clock, signer),
-    options.tls
-      ? generateCertificateAuthority().then(async (ca) => ({ ca, cert: await issueServerCertificate(ca) }))
-      : undefined,
-  ]);
+  const vendors = await createVendors(clock, Boolean(options.tls));
+  const { netbird, gcore, icp, registry, tls } = vendors;
   const apis: VendorApi<unknown>[] = [netbird.api, gcore.api, icp.api, registry.api];
   const table = compile(apis);
-  const faults = createFaultQueue([...table.map((entry) => entry.route.name), "unknown"]);
-  const log: RequestLogEntry[] = [];
-  const closing = new AbortController();
-
-  async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const method = req.method ?? "GET";
-    // Prefix instead of a base URL, so that a path like "//host/x" stays a path.
-    const url = new URL(`http://emulator${req.url?.startsWith("/") ? req.url : "/"}`);
-    const path = url.pathname;
-    const found = match(table, method, path);
-    const http: VendorHttp | undefined =
-      found?.api.http ?? apis.find((api) => api.http?.pathPrefixes.some((p) => path.startsWith(p)))?.http;
-    const cors = found !== undefined && http?.cors === "allow-all" ? corsHeaders(req, method) : {};
-    const entry: RequestLogEntry = {
-      vendor: found?.api.vendor ?? "unknown",
-      route: found?.route.name ?? "unknown",
-      method,
-      path,
-      status: 0,
-      at: clock.now().toISOString(),
-    };
-    log.push(entry);
-    if (found !== undefined && http?.cors === "allow-all" && isPreflight(req, method)) {
-      entry.status = sendRaw(res, preflight(req));
-      return;
-    }
-    const contentType = found?.api.contentType ?? "application/json";
-    const errorBody = (status: number): unknown =>
-      found === undefined
-        ? { message: status === 404 ? "not found" : "error", code: status }
-        : found.api.errorBody(status, entry.route);
-
-    const fault = faults.take(entry.route);
-    if (fault?.kind === "drop") {
-      req.socket.destroy();
-      return;
-    }
-    if (fault?.kind === "delay") {
-      try {
-        await sleep(fault.ms, undefined, { signal: closing.signal });
-      } catch {
-        return; // the emulator is closing
-      }
-    }
-    const body = await readBody(req, http?.maxBodyBytes ?? MAX_BODY_BYTES);
-    if (body === "aborted") return;
-    if (body === "too-large") {
-      entry.status = send(
-        res,
-        contentType,
-        { status: 413, json: errorBody(413), headers: { connection: "close" } },
-        undefined,
-        cors,
-      );
-      return;
-    }
-    if (fault?.kind === "status") {
-      const headers =
-        fault.retryAfter === undefined ? undefined : { "retry-after": String(fault.retryAfter) };
-      const json = fault.body !== undefined ? fault.body : errorBody(fault.status);
-      entry.status = send(
-        res,
-        contentType,
-        headers === undefined ? { status: fault.status, json } : { status: fault.status, json, headers },
-        undefined,
-        cors,
-      );
-      return;
-    }
-    if (found === undefined) {
-      entry.status =
-        http === undefined
-          ? send(res, contentType, { status: 404, json: errorBody(404) })
-          : sendRaw(res, http.notFound());
-      return;
-    }
-    let response: RouteResponse;
-    try {
-      const request = {
-        method,
-        scheme: tls ? ("https" as const) : ("http" as const),
-        origin: `${tls ? "https" : "http"}://127.0.0.1:${port}`,
-        path,
-        params: found.params,
-        query: url.searchParams,
-        headers: req.headers,
-        body,
-      };
-      response = await found.route.handle(request);
-    } catch {
-      response = { status: 500, json: errorBody(500) }; // never echo internals
-    }
-    if (fault?.kind === "drop-after") {
-      req.socket.destroy();
-      return;
-    }
-    if (fault?.kind === "delay-after") {
-      try {
-        await sleep(fault.ms, undefined, { signal: closing.signal });
-      } catch {
-        return; // the emulator is closing
-      }
-    }
-    entry.status =
-      fault?.kind === "bad-json"
-        ? send(res, contentType, { status: 200, json: undefined }, MALFORMED_JSON, cors)
-        : send(res, contentType, response, undefined, cors);
-  }
-
+  const emu: EmulatorState = {
+    clock,
+    apis,
+    table,
+    faults: createFaultQueue([...table.map((entry) => entry.route.name), "unknown"]),
+    log: [],
+    closing: new AbortController(),
+    scheme: tls ? "https" : "http",
+    port: 0,
+  };
   const onRequest = (req: IncomingMessage, res: ServerResponse) => {
-    serve(req, res).catch(() => {
+    serve(emu, req, res).catch(() => {
       if (!res.headersSent) res.destroy();
     });
   };
   const server: Server = tls
     ? createHttpsServer({ key: tls.cert.privateKeyPem, cert: tls.cert.certificatePem }, onRequest)
     : createHttpServer(onRequest);
+  emu.port = await listen(server, options.port ?? 0);
+  return emulatorHandle(emu, vendors, server);
+}
+
+/**
+ * Creates the four vendor APIs on one clock, and with `tls` a CA and the server's certificate. ICP and the
+ * generic token server share one registry-token key and issuer, so one registry config trusts both.
+ */
+async function createVendors(clock: EmulatorClock, tls: boolean): Promise<Vendors> {
+  const netbird = createNetbird(clock);
+  const signer = await createTokenSigner();
+  const registry = createRegistry(clock, signer);
+  const [gcore, icp, tlsMaterial] = await Promise.all([
+    createGcore(clock),
+    createIcp(clock, signer),
+    tls
+      ? generateCertificateAuthority().then(async (ca) => ({ ca, cert: await issueServerCertificate(ca) }))
+      : undefined,
+  ]);
+  return { netbird, gcore, icp, registry, tls: tlsMaterial };
+}
+
+/** Listens on 127.0.0.1:`port` (0: any free port); resolves with the port, rejects if listening fails. */
+async function listen(server: Server, port: number): Promise<number> {
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
-    server.listen(options.port ?? 0, "127.0.0.1", () => {
+    server.listen(port, "127.0.0.1", () => {
       server.off("error", reject);
       resolve();
     });
   });
-  const { port } = server.address() as AddressInfo;
+  return (server.address() as AddressInfo).port;
+}
 
+/** The {@link Emulator} handed to tests: URL, seeds, clock, request log, faults, vendor controls and close. */
+function emulatorHandle(emu: EmulatorState, vendors: Vendors, server: Server): Emulator {
+  const { netbird, gcore, icp, registry, tls } = vendors;
+  const { log } = emu;
   return {
-    url: `${tls ? "https" : "http"}://127.0.0.1:${port}`,
+    url: `${emu.scheme}://127.0.0.1:${emu.port}`,
     caCertificate: tls?.ca.certificatePem,
     async issueCertificate(names) {
       if (tls === undefined) throw new Error("issueCertificate needs an emulator started with tls: true");
       return issueServerCertificate(tls.ca, names);
     },
     seeds: { netbird: netbird.seeds, gcore: gcore.seeds, icp: icp.seeds, registry: registry.seeds },
-    clock,
+    clock: emu.clock,
     get requests() {
       return log.map((entry) => ({ ...entry }));
     },
@@ -341,15 +290,152 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     clearRequests() {
       log.length = 0;
     },
-    faults: { inject: faults.inject, clear: faults.clear },
+    faults: { inject: emu.faults.inject, clear: emu.faults.clear },
     netbird: netbird.api.control,
     gcore: gcore.api.control,
     icp: icp.api.control,
     registry: registry.api.control,
     async close() {
-      closing.abort();
+      emu.closing.abort();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+/** A request being served: what routing found for it and how to answer it. */
+interface Exchange {
+  readonly req: IncomingMessage;
+  readonly res: ServerResponse;
+  readonly method: string;
+  readonly url: URL;
+  /** The route the request reached, its vendor and path parameters; undefined for `unknown`. */
+  readonly found: Match | undefined;
+  /** The HTTP behaviour of the vendor that routed the request, or else of the vendor owning its path. */
+  readonly http: VendorHttp | undefined;
+  /** Headers every answer carries (CORS, for a routed request of an `allow-all` vendor). */
+  readonly cors: Record<string, string>;
+  readonly contentType: string;
+  /** The request's entry in the log; its status is set when the answer is sent. */
+  readonly entry: RequestLogEntry;
+}
+
+/** Serves one request: routing and logging, CORS preflight, faults, the body cap, then the route. */
+async function serve(emu: EmulatorState, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const x = beginExchange(emu, req, res);
+  const { entry } = x;
+  if (x.found !== undefined && x.http?.cors === "allow-all" && isPreflight(req, x.method)) {
+    entry.status = sendRaw(res, preflight(req));
+    return;
+  }
+  const fault = emu.faults.take(entry.route);
+  if (fault?.kind === "drop") {
+    req.socket.destroy();
+    return;
+  }
+  if (fault?.kind === "delay" && !(await faultDelay(emu, fault.ms))) return; // the emulator is closing
+  const body = await readBody(req, x.http?.maxBodyBytes ?? MAX_BODY_BYTES);
+  if (body === "aborted") return;
+  if (body === "too-large") {
+    const tooLarge = { status: 413, json: errorBody(x, 413), headers: { connection: "close" } };
+    entry.status = send(res, x.contentType, tooLarge, undefined, x.cors);
+    return;
+  }
+  if (fault?.kind === "status") {
+    entry.status = sendStatusFault(x, fault);
+    return;
+  }
+  if (x.found === undefined) {
+    entry.status =
+      x.http === undefined
+        ? send(res, x.contentType, { status: 404, json: errorBody(x, 404) })
+        : sendRaw(res, x.http.notFound());
+    return;
+  }
+  const response = await callRoute(emu, x, x.found, body);
+  if (fault?.kind === "drop-after") {
+    req.socket.destroy();
+    return;
+  }
+  if (fault?.kind === "delay-after" && !(await faultDelay(emu, fault.ms))) return; // the emulator is closing
+  entry.status =
+    fault?.kind === "bad-json"
+      ? send(res, x.contentType, { status: 200, json: undefined }, MALFORMED_JSON, x.cors)
+      : send(res, x.contentType, response, undefined, x.cors);
+}
+
+/** Routes a request and logs it (status 0 until answered). */
+function beginExchange(emu: EmulatorState, req: IncomingMessage, res: ServerResponse): Exchange {
+  const method = req.method ?? "GET";
+  // Prefix instead of a base URL, so that a path like "//host/x" stays a path.
+  const url = new URL(`http://emulator${req.url?.startsWith("/") ? req.url : "/"}`);
+  const path = url.pathname;
+  const found = match(emu.table, method, path);
+  const http: VendorHttp | undefined =
+    found?.api.http ?? emu.apis.find((api) => api.http?.pathPrefixes.some((p) => path.startsWith(p)))?.http;
+  const cors = found !== undefined && http?.cors === "allow-all" ? corsHeaders(req, method) : {};
+  const entry: RequestLogEntry = {
+    vendor: found?.api.vendor ?? "unknown",
+    route: found?.route.name ?? "unknown",
+    method,
+    path,
+    status: 0,
+    at: emu.clock.now().toISOString(),
+  };
+  emu.log.push(entry);
+  const contentType = found?.api.contentType ?? "application/json";
+  return { req, res, method, url, found, http, cors, contentType, entry };
+}
+
+/** The body of an error the vendor did not produce itself, in its shape (a generic one for `unknown`). */
+function errorBody(x: Exchange, status: number): unknown {
+  return x.found === undefined
+    ? { message: status === 404 ? "not found" : "error", code: status }
+    : x.found.api.errorBody(status, x.entry.route);
+}
+
+/** Waits `ms` for a delay fault; false when the emulator closed meanwhile. */
+async function faultDelay(emu: EmulatorState, ms: number): Promise<boolean> {
+  try {
+    await sleep(ms, undefined, { signal: emu.closing.signal });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Answers a `status` fault: its status, its body or the vendor's error body, and `Retry-After` if set. */
+function sendStatusFault(x: Exchange, fault: Extract<FaultKind, { kind: "status" }>): number {
+  const headers = fault.retryAfter === undefined ? undefined : { "retry-after": String(fault.retryAfter) };
+  const json = fault.body !== undefined ? fault.body : errorBody(x, fault.status);
+  return send(
+    x.res,
+    x.contentType,
+    headers === undefined ? { status: fault.status, json } : { status: fault.status, json, headers },
+    undefined,
+    x.cors,
+  );
+}
+
+/** The route's answer to the request; a 500 in the vendor's shape if it throws (never echoing internals). */
+async function callRoute(
+  emu: EmulatorState,
+  x: Exchange,
+  found: Match,
+  body: Buffer,
+): Promise<RouteResponse> {
+  try {
+    return await found.route.handle({
+      method: x.method,
+      scheme: emu.scheme,
+      origin: `${emu.scheme}://127.0.0.1:${emu.port}`,
+      path: x.url.pathname,
+      params: found.params,
+      query: x.url.searchParams,
+      headers: x.req.headers,
+      body,
+    });
+  } catch {
+    return { status: 500, json: errorBody(x, 500) };
+  }
 }
