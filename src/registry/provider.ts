@@ -14,7 +14,7 @@
  * @module
  */
 import { decodeJwt, type JWTPayload } from "jose";
-import { type CheckFailure, hasUnknowns } from "../core/check.ts";
+import type { CheckFailure } from "../core/check.ts";
 import { now } from "../core/clock.ts";
 import {
   accessOf,
@@ -304,11 +304,14 @@ function rotationWording(stored: Bag, at: Date) {
   return { cause: shortLifetime(Math.round(lifetimeMs / 1000), window) };
 }
 
-const base = createTokenProvider<TokenInputs, TokenState>({
+/** The registry token provider (loaded by the shim in the provider process). */
+export const registryProvider: TokenProvider = createTokenProvider<TokenInputs, TokenState>({
   vendor: "registry",
   inputSchema,
   storedSchema,
   resolveInputs: resolveRegistry,
+  // Found by the challenge and then kept: a rotation asks the same token server without a new challenge.
+  discoveredInputs: ["realm", "service"],
   checkEnvironment,
   id: (inputs) => `${inputs.registry ?? "(no registry)"}/${inputs.scopes.join(" ")}`,
   replaceOn: ["registryUrl", "realm", "service", "scopes", "registry", "username", "grantType", "clientId"],
@@ -319,32 +322,3 @@ const base = createTokenProvider<TokenInputs, TokenState>({
   inspect,
   revoke: forget,
 });
-
-/**
- * `realm` and `service` are inputs, and outputs that hold what discovery found. Once found they are
- * kept: a program that does not set them compares as if it had set the stored values, so discovery
- * neither changes nor replaces anything, and a rotation asks the same token server without a new
- * challenge (core resolves inputs only synchronously, in `check`).
- */
-function withDiscovered(olds: Bag, news: Bag): Bag {
-  if (hasUnknowns(news)) return news;
-  const filled = { ...news };
-  for (const key of ["realm", "service"])
-    if (filled[key] === undefined && typeof olds[key] === "string") filled[key] = olds[key];
-  return filled;
-}
-
-/** The registry token provider (loaded by the shim in the provider process). */
-export const registryProvider: TokenProvider = {
-  ...base,
-  details: {
-    ...base.details,
-    describeDiff: (id, olds, news) => base.details.describeDiff(id, olds, withDiscovered(olds, news)),
-  },
-  async diff(id: string, olds: Bag, news: Bag) {
-    return base.diff?.(id, olds, withDiscovered(olds, news)) ?? { changes: false };
-  },
-  async update(id: string, olds: Bag, news: Bag) {
-    return (base.update as NonNullable<TokenProvider["update"]>)(id, olds, withDiscovered(olds, news));
-  },
-};
