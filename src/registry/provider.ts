@@ -30,23 +30,10 @@ import { redactUrl } from "../core/redact.ts";
 import { describeSources, type FoundSetting } from "../core/settings.ts";
 import { createTokenProvider, type StoredToken, type TokenProvider } from "../core/token-provider.ts";
 import { InvalidResponseError, MissingCredentialsError } from "../errors.ts";
-import {
-  type Challenge,
-  discover,
-  registryClient,
-  requestToken,
-  resolveSetting,
-  type TokenRequest,
-} from "./api.ts";
+import { type Challenge, connect, type RegistryApi, type TokenRequest } from "./api.ts";
 import { DEFAULT_ROTATE_BEFORE_SECONDS, STORED_FORM } from "./definition.ts";
-import {
-  defaultRegistry,
-  inputSchema,
-  resolveRegistry,
-  settingSource,
-  storedSchema,
-  type TokenInputs,
-} from "./schemas.ts";
+import { defaultRegistry, inputSchema, resolveRegistry, storedSchema, type TokenInputs } from "./schemas.ts";
+import { resolveSetting, settingSource } from "./settings.ts";
 
 export type { TokenInputs } from "./schemas.ts";
 
@@ -145,13 +132,10 @@ function basicOrPassword(
 }
 
 /** The token server and service: the inputs, else the registry's challenge (a realm on another host refused). */
-async function endpointOf(inputs: TokenInputs): Promise<{ realm: URL; service: string }> {
-  const caCertificate = resolveSetting("caCertificate", inputs.caCertificate)?.value;
+async function endpointOf(api: RegistryApi, inputs: TokenInputs): Promise<{ realm: URL; service: string }> {
   let challenge: Challenge | undefined;
-  if (inputs.realm === undefined || inputs.service === undefined) {
-    const registryUrl = inputs.registryUrl as string; // check requires it without realm + service
-    challenge = await discover(registryClient(new URL(registryUrl).origin, caCertificate, []), registryUrl);
-  }
+  if (inputs.realm === undefined || inputs.service === undefined)
+    challenge = await api.discover(inputs.registryUrl as string); // check requires it without realm + service
   const realmText = inputs.realm ?? challenge?.realm ?? "";
   const problem = (text: string) =>
     new InvalidResponseError(
@@ -192,13 +176,13 @@ async function endpointOf(inputs: TokenInputs): Promise<{ realm: URL; service: s
 /** Fetches a token and what is known about it. */
 async function fetchToken(inputs: TokenInputs): Promise<TokenState> {
   const credential = credentialOf(inputs);
-  const { realm, service } = await endpointOf(inputs);
-  const answer = await requestToken({
+  const api = connect(inputs);
+  const { realm, service } = await endpointOf(api, inputs);
+  const answer = await api.requestToken({
     realm,
     service,
     scopes: inputs.scopes,
     clientId: inputs.clientId,
-    caCertificate: resolveSetting("caCertificate", inputs.caCertificate)?.value,
     credential,
   });
   const claims = jwtClaims(answer.token);

@@ -6,7 +6,7 @@ import { lookupSetting } from "../../src/core/settings.ts";
 import { settingSource as gcoreSettings } from "../../src/gcore/settings.ts";
 import { settingSource as icpSettings } from "../../src/icp/settings.ts";
 import { settingSource as netbirdSettings } from "../../src/netbird/settings.ts";
-import { settingSource as registrySettings } from "../../src/registry/schemas.ts";
+import { settingSource as registrySettings } from "../../src/registry/settings.ts";
 import { configFailures, SETTINGS, stackConfigOf } from "../../src/plugin/config.ts";
 import { DiffKind, PluginProvider } from "../../src/plugin/provider.ts";
 import {
