@@ -73,6 +73,12 @@ export interface TokenSpec<
    */
   resolvedInputs?: readonly (keyof Inputs & string)[];
   /**
+   * Inputs a program may omit, whose value `issue` finds at the API (and returns in its state). Once
+   * stored, an omitted one compares (and is passed to `update` and `rotate`) as its stored value, so
+   * finding it neither changes nor replaces anything and a rotation uses what was found.
+   */
+  discoveredInputs?: readonly (keyof Inputs & string)[];
+  /**
    * Failures that depend on more than the inputs: a missing credential, an unusable config value, or
    * the stored outputs `olds` (empty on create). Gets the inputs as given (before `resolveInputs`),
    * so it can tell a value from an input from one found in config or the environment.
@@ -169,6 +175,15 @@ export function createTokenProvider<
     const field = issue?.path.map(String).join(".") ?? "";
     throw new InvalidStateError(spec.vendor, id, `"${field}" ${issue?.message ?? "is invalid"}`);
   };
+  const discovered: readonly string[] = spec.discoveredInputs ?? [];
+  /** The new inputs, with each omitted discovered input set to its stored value. */
+  const withDiscovered = (olds: Properties, news: Properties): Properties => {
+    if (discovered.length === 0 || hasUnknowns(news)) return news;
+    const filled = { ...news };
+    for (const key of discovered)
+      if (filled[key] === undefined && olds[key] !== undefined && olds[key] !== null) filled[key] = olds[key];
+    return filled;
+  };
   /** An old value differs from the new one; a resolved input that older state lacks does not. */
   const differs = (olds: Properties, key: string, value: unknown): boolean =>
     !(resolved.has(key) && !(key in olds)) && !same(olds[key], value);
@@ -191,8 +206,9 @@ export function createTokenProvider<
     inputSchema,
     replaceOn: spec.replaceOn,
     transientInputs: [...transient],
-    describeDiff(_id: string, stored: Properties, news: Properties): TokenDiff {
+    describeDiff(_id: string, stored: Properties, given: Properties): TokenDiff {
       const olds = present(stored);
+      const news = withDiscovered(olds, given);
       if (hasUnknowns(news)) {
         const unknown = Object.keys(news).filter((key) => news[key] === UNKNOWN_VALUE);
         const replaces = spec.replaceOn.filter(
@@ -241,8 +257,9 @@ export function createTokenProvider<
       return { inputs: compact(resolve(parsed.data)) };
     },
 
-    async diff(id: string, stored: Properties, news: Properties) {
+    async diff(id: string, stored: Properties, given: Properties) {
       const olds = present(stored);
+      const news = withDiscovered(olds, given);
       if (hasUnknowns(news)) {
         // Preview of inputs that depend on other resources: an identity input not known yet may
         // replace the resource, so say so rather than promising an update.
@@ -277,7 +294,7 @@ export function createTokenProvider<
     },
 
     async update(id: string, olds: Properties, news: Properties) {
-      const inputs = parse(news);
+      const inputs = parse(withDiscovered(present(olds), news));
       const previous = stored(id, olds);
       const reason = rotationReason(previous, inputs);
       if (reason !== undefined) {

@@ -1,7 +1,7 @@
 /**
  * Typed calls to IBM Cloud Private (api-notes §3): the OIDC password grant of the identity
  * provider and the image-manager registry token endpoint (Docker registry v2 token protocol).
- * The API's snake_case stays in this file.
+ * `connect` resolves the cluster; the API's snake_case stays in this file.
  *
  * @module
  */
@@ -16,16 +16,22 @@ import {
   tokenAnswerOf,
   tokenAnswerSchema,
 } from "../core/docker-token-protocol.ts";
-import { type FoundSetting, findSetting } from "../core/settings.ts";
-import { type SettingName, settingSource } from "./schemas.ts";
+import { describeSources } from "../core/settings.ts";
+import { MissingCredentialsError } from "../errors.ts";
+import { resolveSetting, settingSource } from "./settings.ts";
 
-/** Resolves a setting (input → stack config → environment) and says where it was found. */
-export function resolveSetting(property: SettingName, input: string | undefined): FoundSetting | undefined {
-  return findSetting(settingSource(property, input));
+/** What the client needs; each setting falls back to stack config and environment when `connect` runs. */
+export interface ConnectionInputs {
+  clusterUrl?: string | undefined;
+  caCertificate?: string | undefined;
+  insecureSkipTlsVerify?: boolean | undefined;
+  /** Credentials the calls may send, scrubbed from error text. */
+  password?: string | undefined;
+  idToken?: string | undefined;
 }
 
 /** How to reach the cluster. */
-export interface Connection {
+interface Connection {
   /** `https://<master>:8443`, no trailing slash. */
   clusterUrl: string;
   caCertificate: string | undefined;
@@ -33,7 +39,7 @@ export interface Connection {
 }
 
 /** The HTTP client for one cluster; warns in the engine log when TLS verification is off. */
-export function icpClient(connection: Connection, secrets: readonly (string | undefined)[]): HttpClient {
+function icpClient(connection: Connection, secrets: readonly (string | undefined)[]): HttpClient {
   if (connection.insecureSkipTlsVerify) {
     notice(
       "icp",
@@ -65,14 +71,8 @@ const idTokenAnswer = once(() =>
   }),
 );
 
-/**
- * OIDC password grant: `POST /idprovider/v1/auth/identitytoken` (form, scope=openid) → the ID token.
- */
-export async function requestIdToken(
-  client: HttpClient,
-  username: string,
-  password: string,
-): Promise<string> {
+/** `POST /idprovider/v1/auth/identitytoken`: see {@link IcpApi.requestIdToken}. */
+async function requestIdToken(client: HttpClient, username: string, password: string): Promise<string> {
   const { body } = await client.request({
     action: "request ID token",
     method: "POST",
@@ -89,12 +89,8 @@ export async function requestIdToken(
 /** A registry token as the endpoint returned it. */
 export type RegistryTokenAnswer = TokenAnswer;
 
-/**
- * `GET /image-manager/api/v1/auth/token?service=<service>` with `Authorization: Bearer <ID token>`,
- * plus one `scope` parameter per resource scope (the protocol's GET form). `service` is sent even
- * without a scope: the token's `aud` is the service, and a registry refuses any other audience.
- */
-export async function requestRegistryToken(
+/** `GET /image-manager/api/v1/auth/token`: see {@link IcpApi.requestRegistryToken}. */
+async function requestRegistryToken(
   client: HttpClient,
   idToken: string,
   service: string,
@@ -111,4 +107,56 @@ export async function requestRegistryToken(
     schema: tokenAnswerSchema(),
   });
   return tokenAnswerOf(body);
+}
+
+/** The calls of one cluster. */
+export interface IcpApi {
+  /** The cluster's management endpoint, `https://<master>:8443`, no trailing slash. */
+  readonly clusterUrl: string;
+  /**
+   * OIDC password grant: `POST /idprovider/v1/auth/identitytoken` (form, scope=openid) → the ID token.
+   */
+  requestIdToken(username: string, password: string): Promise<string>;
+  /**
+   * `GET /image-manager/api/v1/auth/token?service=<service>` with `Authorization: Bearer <ID token>`,
+   * plus one `scope` parameter per resource scope (the protocol's GET form). `service` is sent even
+   * without a scope: the token's `aud` is the service, and a registry refuses any other audience.
+   */
+  requestRegistryToken(
+    idToken: string,
+    service: string,
+    scope: string | undefined,
+  ): Promise<RegistryTokenAnswer>;
+}
+
+/**
+ * The API of the cluster the inputs name (input → stack config → environment). Throws
+ * {@link MissingCredentialsError} when no cluster URL is set anywhere. The HTTP client is built at the
+ * first call, so the warning about `insecureSkipTlsVerify` is written once, and only when a call is made.
+ */
+export function connect(inputs: ConnectionInputs): IcpApi {
+  const clusterUrl = inputs.clusterUrl ?? resolveSetting("clusterUrl", undefined)?.value;
+  if (clusterUrl === undefined)
+    throw new MissingCredentialsError(
+      "icp",
+      "clusterUrl",
+      describeSources(settingSource("clusterUrl", undefined)),
+    );
+  const connection: Connection = {
+    clusterUrl: clusterUrl.replace(/\/+$/, ""),
+    caCertificate: resolveSetting("caCertificate", inputs.caCertificate)?.value,
+    insecureSkipTlsVerify: inputs.insecureSkipTlsVerify === true,
+  };
+  const secrets = [
+    resolveSetting("password", inputs.password)?.value,
+    resolveSetting("idToken", inputs.idToken)?.value,
+  ].filter((secret) => secret !== undefined);
+  let client: HttpClient | undefined;
+  const cluster = () => (client ??= icpClient(connection, secrets));
+  return {
+    clusterUrl: connection.clusterUrl,
+    requestIdToken: (username, password) => requestIdToken(cluster(), username, password),
+    requestRegistryToken: (idToken, service, scope) =>
+      requestRegistryToken(cluster(), idToken, service, scope),
+  };
 }

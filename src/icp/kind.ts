@@ -6,7 +6,8 @@
 import type { TokenKind } from "../core/kind.ts";
 import { REGISTRY_TOKEN } from "./definition.ts";
 import { icpProvider } from "./provider.ts";
-import { settingSource, storedSchema } from "./schemas.ts";
+import { storedSchema } from "./schemas.ts";
+import { settingSource } from "./settings.ts";
 
 /** Short-lived Docker registry tokens from an IBM Cloud Private cluster's image-manager. */
 export const registryTokenKind: TokenKind = {

@@ -22,18 +22,16 @@ import { configKeysPhrase, describeSources } from "../core/settings.ts";
 import { createTokenProvider, type StoredToken } from "../core/token-provider.ts";
 import { InvalidResponseError, MissingCredentialsError } from "../errors.ts";
 import { accessOf, dockerConfigJson as protocolDockerConfigJson } from "../core/docker-token-protocol.ts";
-import { type Connection, icpClient, requestIdToken, requestRegistryToken, resolveSetting } from "./api.ts";
+import { connect } from "./api.ts";
 import {
   defaultRegistry,
   inputSchema,
   parseScopes,
-  resolveAddresses,
-  SETTINGS,
-  settingSource,
   type RegistryTokenInputs,
   type ResourceScope,
   storedSchema,
 } from "./schemas.ts";
+import { resolveAddresses, resolveSetting, SETTINGS, settingSource } from "./settings.ts";
 import { REGISTRY_TOKEN } from "./definition.ts";
 
 export type { RegistryTokenInputs } from "./schemas.ts";
@@ -118,21 +116,6 @@ function credentialFailures(inputs: RegistryTokenInputs): CheckFailure[] {
   return [];
 }
 
-function connectionOf(inputs: RegistryTokenInputs): Connection {
-  const clusterUrl = inputs.clusterUrl ?? resolveSetting("clusterUrl", undefined)?.value;
-  if (clusterUrl === undefined)
-    throw new MissingCredentialsError(
-      "icp",
-      "clusterUrl",
-      describeSources(settingSource("clusterUrl", undefined)),
-    );
-  return {
-    clusterUrl: clusterUrl.replace(/\/+$/, ""),
-    caCertificate: resolveSetting("caCertificate", inputs.caCertificate)?.value,
-    insecureSkipTlsVerify: inputs.insecureSkipTlsVerify === true,
-  };
-}
-
 /** The credentials `check` accepted (it already refused a mix of both forms). */
 function credentialsOf(inputs: RegistryTokenInputs): Credentials {
   const username = resolveSetting("username", inputs.username)?.value;
@@ -148,15 +131,13 @@ function credentialsOf(inputs: RegistryTokenInputs): Credentials {
 
 /** Fetches a registry token: the ID token first when given a password, then the token itself. */
 async function fetchToken(inputs: RegistryTokenInputs): Promise<RegistryTokenState> {
-  const connection = connectionOf(inputs);
+  const api = connect(inputs);
   const credentials = credentialsOf(inputs);
-  const secret = credentials.form === "password" ? credentials.password : credentials.idToken;
-  const client = icpClient(connection, [secret]);
   const idToken =
     credentials.form === "password"
-      ? await requestIdToken(client, credentials.username, credentials.password)
+      ? await api.requestIdToken(credentials.username, credentials.password)
       : credentials.idToken;
-  const answer = await requestRegistryToken(client, idToken, inputs.service, inputs.scope);
+  const answer = await api.requestRegistryToken(idToken, inputs.service, inputs.scope);
 
   let claims: JWTPayload;
   try {
@@ -164,7 +145,7 @@ async function fetchToken(inputs: RegistryTokenInputs): Promise<RegistryTokenSta
   } catch {
     const target = { vendor: "icp" as const, action: "request registry token", method: "GET" };
     throw new InvalidResponseError(
-      { ...target, url: redactUrl(`${connection.clusterUrl}${TOKEN_PATH}`) },
+      { ...target, url: redactUrl(`${api.clusterUrl}${TOKEN_PATH}`) },
       "the token is not a JWT",
     );
   }
@@ -174,7 +155,7 @@ async function fetchToken(inputs: RegistryTokenInputs): Promise<RegistryTokenSta
       ? new Date(claims.exp * 1000)
       : new Date(issuedAt.getTime() + (answer.expiresIn ?? 60) * 1000);
   const access = accessOf(claims);
-  const registry = inputs.registry ?? defaultRegistry(connection.clusterUrl);
+  const registry = inputs.registry ?? defaultRegistry(api.clusterUrl);
 
   reportNarrowerAccess(inputs.scope, access);
   const lifetimeMinutes = (expiresAt.getTime() - issuedAt.getTime()) / MINUTE_MS;

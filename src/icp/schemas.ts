@@ -1,7 +1,7 @@
 /**
  * Input validation of `icp.RegistryToken`: the zod schema (built on call, never at module load)
  * and the value checks that `check` also applies to settings taken from stack config or the
- * environment. Every failure names its property in double quotes and never echoes a secret.
+ * environment (the settings table is in settings.ts). Every failure names its property in double quotes and never echoes a secret.
  *
  * @module
  */
@@ -10,7 +10,6 @@ import { z } from "zod";
 import { DEFAULT_ROTATE_BEFORE_MINUTES, DEFAULT_SERVICE } from "./definition.ts";
 import { caCertificateProblem, checkedString } from "../core/check.ts";
 import { parseScope, parseScopeList } from "../core/docker-token-protocol.ts";
-import { lookupSetting, type SettingsTable, settingsOf } from "../core/settings.ts";
 
 /** Lifetime of an image-manager registry token (api-notes §3: `expires_in: 1800`). */
 export const TOKEN_LIFETIME_MINUTES = 30;
@@ -33,46 +32,6 @@ export type RegistryTokenInputs = {
 };
 
 export type { ResourceScope } from "../core/docker-token-protocol.ts";
-
-/** Where each setting comes from when it is not a resource input: stack config, then environment. */
-export const SETTINGS = {
-  clusterUrl: {
-    configKey: "icp:clusterUrl",
-    env: "ICP_CLUSTER_URL",
-    description: "IBM Cloud Private management endpoint, `https://<master host>:8443`.",
-    problem: (value) => clusterUrlProblem(value),
-  },
-  username: {
-    configKey: "icp:username",
-    env: "ICP_USERNAME",
-    description: "ICP user for the OIDC password grant (with `icpPassword`).",
-  },
-  password: {
-    configKey: "icp:password",
-    env: "ICP_PASSWORD",
-    description: "Password of `icpUsername`.",
-    secret: true,
-  },
-  idToken: {
-    configKey: "icp:idToken",
-    env: "ICP_ID_TOKEN",
-    description: "An ICP ID token (JWT with a `sub` claim), instead of `icpUsername`/`icpPassword`.",
-    secret: true,
-    problem: (value) => idTokenProblem(value),
-  },
-  caCertificate: {
-    configKey: "icp:caCertificate",
-    env: "ICP_CA_CERT",
-    description: "PEM text of the CA that signed the ICP cluster's certificate.",
-    problem: caCertificateProblem,
-  },
-} satisfies SettingsTable;
-
-/** A setting that can come from an input, the stack config or the environment. */
-export type SettingName = keyof typeof SETTINGS;
-
-/** Where each setting comes from when its input is not set. */
-export const settingSource = settingsOf("icp", SETTINGS);
 
 const ROTATE_BEFORE_REASON = `"rotateBeforeMinutes" must be an integer between 1 and ${TOKEN_LIFETIME_MINUTES - 1} (registry tokens live ${TOKEN_LIFETIME_MINUTES} minutes)`;
 
@@ -162,19 +121,6 @@ export function inputSchema() {
       description: "Any string; changing it fetches a new token on the next `up` (like `keepers`).",
     }),
   });
-}
-
-/**
- * Fills `clusterUrl` from stack config / environment and `registry` from the cluster host, so both
- * are stored as inputs: a changed `icp:clusterUrl` config then replaces the token exactly like a
- * changed input would.
- */
-export function resolveAddresses(inputs: RegistryTokenInputs): RegistryTokenInputs {
-  const clusterUrl = inputs.clusterUrl ?? lookupSetting(settingSource("clusterUrl", undefined));
-  // An invalid or missing URL from config/env is left for checkEnvironment to report.
-  if (clusterUrl === undefined || clusterUrlProblem(clusterUrl) !== undefined) return inputs;
-  const normalized = clusterUrl.replace(/\/+$/, "");
-  return { ...inputs, clusterUrl: normalized, registry: inputs.registry ?? defaultRegistry(normalized) };
 }
 
 /** The registry of a cluster: its host on port 8500, e.g. `mycluster.icp:8500`. */

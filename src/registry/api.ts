@@ -1,7 +1,8 @@
 /**
  * Typed calls of the Docker Registry v2 token protocol (distribution docs/content/spec/auth/token.md and
  * oauth.md): the registry's 401 challenge, the token server's GET (Basic or anonymous) and its OAuth2
- * POST (`password` and `refresh_token` grants). The protocol's snake_case stays in this file.
+ * POST (`password` and `refresh_token` grants). `connect` resolves the CA to trust; the protocol's snake_case
+ * stays in this file.
  *
  * @module
  */
@@ -14,17 +15,16 @@ import {
 } from "../core/docker-token-protocol.ts";
 import { createHttpClient, type HttpClient, type HttpResponse } from "../core/http.ts";
 import { redactUrl } from "../core/redact.ts";
-import { type FoundSetting, findSetting } from "../core/settings.ts";
 import { ApiResponseError, InvalidCredentialsError, InvalidResponseError } from "../errors.ts";
-import { type SettingName, settingSource } from "./schemas.ts";
+import { resolveSetting } from "./settings.ts";
 
-/** Resolves a setting (input → stack config → environment) and says where it was found. */
-export function resolveSetting(property: SettingName, input: string | undefined): FoundSetting | undefined {
-  return findSetting(settingSource(property, input));
+/** What the client needs; the CA falls back to stack config and environment when `connect` runs. */
+export interface ConnectionInputs {
+  caCertificate?: string | undefined;
 }
 
 /** The HTTP client for one origin (registry or token server). */
-export function registryClient(
+function registryClient(
   origin: string,
   caCertificate: string | undefined,
   secrets: readonly (string | undefined)[],
@@ -44,11 +44,8 @@ export interface Challenge {
   service: string | undefined;
 }
 
-/**
- * `GET <registryUrl>/v2/` without credentials: the 401's `WWW-Authenticate: Bearer realm=…,service=…`.
- * The first Bearer challenge with a realm wins (a registry may offer Basic as well).
- */
-export async function discover(client: HttpClient, registryUrl: string): Promise<Challenge> {
+/** `GET <registryUrl>/v2/`: see {@link RegistryApi.discover}. */
+async function discover(client: HttpClient, registryUrl: string): Promise<Challenge> {
   const target = {
     vendor: "registry" as const,
     action: "read the registry's challenge",
@@ -93,7 +90,6 @@ export interface TokenRequest {
   service: string;
   scopes: readonly string[];
   clientId: string;
-  caCertificate: string | undefined;
   credential:
     | { grant: "basic"; username: string; password: string; from: string }
     | { grant: "password"; username: string; password: string; from: string }
@@ -109,12 +105,8 @@ export interface FetchedToken extends TokenAnswer {
 const GET_ACTION = "request registry token";
 const POST_ACTION = "request registry token (OAuth2)";
 
-/**
- * Fetches a token. `basic` and `anonymous` use GET (token.md), the grants POST (oauth.md). The
- * `password` grant falls back to GET with Basic when the server answers POST with 404 or 405, as
- * containerd does (remotes/docker/authorizer.go: "Registries without support for POST may return 404").
- */
-export async function requestToken(request: TokenRequest): Promise<FetchedToken> {
+/** A token from the token server: see {@link RegistryApi.requestToken}. */
+async function requestToken(request: TokenRequest, caCertificate: string | undefined): Promise<FetchedToken> {
   const { credential } = request;
   const secrets =
     credential.grant === "anonymous"
@@ -122,7 +114,7 @@ export async function requestToken(request: TokenRequest): Promise<FetchedToken>
       : credential.grant === "refresh_token"
         ? [credential.refreshToken]
         : [credential.password];
-  const client = registryClient(request.realm.origin, request.caCertificate, secrets);
+  const client = registryClient(request.realm.origin, caCertificate, secrets);
   if (credential.grant === "basic" || credential.grant === "anonymous") return getToken(client, request);
 
   const form: Record<string, string> = {
@@ -193,4 +185,29 @@ async function getToken(client: HttpClient, request: TokenRequest): Promise<Fetc
   if (basic && response.status === 401)
     throw new InvalidCredentialsError("registry", "password", basic.from, 401, GET_ACTION);
   return { ...tokenAnswerOf(response.body), method: "GET" };
+}
+
+/** The calls of the token protocol, for one registry and its token server. */
+export interface RegistryApi {
+  /**
+   * `GET <registryUrl>/v2/` without credentials: the 401's `WWW-Authenticate: Bearer realm=…,service=…`.
+   * The first Bearer challenge with a realm wins (a registry may offer Basic as well).
+   */
+  discover(registryUrl: string): Promise<Challenge>;
+  /**
+   * Fetches a token. `basic` and `anonymous` use GET (token.md), the grants POST (oauth.md). The
+   * `password` grant falls back to GET with Basic when the server answers POST with 404 or 405, as
+   * containerd does (remotes/docker/authorizer.go: "Registries without support for POST may return 404").
+   */
+  requestToken(request: TokenRequest): Promise<FetchedToken>;
+}
+
+/** The token protocol's calls, trusting the CA the inputs name (input → stack config → environment). */
+export function connect(inputs: ConnectionInputs): RegistryApi {
+  const caCertificate = resolveSetting("caCertificate", inputs.caCertificate)?.value;
+  return {
+    discover: (registryUrl) =>
+      discover(registryClient(new URL(registryUrl).origin, caCertificate, []), registryUrl),
+    requestToken: (request) => requestToken(request, caCertificate),
+  };
 }

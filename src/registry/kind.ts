@@ -6,7 +6,8 @@
 import type { TokenKind } from "../core/kind.ts";
 import { TOKEN } from "./definition.ts";
 import { registryProvider } from "./provider.ts";
-import { settingSource, storedSchema } from "./schemas.ts";
+import { storedSchema } from "./schemas.ts";
+import { settingSource } from "./settings.ts";
 
 /** Short-lived tokens of the Docker Registry v2 token protocol, for any registry that speaks it. */
 export const tokenKind: TokenKind = {

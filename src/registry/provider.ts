@@ -14,7 +14,7 @@
  * @module
  */
 import { decodeJwt, type JWTPayload } from "jose";
-import { type CheckFailure, hasUnknowns } from "../core/check.ts";
+import type { CheckFailure } from "../core/check.ts";
 import { now } from "../core/clock.ts";
 import {
   accessOf,
@@ -30,23 +30,10 @@ import { redactUrl } from "../core/redact.ts";
 import { describeSources, type FoundSetting } from "../core/settings.ts";
 import { createTokenProvider, type StoredToken, type TokenProvider } from "../core/token-provider.ts";
 import { InvalidResponseError, MissingCredentialsError } from "../errors.ts";
-import {
-  type Challenge,
-  discover,
-  registryClient,
-  requestToken,
-  resolveSetting,
-  type TokenRequest,
-} from "./api.ts";
+import { type Challenge, connect, type RegistryApi, type TokenRequest } from "./api.ts";
 import { DEFAULT_ROTATE_BEFORE_SECONDS, STORED_FORM } from "./definition.ts";
-import {
-  defaultRegistry,
-  inputSchema,
-  resolveRegistry,
-  settingSource,
-  storedSchema,
-  type TokenInputs,
-} from "./schemas.ts";
+import { defaultRegistry, inputSchema, resolveRegistry, storedSchema, type TokenInputs } from "./schemas.ts";
+import { resolveSetting, settingSource } from "./settings.ts";
 
 export type { TokenInputs } from "./schemas.ts";
 
@@ -145,13 +132,10 @@ function basicOrPassword(
 }
 
 /** The token server and service: the inputs, else the registry's challenge (a realm on another host refused). */
-async function endpointOf(inputs: TokenInputs): Promise<{ realm: URL; service: string }> {
-  const caCertificate = resolveSetting("caCertificate", inputs.caCertificate)?.value;
+async function endpointOf(api: RegistryApi, inputs: TokenInputs): Promise<{ realm: URL; service: string }> {
   let challenge: Challenge | undefined;
-  if (inputs.realm === undefined || inputs.service === undefined) {
-    const registryUrl = inputs.registryUrl as string; // check requires it without realm + service
-    challenge = await discover(registryClient(new URL(registryUrl).origin, caCertificate, []), registryUrl);
-  }
+  if (inputs.realm === undefined || inputs.service === undefined)
+    challenge = await api.discover(inputs.registryUrl as string); // check requires it without realm + service
   const realmText = inputs.realm ?? challenge?.realm ?? "";
   const problem = (text: string) =>
     new InvalidResponseError(
@@ -192,13 +176,13 @@ async function endpointOf(inputs: TokenInputs): Promise<{ realm: URL; service: s
 /** Fetches a token and what is known about it. */
 async function fetchToken(inputs: TokenInputs): Promise<TokenState> {
   const credential = credentialOf(inputs);
-  const { realm, service } = await endpointOf(inputs);
-  const answer = await requestToken({
+  const api = connect(inputs);
+  const { realm, service } = await endpointOf(api, inputs);
+  const answer = await api.requestToken({
     realm,
     service,
     scopes: inputs.scopes,
     clientId: inputs.clientId,
-    caCertificate: resolveSetting("caCertificate", inputs.caCertificate)?.value,
     credential,
   });
   const claims = jwtClaims(answer.token);
@@ -304,11 +288,14 @@ function rotationWording(stored: Bag, at: Date) {
   return { cause: shortLifetime(Math.round(lifetimeMs / 1000), window) };
 }
 
-const base = createTokenProvider<TokenInputs, TokenState>({
+/** The registry token provider (loaded by the shim in the provider process). */
+export const registryProvider: TokenProvider = createTokenProvider<TokenInputs, TokenState>({
   vendor: "registry",
   inputSchema,
   storedSchema,
   resolveInputs: resolveRegistry,
+  // Found by the challenge and then kept: a rotation asks the same token server without a new challenge.
+  discoveredInputs: ["realm", "service"],
   checkEnvironment,
   id: (inputs) => `${inputs.registry ?? "(no registry)"}/${inputs.scopes.join(" ")}`,
   replaceOn: ["registryUrl", "realm", "service", "scopes", "registry", "username", "grantType", "clientId"],
@@ -319,32 +306,3 @@ const base = createTokenProvider<TokenInputs, TokenState>({
   inspect,
   revoke: forget,
 });
-
-/**
- * `realm` and `service` are inputs, and outputs that hold what discovery found. Once found they are
- * kept: a program that does not set them compares as if it had set the stored values, so discovery
- * neither changes nor replaces anything, and a rotation asks the same token server without a new
- * challenge (core resolves inputs only synchronously, in `check`).
- */
-function withDiscovered(olds: Bag, news: Bag): Bag {
-  if (hasUnknowns(news)) return news;
-  const filled = { ...news };
-  for (const key of ["realm", "service"])
-    if (filled[key] === undefined && typeof olds[key] === "string") filled[key] = olds[key];
-  return filled;
-}
-
-/** The registry token provider (loaded by the shim in the provider process). */
-export const registryProvider: TokenProvider = {
-  ...base,
-  details: {
-    ...base.details,
-    describeDiff: (id, olds, news) => base.details.describeDiff(id, olds, withDiscovered(olds, news)),
-  },
-  async diff(id: string, olds: Bag, news: Bag) {
-    return base.diff?.(id, olds, withDiscovered(olds, news)) ?? { changes: false };
-  },
-  async update(id: string, olds: Bag, news: Bag) {
-    return (base.update as NonNullable<TokenProvider["update"]>)(id, olds, withDiscovered(olds, news));
-  },
-};

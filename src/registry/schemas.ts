@@ -1,14 +1,14 @@
 /**
  * Input validation of `registry.Token`: the zod schema (built on call, never at module load) and the
- * value checks that `check` also applies to settings taken from stack config or the environment. Every
- * failure names its property in double quotes and never echoes a secret.
+ * value checks that `check` also applies to settings taken from stack config or the environment (the
+ * settings table is in settings.ts). Every failure names its property in double quotes and never echoes
+ * a secret.
  *
  * @module
  */
 import { z } from "zod";
 import { caCertificateProblem, checkedString } from "../core/check.ts";
 import { parseScope, type ResourceScope } from "../core/docker-token-protocol.ts";
-import { type SettingsTable, settingsOf } from "../core/settings.ts";
 import { DEFAULT_CLIENT_ID, DEFAULT_GRANT_TYPE, DEFAULT_ROTATE_BEFORE_SECONDS } from "./definition.ts";
 
 /** How the token server is asked (see docs/registry.md). */
@@ -42,41 +42,6 @@ export type TokenInputs = {
 };
 
 export type { ResourceScope };
-
-/** Where each setting comes from when it is not a resource input: stack config, then environment. */
-export const SETTINGS = {
-  username: {
-    configKey: "registry:username",
-    env: "REGISTRY_USERNAME",
-    description:
-      "User name for the token server (Basic or the OAuth2 password grant), e.g. a Harbor `robot$ci`.",
-  },
-  password: {
-    configKey: "registry:password",
-    env: "REGISTRY_PASSWORD",
-    description: "Password (or access token) of `registryUsername`.",
-    secret: true,
-  },
-  refreshToken: {
-    configKey: "registry:refreshToken",
-    env: "REGISTRY_REFRESH_TOKEN",
-    description:
-      "A long-lived OAuth2 refresh token (Docker's `identitytoken`) for the `refresh_token` grant.",
-    secret: true,
-  },
-  caCertificate: {
-    configKey: "registry:caCertificate",
-    env: "REGISTRY_CA_CERT",
-    description: "PEM text of the CA that signed the registry's and the token server's certificates.",
-    problem: caCertificateProblem,
-  },
-} satisfies SettingsTable;
-
-/** A setting that can come from an input, the stack config or the environment. */
-export type SettingName = keyof typeof SETTINGS;
-
-/** Where each setting comes from when its input is not set. */
-export const settingSource = settingsOf("registry", SETTINGS);
 
 const ROTATE_BEFORE_REASON = `"rotateBeforeSeconds" must be an integer between 0 and ${MAX_ROTATE_BEFORE_SECONDS}`;
 const GRANT_TYPE_REASON = `"grantType" must be one of ${GRANT_TYPES.map((grant) => `"${grant}"`).join(", ")}`;

@@ -11,13 +11,15 @@ type Inputs = {
   rotateBeforeMinutes: number;
   rotationTrigger?: string | undefined;
   adopt?: string | undefined;
+  origin?: string | undefined;
 };
 type State = {
   value: string;
   expiresAt: string;
+  origin?: string | undefined;
 };
 
-function fixture() {
+function fixture(overrides: Partial<TokenSpec<Inputs, State>> = {}) {
   const calls: string[] = [];
   let serial = 0;
   const spec: TokenSpec<Inputs, State> = {
@@ -28,12 +30,14 @@ function fixture() {
         rotateBeforeMinutes: z.number().int().default(10),
         rotationTrigger: z.string().optional(),
         adopt: z.string().optional(),
+        origin: z.string().optional(),
       }),
     storedSchema: () =>
       z.looseObject({
         name: z.string(),
         rotateBeforeMinutes: z.number().int().default(10),
         rotationTrigger: z.string().optional(),
+        origin: z.string().optional(),
         value: z.string(),
         expiresAt: z.string(),
         rotatesAt: z.string().default(""),
@@ -61,6 +65,7 @@ function fixture() {
     revoke: async () => {
       calls.push("revoke");
     },
+    ...overrides,
   };
   return { provider: createTokenProvider(spec), calls };
 }
@@ -184,6 +189,38 @@ describe("createTokenProvider", () => {
     });
     expect(due?.outs).toMatchObject({ value: "v3", expiresAt: "2030-01-01T01:59:00.000Z" });
     expect(calls).toEqual(["issue", "rotate:trigger-changed", "rotate:due"]);
+  });
+
+  it("an omitted discovered input compares, and is rotated with, as its stored value; a given one still replaces", async () => {
+    process.env[NOW_ENV] = T0;
+    const rotatedWith: (string | undefined)[] = [];
+    const expiresAt = () => new Date(now().getTime() + 60 * MINUTE_MS).toISOString();
+    const { provider } = fixture({
+      replaceOn: ["name", "origin"],
+      discoveredInputs: ["origin"],
+      issue: async (inputs) => ({ value: "v1", expiresAt: expiresAt(), origin: inputs.origin ?? "found" }),
+      rotate: async (inputs) => {
+        rotatedWith.push(inputs.origin);
+        return { value: "v2", expiresAt: expiresAt(), origin: inputs.origin ?? "found again" };
+      },
+    });
+    const { outs } = await provider.create({ name: "a" });
+    expect(outs).toEqual({ name: "a", value: "v1", expiresAt: "2030-01-01T01:00:00.000Z", origin: "found" });
+    expect(await provider.diff?.("fixture/a", outs, { name: "a" })).toEqual({ changes: false });
+    expect(provider.details.describeDiff("fixture/a", outs, { name: "a" })).toEqual({
+      unknowns: false,
+      replaces: [],
+      changed: [],
+      rotation: undefined,
+    });
+    expect(await provider.diff?.("fixture/a", outs, { name: "a", origin: "elsewhere" })).toEqual({
+      changes: true,
+      replaces: ["origin"],
+      deleteBeforeReplace: false,
+    });
+    const rotated = await provider.update?.("fixture/a", outs, { name: "a", rotationTrigger: "1" });
+    expect(rotatedWith).toEqual(["found"]);
+    expect(rotated?.outs).toMatchObject({ value: "v2", origin: "found", rotationTrigger: "1" });
   });
 
   it("read drops a gone credential and keeps a live one", async () => {

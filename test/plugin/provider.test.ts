@@ -4,9 +4,9 @@ import { describe, expect, it } from "vitest";
 import { UNKNOWN_VALUE } from "../../src/core/check.ts";
 import { lookupSetting } from "../../src/core/settings.ts";
 import { settingSource as gcoreSettings } from "../../src/gcore/settings.ts";
-import { settingSource as icpSettings } from "../../src/icp/schemas.ts";
+import { settingSource as icpSettings } from "../../src/icp/settings.ts";
 import { settingSource as netbirdSettings } from "../../src/netbird/settings.ts";
-import { settingSource as registrySettings } from "../../src/registry/schemas.ts";
+import { settingSource as registrySettings } from "../../src/registry/settings.ts";
 import { configFailures, SETTINGS, stackConfigOf } from "../../src/plugin/config.ts";
 import { DiffKind, PluginProvider } from "../../src/plugin/provider.ts";
 import {
