@@ -101,6 +101,31 @@ export function dockerConfigJson(registry: string, token: string): string {
   return JSON.stringify({ auths: { [registry]: { registrytoken: token } } });
 }
 
+/**
+ * The stored outputs of an issued token, as every kind of this protocol stores them: the token, when it was issued
+ * and expires, the `access` it grants and its Docker client config. A zod shape, to spread into a stored schema.
+ */
+export function issuedTokenStoredShape() {
+  const text = () => z.string({ error: "is missing or not a string" });
+  return {
+    token: text(),
+    issuedAt: text().default(""),
+    expiresAt: text(),
+    access: z
+      .array(
+        z.looseObject({
+          type: text(),
+          class: text().optional(),
+          name: text(),
+          actions: z.array(text(), { error: "is not a list" }),
+        }),
+        { error: "is not a list" },
+      )
+      .default([]),
+    dockerConfigJson: text().default(""),
+  };
+}
+
 /** The protocol's default lifetime when the answer has no `expires_in` (token.md). */
 export const DEFAULT_EXPIRES_IN_SECONDS = 60;
 

@@ -9,7 +9,7 @@ import { decodeJwt } from "jose";
 import { z } from "zod";
 import { DEFAULT_ROTATE_BEFORE_MINUTES, DEFAULT_SERVICE } from "./definition.ts";
 import { caCertificateProblem, checkedString } from "../core/check.ts";
-import { parseScope, parseScopeList } from "../core/docker-token-protocol.ts";
+import { parseScope, parseScopeList, issuedTokenStoredShape } from "../core/docker-token-protocol.ts";
 
 /** Lifetime of an image-manager registry token (api-notes §3: `expires_in: 1800`). */
 export const TOKEN_LIFETIME_MINUTES = 30;
@@ -214,21 +214,7 @@ export function storedSchema() {
     insecureSkipTlsVerify: z.boolean({ error: "is not a boolean" }).optional(),
     rotateBeforeMinutes: z.number({ error: "is not a number" }).default(DEFAULT_ROTATE_BEFORE_MINUTES),
     rotationTrigger: text().optional(),
-    token: text(),
-    issuedAt: text().default(""),
-    expiresAt: text(),
-    access: z
-      .array(
-        z.looseObject({
-          type: text(),
-          class: text().optional(),
-          name: text(),
-          actions: z.array(text(), { error: "is not a list" }),
-        }),
-        { error: "is not a list" },
-      )
-      .default([]),
-    dockerConfigJson: text().default(""),
+    ...issuedTokenStoredShape(),
     rotatesAt: text().default(""),
   });
 }

@@ -8,7 +8,7 @@
  */
 import { z } from "zod";
 import { caCertificateProblem, checkedString } from "../core/check.ts";
-import { parseScope, type ResourceScope } from "../core/docker-token-protocol.ts";
+import { parseScope, type ResourceScope, issuedTokenStoredShape } from "../core/docker-token-protocol.ts";
 import { DEFAULT_CLIENT_ID, DEFAULT_GRANT_TYPE, DEFAULT_ROTATE_BEFORE_SECONDS } from "./definition.ts";
 
 /** How the token server is asked (see docs/registry.md). */
@@ -255,21 +255,7 @@ export function storedSchema() {
     clientId: text().default(DEFAULT_CLIENT_ID),
     grantType: z.enum(GRANT_TYPES, { error: "is not a grant type" }).default(DEFAULT_GRANT_TYPE),
     rotateBeforeSeconds: z.number({ error: "is not a number" }).default(DEFAULT_ROTATE_BEFORE_SECONDS),
-    token: text(),
-    issuedAt: text().default(""),
-    expiresAt: text(),
-    access: z
-      .array(
-        z.looseObject({
-          type: text(),
-          class: text().optional(),
-          name: text(),
-          actions: z.array(text(), { error: "is not a list" }),
-        }),
-        { error: "is not a list" },
-      )
-      .default([]),
-    dockerConfigJson: text().default(""),
+    ...issuedTokenStoredShape(),
     rotatesAt: text().default(""),
   });
 }

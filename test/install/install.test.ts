@@ -10,6 +10,8 @@ import { delimiter, dirname, join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pulumiCommand } from "../harness/engine.ts";
+import { KINDS } from "../../src/kinds.ts";
+import { typeToken } from "../../src/plugin/resources.ts";
 
 const execFileAsync = promisify(execFile);
 const REPO = resolve(import.meta.dirname, "../..");
@@ -322,11 +324,7 @@ describe("the provider plugin from the tarball", () => {
         resources: Record<string, unknown>;
       };
       expect(served.name).toBe("tokens");
-      expect(Object.keys(served.resources).sort()).toEqual([
-        "tokens:gcore:UserToken",
-        "tokens:icp:RegistryToken",
-        "tokens:netbird:PersonalAccessToken",
-      ]);
+      expect(Object.keys(served.resources).sort()).toEqual(KINDS.map((kind) => typeToken(kind)).sort());
       expect(served.resources).toEqual(checkedIn.resources);
     },
     3 * MINUTE,
