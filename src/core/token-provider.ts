@@ -31,6 +31,7 @@ import {
   withoutProperties,
 } from "./check.ts";
 import { now } from "./clock.ts";
+import { once } from "./once.ts";
 import { explainRotation, type RotationWording } from "./rotation-notice.ts";
 import { isDue, type RotationReason, rotatesAt } from "./rotation.ts";
 import { setStackConfig } from "./settings.ts";
@@ -154,85 +155,18 @@ export function createTokenProvider<
   Inputs extends Properties & { rotationTrigger?: string | undefined },
   State extends Properties & TokenState,
 >(spec: TokenSpec<Inputs, State>): TokenProvider {
-  const transient = new Set<string>(spec.transientInputs ?? []);
-  // diff runs for every resource on every `pulumi up`: build the schema once per provider process.
-  let schema: ReturnType<typeof spec.inputSchema> | undefined;
-  const inputSchema = () => (schema ??= spec.inputSchema());
-  const resolve = (inputs: Inputs): Inputs => spec.resolveInputs?.(inputs) ?? inputs;
-  const parse = (news: Properties): Inputs => resolve(inputSchema().parse(userInputs(news)));
-  let storedInputKeys: string[] | undefined;
-  const inputKeys = (): string[] =>
-    (storedInputKeys ??= Object.keys(inputSchema().shape).filter((key) => !transient.has(key)));
-  const resolved = new Set<string>(spec.resolvedInputs ?? []);
-  const rotateBeforeMs = (inputs: Inputs): number => spec.storedForm.rotateBeforeMs(inputs);
-  const present = (stored: Properties): Properties => presentedForm(spec.storedForm, stored);
-  const compact = (full: Properties): Properties => compactForm(spec.storedForm, full);
-  let storedSchema: ReturnType<typeof spec.storedSchema> | undefined;
-  const stored = (id: string, olds: Properties): StoredToken<Inputs, State> => {
-    const parsed = (storedSchema ??= spec.storedSchema()).safeParse(present(userInputs(olds)));
-    if (parsed.success) return parsed.data;
-    const issue = parsed.error.issues[0];
-    const field = issue?.path.map(String).join(".") ?? "";
-    throw new InvalidStateError(spec.vendor, id, `"${field}" ${issue?.message ?? "is invalid"}`);
-  };
-  const discovered: readonly string[] = spec.discoveredInputs ?? [];
-  /** The new inputs, with each omitted discovered input set to its stored value. */
-  const withDiscovered = (olds: Properties, news: Properties): Properties => {
-    if (discovered.length === 0 || hasUnknowns(news)) return news;
-    const filled = { ...news };
-    for (const key of discovered)
-      if (filled[key] === undefined && olds[key] !== undefined && olds[key] !== null) filled[key] = olds[key];
-    return filled;
-  };
-  /** An old value differs from the new one; a resolved input that older state lacks does not. */
-  const differs = (olds: Properties, key: string, value: unknown): boolean =>
-    !(resolved.has(key) && !(key in olds)) && !same(olds[key], value);
-
-  /** The outputs to store, compact: no defaults, no `rotatesAt`. */
-  const outputsOf = (inputs: Inputs, state: Properties): Properties => {
-    const kept = Object.fromEntries(Object.entries(inputs).filter(([key]) => !transient.has(key)));
-    return compact({ ...kept, ...state });
-  };
-
-  const rotationReason = (olds: Properties, inputs: Inputs): RotationReason | undefined => {
-    if (!same(olds.rotationTrigger, inputs.rotationTrigger)) return "trigger-changed";
-    const expiresAt = typeof olds.expiresAt === "string" ? new Date(olds.expiresAt) : new Date(Number.NaN);
-    const at = Number.isNaN(expiresAt.getTime()) ? undefined : rotatesAt(expiresAt, rotateBeforeMs(inputs));
-    return isDue(at?.toISOString(), now()) ? "due" : undefined;
-  };
+  const rules = tokenRules(spec);
+  const { present, parse, compact, stored, outputsOf, inputSchema, decide } = rules;
 
   const details: TokenProviderDetails = {
     vendor: spec.vendor,
     inputSchema,
     replaceOn: spec.replaceOn,
-    transientInputs: [...transient],
-    describeDiff(_id: string, stored: Properties, given: Properties): TokenDiff {
-      const olds = present(stored);
-      const news = withDiscovered(olds, given);
-      if (hasUnknowns(news)) {
-        const unknown = Object.keys(news).filter((key) => news[key] === UNKNOWN_VALUE);
-        const replaces = spec.replaceOn.filter(
-          (key) => news[key] === UNKNOWN_VALUE || (news[key] !== undefined && differs(olds, key, news[key])),
-        );
-        const changed = inputKeys().filter(
-          (key) => unknown.includes(key) || (news[key] !== undefined && differs(olds, key, news[key])),
-        );
-        return { unknowns: true, replaces, changed, rotation: undefined };
-      }
-      const inputs = parse(news);
-      const replaces = spec.replaceOn.filter((key) => differs(olds, key, inputs[key]));
-      const changed = inputKeys().filter((key) => differs(olds, key, inputs[key]));
-      const rotation = replaces.length > 0 ? undefined : rotationReason(olds, inputs);
-      return { unknowns: false, replaces, changed, rotation };
-    },
+    transientInputs: [...rules.transient],
+    describeDiff: (_id, olds, news) => decide(olds, news).diff,
     stateFor(news: Properties, state: Properties) {
       const inputs = parse(news);
-      const kept = Object.fromEntries(Object.entries(inputs).filter(([key]) => !transient.has(key)));
-      return {
-        id: spec.id(inputs),
-        inputs: compact(kept),
-        outputs: outputsOf(inputs, state),
-      };
+      return { id: spec.id(inputs), inputs: compact(rules.kept(inputs)), outputs: outputsOf(inputs, state) };
     },
   };
 
@@ -254,37 +188,27 @@ export function createTokenProvider<
       }
       const failures = spec.checkEnvironment?.(parsed.data, olds) ?? [];
       if (failures.length > 0) return { inputs: news, failures: withoutProperties(failures) };
-      return { inputs: compact(resolve(parsed.data)) };
+      return { inputs: compact(rules.resolve(parsed.data)) };
     },
 
     async diff(id: string, stored: Properties, given: Properties) {
-      const olds = present(stored);
-      const news = withDiscovered(olds, given);
-      if (hasUnknowns(news)) {
-        // Preview of inputs that depend on other resources: an identity input not known yet may
-        // replace the resource, so say so rather than promising an update.
-        const replaces = spec.replaceOn.filter(
-          (key) => news[key] === UNKNOWN_VALUE || (news[key] !== undefined && differs(olds, key, news[key])),
-        );
-        return replaces.length > 0
-          ? { changes: true, replaces, deleteBeforeReplace: false }
-          : { changes: true };
-      }
-      const inputs = parse(news);
-      const replaces = spec.replaceOn.filter((key) => differs(olds, key, inputs[key]));
-      if (replaces.length > 0) return { changes: true, replaces, deleteBeforeReplace: false };
-      const changed = inputKeys().some((key) => differs(olds, key, inputs[key]));
-      const reason = rotationReason(olds, inputs);
+      const { diff, olds, inputs } = decide(stored, given);
+      // With unknown inputs (a preview of inputs that depend on other resources), an identity input not known yet
+      // may replace the resource: say so rather than promising an update.
+      if (diff.replaces.length > 0)
+        return { changes: true, replaces: diff.replaces, deleteBeforeReplace: false };
+      if (inputs === undefined) return { changes: true };
+      const at = now();
       explainRotation({
         vendor: spec.vendor,
         id,
         olds,
-        reason,
-        rotateBeforeMs: rotateBeforeMs(inputs),
-        now: now(),
-        wording: reason === undefined ? undefined : spec.rotationWording?.(olds, now()),
+        reason: diff.rotation,
+        rotateBeforeMs: spec.storedForm.rotateBeforeMs(inputs),
+        now: at,
+        wording: diff.rotation === undefined ? undefined : spec.rotationWording?.(olds, at),
       });
-      return { changes: changed || reason !== undefined };
+      return { changes: diff.changed.length > 0 || diff.rotation !== undefined };
     },
 
     async create(news: Properties) {
@@ -294,16 +218,15 @@ export function createTokenProvider<
     },
 
     async update(id: string, olds: Properties, news: Properties) {
-      const inputs = parse(withDiscovered(present(olds), news));
+      const inputs = parse(rules.withDiscovered(present(olds), news));
       const previous = stored(id, olds);
-      const reason = rotationReason(previous, inputs);
+      const reason = rules.rotationReason(previous, inputs);
       if (reason !== undefined) {
         const state = await spec.rotate(inputs, previous, reason);
         return { outs: outputsOf(inputs, state) };
       }
-      const state = Object.fromEntries(
-        Object.entries(previous).filter(([key]) => !inputKeys().includes(key)),
-      );
+      const keys = rules.inputKeys();
+      const state = Object.fromEntries(Object.entries(previous).filter(([key]) => !keys.includes(key)));
       return { outs: outputsOf(inputs, state) };
     },
 
@@ -317,6 +240,108 @@ export function createTokenProvider<
     async delete(id: string, props: Properties) {
       await spec.revoke(stored(id, props));
     },
+  };
+}
+
+/**
+ * The rules a token spec implies, shared by the provider's methods: how inputs are parsed, resolved and compared,
+ * how outputs are stored (compact) and read back (presented), and what `diff` decides.
+ */
+function tokenRules<
+  Inputs extends Properties & { rotationTrigger?: string | undefined },
+  State extends Properties & TokenState,
+>(spec: TokenSpec<Inputs, State>) {
+  const transient = new Set<string>(spec.transientInputs ?? []);
+  const resolvedKeys = new Set<string>(spec.resolvedInputs ?? []);
+  const discovered: readonly string[] = spec.discoveredInputs ?? [];
+  // diff runs for every resource on every `pulumi up`: build the schemas once per provider process.
+  const inputSchema = once(() => spec.inputSchema());
+  const storedSchema = once(() => spec.storedSchema());
+  const inputKeys = once(() => Object.keys(inputSchema().shape).filter((key) => !transient.has(key)));
+  const resolve = (inputs: Inputs): Inputs => spec.resolveInputs?.(inputs) ?? inputs;
+  const parse = (news: Properties): Inputs => resolve(inputSchema().parse(userInputs(news)));
+  const present = (stored: Properties): Properties => presentedForm(spec.storedForm, stored);
+  const compact = (full: Properties): Properties => compactForm(spec.storedForm, full);
+  const kept = (inputs: Inputs): Properties =>
+    Object.fromEntries(Object.entries(inputs).filter(([key]) => !transient.has(key)));
+
+  /** The stored outputs, validated: {@link InvalidStateError} before any call when they are unusable. */
+  const stored = (id: string, olds: Properties): StoredToken<Inputs, State> => {
+    const parsed = storedSchema().safeParse(present(userInputs(olds)));
+    if (parsed.success) return parsed.data;
+    const issue = parsed.error.issues[0];
+    const field = issue?.path.map(String).join(".") ?? "";
+    throw new InvalidStateError(spec.vendor, id, `"${field}" ${issue?.message ?? "is invalid"}`);
+  };
+
+  /** The new inputs, with each omitted discovered input set to its stored value. */
+  const withDiscovered = (olds: Properties, news: Properties): Properties => {
+    if (discovered.length === 0 || hasUnknowns(news)) return news;
+    const filled = { ...news };
+    for (const key of discovered)
+      if (filled[key] === undefined && olds[key] !== undefined && olds[key] !== null) filled[key] = olds[key];
+    return filled;
+  };
+
+  /** An old value differs from the new one; a resolved input that older state lacks does not. */
+  const differs = (olds: Properties, key: string, value: unknown): boolean =>
+    !(resolvedKeys.has(key) && !(key in olds)) && !same(olds[key], value);
+
+  /** The outputs to store, compact: no defaults, no `rotatesAt`. */
+  const outputsOf = (inputs: Inputs, state: Properties): Properties => compact({ ...kept(inputs), ...state });
+
+  const rotationReason = (olds: Properties, inputs: Inputs): RotationReason | undefined => {
+    if (!same(olds.rotationTrigger, inputs.rotationTrigger)) return "trigger-changed";
+    const expiresAt = typeof olds.expiresAt === "string" ? new Date(olds.expiresAt) : new Date(Number.NaN);
+    const at = Number.isNaN(expiresAt.getTime())
+      ? undefined
+      : rotatesAt(expiresAt, spec.storedForm.rotateBeforeMs(inputs));
+    return isDue(at?.toISOString(), now()) ? "due" : undefined;
+  };
+
+  /**
+   * What `diff` decides for the stored outputs and the new inputs, without calling anything: the presented
+   * olds, the parsed inputs (undefined while some are unknown) and the decision in detail.
+   */
+  const decide = (stored: Properties, given: Properties) => {
+    const olds = present(stored);
+    const news = withDiscovered(olds, given);
+    if (hasUnknowns(news)) {
+      const changes = (key: string) =>
+        news[key] === UNKNOWN_VALUE || (news[key] !== undefined && differs(olds, key, news[key]));
+      const diff: TokenDiff = {
+        unknowns: true,
+        replaces: spec.replaceOn.filter(changes),
+        changed: inputKeys().filter(changes),
+        rotation: undefined,
+      };
+      return { diff, olds, inputs: undefined };
+    }
+    const inputs = parse(news);
+    const replaces = spec.replaceOn.filter((key) => differs(olds, key, inputs[key]));
+    const diff: TokenDiff = {
+      unknowns: false,
+      replaces,
+      changed: inputKeys().filter((key) => differs(olds, key, inputs[key])),
+      rotation: replaces.length > 0 ? undefined : rotationReason(olds, inputs),
+    };
+    return { diff, olds, inputs };
+  };
+
+  return {
+    transient,
+    inputSchema,
+    inputKeys,
+    resolve,
+    parse,
+    present,
+    compact,
+    kept,
+    stored,
+    withDiscovered,
+    outputsOf,
+    rotationReason,
+    decide,
   };
 }
 
