@@ -110,6 +110,8 @@ export interface VendorSettings<Name extends string> {
   readonly table: Readonly<Record<Name, SettingDefinition>>;
   /** `source("apiToken", input)` is the {@link SettingSource} to look that setting up with. */
   (property: Name, input: string | undefined): SettingSource;
+  /** The first non-empty value of a setting among input, stack config and environment, with where it was found. */
+  find(property: Name, input: string | undefined): FoundSetting | undefined;
   /**
    * `check` failures of values found in the stack config or the environment (inputs are checked by
    * the input schema). They name no property: the engine would print the input's value, and the
@@ -130,6 +132,7 @@ export function settingsOf<Table extends SettingsTable>(
   return Object.assign(source, {
     vendor,
     table,
+    find: (property: keyof Table & string, input: string | undefined) => findSetting(source(property, input)),
     failures(inputs: Partial<Record<keyof Table & string, unknown>>): CheckFailure[] {
       return Object.entries(table).flatMap(([property, definition]) => {
         if (inputs[property as keyof Table & string] !== undefined || !definition.problem) return [];

@@ -5,13 +5,7 @@
  * @module
  */
 import { caCertificateProblem } from "../core/check.ts";
-import {
-  type FoundSetting,
-  findSetting,
-  lookupSetting,
-  type SettingsTable,
-  settingsOf,
-} from "../core/settings.ts";
+import { lookupSetting, type SettingsTable, settingsOf } from "../core/settings.ts";
 import { clusterUrlProblem, defaultRegistry, idTokenProblem, type RegistryTokenInputs } from "./schemas.ts";
 
 /** Where each setting comes from when it is not a resource input: stack config, then environment. */
@@ -55,9 +49,7 @@ export type SettingName = keyof typeof SETTINGS;
 export const settingSource = settingsOf("icp", SETTINGS);
 
 /** Resolves a setting (input → stack config → environment) and says where it was found. */
-export function resolveSetting(property: SettingName, input: string | undefined): FoundSetting | undefined {
-  return findSetting(settingSource(property, input));
-}
+export const resolveSetting = settingSource.find;
 
 /**
  * Fills `clusterUrl` from stack config / environment and `registry` from the cluster host, so both

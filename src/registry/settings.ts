@@ -5,7 +5,7 @@
  * @module
  */
 import { caCertificateProblem } from "../core/check.ts";
-import { type FoundSetting, findSetting, type SettingsTable, settingsOf } from "../core/settings.ts";
+import { type SettingsTable, settingsOf } from "../core/settings.ts";
 
 /** Where each setting comes from when it is not a resource input: stack config, then environment. */
 export const SETTINGS = {
@@ -43,6 +43,4 @@ export type SettingName = keyof typeof SETTINGS;
 export const settingSource = settingsOf("registry", SETTINGS);
 
 /** Resolves a setting (input → stack config → environment) and says where it was found. */
-export function resolveSetting(property: SettingName, input: string | undefined): FoundSetting | undefined {
-  return findSetting(settingSource(property, input));
-}
+export const resolveSetting = settingSource.find;
