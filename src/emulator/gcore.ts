@@ -21,6 +21,7 @@ import {
   type RouteResponse,
   reasonPhrase,
   reply,
+  routesOf,
 } from "./route.ts";
 import type { EmulatorClock, EmulatorSeeds, GcoreControl } from "./types.ts";
 
@@ -305,20 +306,14 @@ function pathUser(gcore: Gcore, raw: string | undefined): User | undefined {
 
 /** The routes of the Gcore IAM API. */
 function gcoreRoutes(gcore: Gcore): Route[] {
-  const route = (
-    name: string,
-    method: Route["method"],
-    path: string,
-    handler: (gcore: Gcore, request: RouteRequest) => Promise<RouteResponse>,
-  ): Route => ({ name, method, path, handle: (request) => handler(gcore, request) });
-  return [
-    route("gcore.login", "POST", "/iam/auth/jwt/login", login),
-    route("gcore.refresh", "POST", "/iam/auth/jwt/refresh", refresh),
-    route("gcore.userToken", "GET", "/iam/auth/jwt/users/:userId/token", userToken),
-    route("gcore.usersMe", "GET", "/iam/users/me", usersMe),
-    route("gcore.getUser", "GET", "/iam/users/:userId", getUser),
-    route("gcore.clientsMe", "GET", "/iam/clients/me", clientsMe),
-  ];
+  return routesOf<Gcore>(gcore, [
+    ["gcore.login", "POST", "/iam/auth/jwt/login", login],
+    ["gcore.refresh", "POST", "/iam/auth/jwt/refresh", refresh],
+    ["gcore.userToken", "GET", "/iam/auth/jwt/users/:userId/token", userToken],
+    ["gcore.usersMe", "GET", "/iam/users/me", usersMe],
+    ["gcore.getUser", "GET", "/iam/users/:userId", getUser],
+    ["gcore.clientsMe", "GET", "/iam/clients/me", clientsMe],
+  ]);
 }
 
 /** `POST /iam/auth/jwt/login`: a JWT pair for a user's e-mail and password. */

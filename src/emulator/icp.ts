@@ -42,6 +42,7 @@ import {
   type RouteRequest,
   type RouteResponse,
   reply,
+  routesOf,
 } from "./route.ts";
 import type { EmulatorClock, EmulatorSeeds, IcpControl } from "./types.ts";
 
@@ -169,17 +170,11 @@ async function issueRegistryToken(
 
 /** The routes of the ICP APIs. */
 function icpRoutes(icp: Icp): Route[] {
-  const route = (
-    name: string,
-    method: Route["method"],
-    path: string,
-    handler: (icp: Icp, request: RouteRequest) => Promise<RouteResponse>,
-  ): Route => ({ name, method, path, handle: (request) => handler(icp, request) });
-  return [
-    route("icp.identityToken", "POST", "/idprovider/v1/auth/identitytoken", identityToken),
-    route("icp.registryToken", "GET", TOKEN_PATH, registryToken),
-    route("icp.oauthToken", "POST", TOKEN_PATH, oauthToken),
-  ];
+  return routesOf<Icp>(icp, [
+    ["icp.identityToken", "POST", "/idprovider/v1/auth/identitytoken", identityToken],
+    ["icp.registryToken", "GET", TOKEN_PATH, registryToken],
+    ["icp.oauthToken", "POST", TOKEN_PATH, oauthToken],
+  ]);
 }
 
 /** The identity endpoint's fields, from a JSON or form body; or the 400 for a body that is not a JSON object. */

@@ -23,6 +23,7 @@ import {
   type VendorApi,
   reasonPhrase,
   reply,
+  routesOf,
 } from "./route.ts";
 import type { EmulatorClock, EmulatorSeeds, NetbirdControl, NetbirdTokenInfo } from "./types.ts";
 
@@ -298,19 +299,13 @@ function tokensOf(netbird: Netbird, userId: string): Pat[] {
 
 /** The routes of the NetBird management API's token endpoints. */
 function netbirdRoutes(netbird: Netbird): Route[] {
-  const route = (
-    name: string,
-    method: Route["method"],
-    path: string,
-    handler: (netbird: Netbird, request: RouteRequest) => Promise<RouteResponse>,
-  ): Route => ({ name, method, path, handle: (request) => handler(netbird, request) });
-  return [
-    route("netbird.currentUser", "GET", "/api/users/current", currentUser),
-    route("netbird.listTokens", "GET", "/api/users/:userId/tokens", listTokens),
-    route("netbird.createToken", "POST", "/api/users/:userId/tokens", createToken),
-    route("netbird.getToken", "GET", "/api/users/:userId/tokens/:tokenId", getToken),
-    route("netbird.deleteToken", "DELETE", "/api/users/:userId/tokens/:tokenId", deleteToken),
-  ];
+  return routesOf<Netbird>(netbird, [
+    ["netbird.currentUser", "GET", "/api/users/current", currentUser],
+    ["netbird.listTokens", "GET", "/api/users/:userId/tokens", listTokens],
+    ["netbird.createToken", "POST", "/api/users/:userId/tokens", createToken],
+    ["netbird.getToken", "GET", "/api/users/:userId/tokens/:tokenId", getToken],
+    ["netbird.deleteToken", "DELETE", "/api/users/:userId/tokens/:tokenId", deleteToken],
+  ]);
 }
 
 /** `GET /api/users/current`: the caller, unless it is a service user. */

@@ -43,6 +43,7 @@ import {
   type RouteResponse,
   reply,
   type VendorApi,
+  routesOf,
 } from "./route.ts";
 import type {
   EmulatorClock,
@@ -269,17 +270,11 @@ function realmOf(request: RouteRequest): string {
 
 /** The routes of the token server and of the registry's challenge. */
 function registryRoutes(registry: Registry): Route[] {
-  const route = (
-    name: string,
-    method: Route["method"],
-    path: string,
-    handler: (registry: Registry, request: RouteRequest) => Promise<RouteResponse>,
-  ): Route => ({ name, method, path, handle: (request) => handler(registry, request) });
-  return [
-    route("registry.challenge", "*", "/v2/*", challenge),
-    route("registry.tokenGet", "GET", REALM_PATH, tokenGet),
-    route("registry.tokenPost", "POST", REALM_PATH, tokenPost),
-  ];
+  return routesOf<Registry>(registry, [
+    ["registry.challenge", "*", "/v2/*", challenge],
+    ["registry.tokenGet", "GET", REALM_PATH, tokenGet],
+    ["registry.tokenPost", "POST", REALM_PATH, tokenPost],
+  ]);
 }
 
 /** The access a `Bearer` token holds for `service`; undefined without a valid token for it. */

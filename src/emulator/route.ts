@@ -40,6 +40,24 @@ export interface Route {
   handle(request: RouteRequest): Promise<RouteResponse>;
 }
 
+/** One row of a vendor's route table: name, method, path and the handler, which gets the vendor's state. */
+export type RouteRow<State> = readonly [
+  name: string,
+  method: Route["method"],
+  path: string,
+  handler: (state: State, request: RouteRequest) => Promise<RouteResponse>,
+];
+
+/** A vendor's routes from its table, each handler bound to the vendor's state. */
+export function routesOf<State>(state: State, rows: readonly RouteRow<State>[]): Route[] {
+  return rows.map(([name, method, path, handler]) => ({
+    name,
+    method,
+    path,
+    handle: (request) => handler(state, request),
+  }));
+}
+
 /** An answer with any content type, for what a vendor's HTTP stack answers outside its routes. */
 export interface RawResponse {
   status: number;
