@@ -10,6 +10,7 @@
 # Usage: scripts/ensure-go.sh [SDK_DIR]   (default sdk/go/tokens, committed; scripts/gen-sdk.sh makes it)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/lib.sh
 
 src=test/languages/go
 sdk=${1:-sdk/go/tokens}
@@ -18,8 +19,7 @@ sdk=${1:-sdk/go/tokens}
   exit 1
 }
 sdk=$(realpath "$sdk")
-go_bin=$(command -v go || true)
-[ -n "$go_bin" ] || [ ! -x /usr/local/go/bin/go ] || go_bin=/usr/local/go/bin/go
+go_bin=$(find_go)
 [ -n "$go_bin" ] || {
   echo "ensure-go: no Go toolchain" >&2
   exit 2
@@ -47,7 +47,6 @@ module=$(cd "$sdk" && "$go_bin" mod edit -json | node -e '
   exit 1
 }
 
-cache_root=${PULUMI_TOKENS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/pulumi-tokens}
 hash=$( (
   "$go_bin" version
   cat "$0" "$src/main.go" "$src/go.mod" "$src/go.sum"

@@ -14,6 +14,7 @@
 # Exit codes: 0 ok, 2 no Go toolchain or C compiler, 1 anything else.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/lib.sh
 
 tool=tools/netbird-management
 module=github.com/netbirdio/netbird
@@ -22,7 +23,6 @@ version=$(sed -n "s|^require $module v\([^ ]*\).*|\1|p" "$tool/go.mod" | head -1
   echo "ensure-netbird: $tool/go.mod has no line 'require $module v…'" >&2
   exit 1
 }
-cache_root=${PULUMI_TOKENS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/pulumi-tokens}
 dir="$cache_root/netbird-management/v$version"
 binary="$dir/netbird-mgmt"
 # Records which patches made the binary: changed patches make a new one.
@@ -33,8 +33,7 @@ if [ -x "$binary" ] && [ -e "$stamp" ]; then
   exit 0
 fi
 
-go_bin=$(command -v go || true)
-[ -n "$go_bin" ] || [ ! -x /usr/local/go/bin/go ] || go_bin=/usr/local/go/bin/go
+go_bin=$(find_go)
 [ -n "$go_bin" ] || {
   echo "ensure-netbird: no Go toolchain to build NetBird management v$version (install Go >= 1.25)" >&2
   exit 2

@@ -13,6 +13,7 @@
 # Also keeps .pulumi/bin/ (symlinks) for older callers. Quick and idempotent when warm.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/lib.sh
 
 version=$(node -p 'require("@pulumi/pulumi/package.json").version')
 launcher_version=$(node -p 'try { require("pulumi/package.json").version } catch { "" }')
@@ -23,7 +24,6 @@ root="${PULUMI_HOME:-$HOME/.pulumi}/versions/$version"
 bin="$root/bin"
 cli="$bin/pulumi"
 plugin="$bin/pulumi-resource-pulumi-nodejs"
-cache_root=${PULUMI_TOKENS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/pulumi-tokens}
 legacy_build="$cache_root/pulumi-cli/v$version/pulumi" # where builds went before this layout
 
 cli_version() { "$1" version 2>/dev/null | tr -d '[:space:]'; }
@@ -54,8 +54,7 @@ elif right_version "$legacy_build"; then
   rm -f "$cli"
   ln "$legacy_build" "$cli" 2>/dev/null || cp "$legacy_build" "$cli"
 else
-  go_bin=$(command -v go || true)
-  [ -n "$go_bin" ] || [ ! -x /usr/local/go/bin/go ] || go_bin=/usr/local/go/bin/go
+  go_bin=$(find_go)
   if [ -z "$go_bin" ]; then
     echo "setup: no Pulumi CLI v$version: none on PATH, the npm launcher could not download it, and no Go toolchain to build one." >&2
     echo "       Install pulumi v$version (https://www.pulumi.com/docs/install/) or Go >= 1.25." >&2

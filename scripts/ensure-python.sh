@@ -7,9 +7,9 @@
 # $PYTHON) and PyPI (or a wheel mirror pip is configured for).  Usage: scripts/ensure-python.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/lib.sh
 
 version=$(node -p 'require("@pulumi/pulumi/package.json").version')
-cache_root=${PULUMI_TOKENS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/pulumi-tokens}
 venv="$cache_root/venv-$version"
 stamp="$venv/.pulumi-tokens-ready"
 python=${PYTHON:-python3}

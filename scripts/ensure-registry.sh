@@ -10,10 +10,10 @@
 # Usage: scripts/ensure-registry.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/lib.sh
 
 tool=tools/registry
-go_bin=$(command -v go || true)
-[ -n "$go_bin" ] || [ ! -x /usr/local/go/bin/go ] || go_bin=/usr/local/go/bin/go
+go_bin=$(find_go)
 [ -n "$go_bin" ] || {
   echo "ensure-registry: no Go toolchain (Go >= $(sed -n 's/^go //p' "$tool/go.mod") builds the registry and crane)" >&2
   exit 2
@@ -27,7 +27,6 @@ crane=$(pinned github.com/google/go-containerregistry)
   exit 1
 }
 
-cache_root=${PULUMI_TOKENS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/pulumi-tokens}
 dir="$cache_root/registry/$distribution-crane-$crane"
 ready() { [ -x "$dir/registry" ] && [ -x "$dir/crane" ]; }
 

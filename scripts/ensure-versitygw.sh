@@ -7,6 +7,7 @@
 # Exit codes: 0 built or present, 2 no Go toolchain, 1 the build failed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/lib.sh
 
 module=github.com/versity/versitygw
 version=$(sed -n "s#^[[:space:]]*$module \(v[^ ]*\).*#\1#p" tools/versitygw/go.mod)
@@ -14,13 +15,11 @@ version=$(sed -n "s#^[[:space:]]*$module \(v[^ ]*\).*#\1#p" tools/versitygw/go.m
   echo "ensure-versitygw: tools/versitygw/go.mod does not require $module" >&2
   exit 1
 }
-cache_root=${PULUMI_TOKENS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/pulumi-tokens}
 dir="$cache_root/versitygw/$version"
 binary="$dir/versitygw"
 
 if [ ! -x "$binary" ]; then
-  go_bin=$(command -v go || true)
-  [ -n "$go_bin" ] || [ ! -x /usr/local/go/bin/go ] || go_bin=/usr/local/go/bin/go
+  go_bin=$(find_go)
   [ -n "$go_bin" ] || {
     echo "ensure-versitygw: no Go toolchain to build versitygw $version (need Go >= 1.25)" >&2
     exit 2

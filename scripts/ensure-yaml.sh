@@ -12,6 +12,7 @@
 # Prints the directory holding the two executables. Exits 1 with a reason when it cannot build them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/lib.sh
 
 module=github.com/pulumi/pulumi-yaml
 version=$(sed -n "s#^[[:space:]]*$module v\([^ ]*\).*#\1#p" tools/pulumi-yaml/go.mod)
@@ -21,7 +22,6 @@ version=$(sed -n "s#^[[:space:]]*$module v\([^ ]*\).*#\1#p" tools/pulumi-yaml/go
 }
 cli_version=$(node -p 'require("@pulumi/pulumi/package.json").version')
 cli_bin="${PULUMI_HOME:-$HOME/.pulumi}/versions/$cli_version/bin"
-cache_root=${PULUMI_TOKENS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/pulumi-tokens}
 out="$cache_root/pulumi-yaml/v$version"
 hosts=(pulumi-language-yaml pulumi-converter-yaml)
 
@@ -38,8 +38,7 @@ if [ "$cli_home" != "$(readlink -f "$cli_bin")" ] && [ -x "$cli_home/pulumi-lang
 fi
 
 if ! built; then
-  go_bin=$(command -v go || true)
-  [ -n "$go_bin" ] || [ ! -x /usr/local/go/bin/go ] || go_bin=/usr/local/go/bin/go
+  go_bin=$(find_go)
   if [ -z "$go_bin" ]; then
     echo "ensure-yaml: no Go toolchain to build the Pulumi YAML language host $version (needs Go >= 1.24)." >&2
     exit 1

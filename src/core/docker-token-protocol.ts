@@ -126,6 +126,17 @@ export function issuedTokenStoredShape() {
   };
 }
 
+/**
+ * The query of a token request by GET (token.md): `service`, then one `scope` per requested scope, after the
+ * realm's own parameters when it has any.
+ */
+export function tokenQuery(service: string, scopes: readonly string[], realmSearch = ""): URLSearchParams {
+  const query = new URLSearchParams(realmSearch);
+  query.append("service", service);
+  for (const scope of scopes) query.append("scope", scope);
+  return query;
+}
+
 /** The protocol's default lifetime when the answer has no `expires_in` (token.md). */
 export const DEFAULT_EXPIRES_IN_SECONDS = 60;
 

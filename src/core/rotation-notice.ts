@@ -22,6 +22,7 @@
  */
 import type { Vendor } from "../errors.ts";
 import { notice } from "./log.ts";
+import type { Properties } from "./properties.ts";
 import { type RotationReason, rotatesAt } from "./rotation.ts";
 
 /** A kind's own words for a rotation (its spec's `rotationWording`, src/core/token-provider.ts). */
@@ -38,7 +39,7 @@ export interface RotationFacts {
   /** The resource id (the `id` argument of `diff`). */
   id: string;
   /** The stored outputs. */
-  olds: Record<string, unknown>;
+  olds: Properties;
   /** Why the update will rotate; undefined when it will not. */
   reason: RotationReason | undefined;
   /** The rotate-before window of the new inputs, in milliseconds. */

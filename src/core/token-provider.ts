@@ -100,7 +100,7 @@ export interface TokenSpec<
    * The kind's own words for a rotation `diff` decided, from the stored outputs (core/rotation-notice.ts): a
    * cause that replaces the generic reason, a note appended to it. Undefined: the generic line.
    */
-  rotationWording?(stored: Record<string, unknown>, now: Date): RotationWording | undefined;
+  rotationWording?(stored: Properties, now: Date): RotationWording | undefined;
   /** Issues (or adopts) a credential. Must be transactional: on failure nothing is left behind. */
   issue(inputs: Inputs): Promise<State>;
   /** Replaces the stored credential with a new one. */

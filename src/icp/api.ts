@@ -15,6 +15,7 @@ import {
   type TokenAnswer,
   tokenAnswerOf,
   tokenAnswerSchema,
+  tokenQuery,
 } from "../core/docker-token-protocol.ts";
 import { describeSources } from "../core/settings.ts";
 import { MissingCredentialsError } from "../errors.ts";
@@ -96,8 +97,7 @@ async function requestRegistryToken(
   service: string,
   scope: string | undefined,
 ): Promise<RegistryTokenAnswer> {
-  const searchParams = new URLSearchParams({ service });
-  for (const part of scope?.split(" ") ?? []) searchParams.append("scope", part);
+  const searchParams = tokenQuery(service, scope?.split(" ") ?? []);
   const { body } = await client.request({
     action: "request registry token",
     method: "GET",

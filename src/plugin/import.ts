@@ -5,13 +5,14 @@
  *
  * @module
  */
+import type { Properties } from "../core/properties.ts";
 import type { PluginResource } from "./resources.ts";
 
 /** What Read answers for an import: the resource id, its inputs and its outputs; undefined if not found. */
 export interface Imported {
   id: string;
-  inputs: Record<string, unknown>;
-  outputs: Record<string, unknown>;
+  inputs: Properties;
+  outputs: Properties;
 }
 
 /** A failed import, with a message for the user. */

@@ -12,6 +12,7 @@ import {
   type TokenAnswer,
   tokenAnswerOf,
   tokenAnswerSchema,
+  tokenQuery,
 } from "../core/docker-token-protocol.ts";
 import { createHttpClient, type HttpClient, type HttpResponse } from "../core/http.ts";
 import { redactUrl } from "../core/redact.ts";
@@ -97,16 +98,11 @@ export interface TokenRequest {
     | { grant: "anonymous" };
 }
 
-/** The token and which request got it (POST, or GET after the server refused POST). */
-export interface FetchedToken extends TokenAnswer {
-  method: "GET" | "POST";
-}
-
 const GET_ACTION = "request registry token";
 const POST_ACTION = "request registry token (OAuth2)";
 
 /** A token from the token server: see {@link RegistryApi.requestToken}. */
-async function requestToken(request: TokenRequest, caCertificate: string | undefined): Promise<FetchedToken> {
+async function requestToken(request: TokenRequest, caCertificate: string | undefined): Promise<TokenAnswer> {
   const { credential } = request;
   const secrets =
     credential.grant === "anonymous"
@@ -159,15 +155,13 @@ async function requestToken(request: TokenRequest, caCertificate: string | undef
       response.apiMessage,
     );
   }
-  return { ...tokenAnswerOf(response.body), method: "POST" };
+  return tokenAnswerOf(response.body);
 }
 
 /** `GET <realm>?service=…&scope=…[&account=…]`, with Basic credentials or none. */
-async function getToken(client: HttpClient, request: TokenRequest): Promise<FetchedToken> {
+async function getToken(client: HttpClient, request: TokenRequest): Promise<TokenAnswer> {
   const { credential } = request;
-  const searchParams = new URLSearchParams(request.realm.search);
-  searchParams.append("service", request.service);
-  for (const scope of request.scopes) searchParams.append("scope", scope);
+  const searchParams = tokenQuery(request.service, request.scopes, request.realm.search);
   const basic = credential.grant === "basic" || credential.grant === "password" ? credential : undefined;
   // distribution's client sends the user name as `account` (internal/client/auth/session.go).
   if (basic) searchParams.append("account", basic.username);
@@ -184,7 +178,7 @@ async function getToken(client: HttpClient, request: TokenRequest): Promise<Fetc
   });
   if (basic && response.status === 401)
     throw new InvalidCredentialsError("registry", "password", basic.from, 401, GET_ACTION);
-  return { ...tokenAnswerOf(response.body), method: "GET" };
+  return tokenAnswerOf(response.body);
 }
 
 /** The calls of the token protocol, for one registry and its token server. */
@@ -199,7 +193,7 @@ export interface RegistryApi {
    * `password` grant falls back to GET with Basic when the server answers POST with 404 or 405, as
    * containerd does (remotes/docker/authorizer.go: "Registries without support for POST may return 404").
    */
-  requestToken(request: TokenRequest): Promise<FetchedToken>;
+  requestToken(request: TokenRequest): Promise<TokenAnswer>;
 }
 
 /** The token protocol's calls, trusting the CA the inputs name (input → stack config → environment). */

@@ -26,6 +26,7 @@ import {
   type ResourceScope,
 } from "../core/docker-token-protocol.ts";
 import { notice } from "../core/log.ts";
+import type { Properties } from "../core/properties.ts";
 import { redactUrl } from "../core/redact.ts";
 import { describeSources, type FoundSetting } from "../core/settings.ts";
 import { createTokenProvider, type StoredToken, type TokenProvider } from "../core/token-provider.ts";
@@ -56,7 +57,6 @@ export type TokenState = {
 };
 
 type Stored = StoredToken<TokenInputs, TokenState>;
-type Bag = Record<string, unknown>;
 
 /** Failures of settings and credentials that may come from stack config or the environment. */
 function checkEnvironment(inputs: TokenInputs): CheckFailure[] {
@@ -276,7 +276,7 @@ async function forget(stored: Stored): Promise<void> {
  * A due rotation of a token that lives no longer than its window says so: it is due on every `up`. Other
  * rotations (a trigger, an expired token) keep the generic words.
  */
-function rotationWording(stored: Bag, at: Date) {
+function rotationWording(stored: Properties, at: Date) {
   const issuedAt = Date.parse(String(stored.issuedAt));
   const expiresAt = Date.parse(String(stored.expiresAt));
   const window =

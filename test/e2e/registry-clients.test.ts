@@ -5,72 +5,44 @@
 //
 // The registry and crane are built by scripts/ensure-registry.sh (cached; ~5 min cold). Without Go:
 // under CI=true this file fails, elsewhere it prints a SKIPPED line.
-import { execFileSync } from "node:child_process";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { icp } from "pulumi-tokens";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Emulator, startEmulator } from "../../src/emulator/index.ts";
+import type { Emulator } from "../../src/emulator/index.ts";
 import { RESOURCES } from "../../src/plugin/resources.ts";
 import { type OperationResult, TestStack } from "../harness/engine.ts";
 import { pluginEnv } from "../harness/plugin.ts";
-import { crane, type RunningRegistry, registryTools, startRegistry } from "../harness/registry.ts";
+import {
+  type RegistryScene,
+  type RunningRegistry,
+  registryBinariesFor,
+  startRegistryScene,
+} from "../harness/registry.ts";
 import { expectCredentialsNotStored, expectNoSecrets } from "../harness/secrets.ts";
 
-const tools = await registryTools();
-if (!tools.present) {
-  if (process.env.CI === "true") {
-    throw new Error(`CI=true: the registry and crane must be built, but: ${tools.why}`);
-  }
-  // eslint-disable-next-line no-console -- a skip must be loud
-  console.warn(`SKIPPED: test/e2e/registry-clients.test.ts: no registry/crane (${tools.why})`);
-}
-const REGISTRY = tools.present ? join(tools.dir, "registry") : "";
-const CRANE = tools.present ? join(tools.dir, "crane") : "";
+const tools = await registryBinariesFor("test/e2e/registry-clients.test.ts");
 const SERVICE = "token-service";
 const REPOSITORY = "ns/app";
 
+let scene: RegistryScene;
 let emu: Emulator;
 let registry: RunningRegistry;
 let work: string;
-let caFile: string;
 let layer: string;
 
 beforeAll(async () => {
   if (!tools.present) return;
-  // Real time: the registry checks exp/nbf against the system clock.
-  emu = await startEmulator({ tls: true, now: new Date() });
-  emu.clock.useRealTime();
-  registry = await startRegistry(REGISTRY, emu, { service: SERVICE });
-  work = await mkdtemp(join(tmpdir(), "pt-registry-clients-"));
-  caFile = join(work, "ca.pem");
-  await writeFile(caFile, String(emu.caCertificate));
-  await writeFile(join(work, "hello.txt"), "hello from pulumi-tokens\n");
-  layer = join(work, "layer.tar");
-  execFileSync("tar", ["-C", work, "-cf", layer, "hello.txt"]);
+  scene = await startRegistryScene(tools, { service: SERVICE });
+  ({ emu, registry, work, layer } = scene);
 }, 1_300_000);
 
 afterAll(async () => {
-  await registry?.stop();
-  await emu?.close();
-  if (work) await rm(work, { recursive: true, force: true });
+  await scene?.stop();
 });
 
-let configs = 0;
-/** A fresh DOCKER_CONFIG directory holding `config.json` as given (text, verbatim). */
-async function dockerConfigDir(configJson: string): Promise<string> {
-  const dir = join(work, `docker-config-${++configs}`);
-  await mkdir(dir);
-  await writeFile(join(dir, "config.json"), configJson);
-  return dir;
-}
-
-/** crane with the emulator CA as its only trust and `configJson` as its docker config. */
-async function craneWith(configJson: string, args: string[]) {
-  return crane(CRANE, args, { caFile, dockerConfigDir: await dockerConfigDir(configJson) });
-}
+/** crane with the emulator CA as its only trust and `configJson` (text, verbatim) as its docker config. */
+const craneWith = (configJson: string, args: string[]) => scene.craneWith(configJson, args);
 
 const image = (tag: string) => `${registry.host}/${REPOSITORY}:${tag}`;
 const push = (tag: string) => ["append", "-f", layer, "-t", image(tag)];

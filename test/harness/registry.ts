@@ -249,7 +249,10 @@ export interface RegistryScene {
   readonly work: string;
   /** A tar of one small file, for `crane append -f`. */
   readonly layer: string;
-  /** crane with the emulator CA as its only trust and `config` (JSON-encoded) as its docker config.json. */
+  /**
+   * crane with the emulator CA as its only trust and `config` as its docker config.json: a string is written
+   * verbatim (a `dockerConfigJson` output as users write it), anything else JSON-encoded.
+   */
   craneWith(config: unknown, args: string[]): Promise<CraneResult>;
   stop(): Promise<void>;
 }
@@ -283,7 +286,7 @@ export async function startRegistryScene(
     async craneWith(config, args) {
       const dir = join(work, `docker-config-${++configs}`);
       await mkdir(dir);
-      await writeFile(join(dir, "config.json"), JSON.stringify(config));
+      await writeFile(join(dir, "config.json"), typeof config === "string" ? config : JSON.stringify(config));
       return crane(binaries.crane, args, { caFile, dockerConfigDir: dir });
     },
     async stop() {

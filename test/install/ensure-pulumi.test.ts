@@ -41,6 +41,7 @@ describe("scripts/ensure-pulumi.sh", () => {
     const repo = join(work, "repo");
     mkdirSync(join(repo, "scripts"), { recursive: true });
     copyFileSync(join(ROOT, "scripts/ensure-pulumi.sh"), join(repo, "scripts/ensure-pulumi.sh"));
+    copyFileSync(join(ROOT, "scripts/lib.sh"), join(repo, "scripts/lib.sh"));
     symlinkSync(join(ROOT, "node_modules"), join(repo, "node_modules"));
     // The cache location already holds the CLI.
     const home = join(work, "home");
